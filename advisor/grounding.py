@@ -1,0 +1,53 @@
+"""Checks that keep answers grounded: numbers and dates must come from cited passages, and
+instructions planted in documents must never reach the answer."""
+
+from __future__ import annotations
+
+import re
+
+# Tokens that state a figure: digits (with separators), currency amounts, percentages.
+_NUMBER = re.compile(r"(?<![\w\[])(?:[€$£]\s?)?\d[\d.,]*(?:\s?%|\s?(?:million|billion|bn|m)\b)?", re.IGNORECASE)
+_CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+_MONTH = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE_WORDS = re.compile(rf"\b(?:{_MONTH})\b", re.IGNORECASE)
+
+INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\b[^.]{0,40}\b(instructions?|prompts?|rules|guidelines)|"
+    r"\bsystem prompt\b|\byou are (now )?(an? )?(ai|assistant|chatbot|language model)\b|"
+    r"\b(assistant|chatbot|ai|model|llm)s?\b[^.]{0,30}\b(must|should|shall|will) (now )?(say|print|output|reply|respond|answer|include|reveal)|"
+    r"\b(print|output|reveal|repeat|say|include|append)\b[^.]{0,30}\b(canary|secret|password|token|verbatim|the following)\b|"
+    r"\bnew instructions\b|\bprompt injection\b",
+    re.IGNORECASE,
+)
+
+
+def strip_citations(text: str) -> str:
+    return _CITATION.sub("", text)
+
+
+def numbers_in(text: str) -> set[str]:
+    """Normalised figures stated in a text (citation markers excluded)."""
+    found = set()
+    for match in _NUMBER.finditer(strip_citations(text)):
+        token = re.sub(r"[\s,]", "", match.group(0).lower()).rstrip(".")
+        if token:
+            found.add(token)
+    return found
+
+
+def months_in(text: str) -> set[str]:
+    return {m.lower() for m in _DATE_WORDS.findall(strip_citations(text))}
+
+
+def unsupported_figures(text: str, sources: list[str]) -> list[str]:
+    """Figures or month names in `text` that none of `sources` contains."""
+    pool = " ".join(sources)
+    known_numbers = numbers_in(pool)
+    known_digits = {re.sub(r"\D", "", n) for n in known_numbers}
+    missing = [n for n in numbers_in(text) if n not in known_numbers and re.sub(r"\D", "", n) not in known_digits]
+    missing += [m for m in months_in(text) if m not in months_in(pool)]
+    return sorted(set(missing))
+
+
+def is_injection(sentence: str) -> bool:
+    return bool(INJECTION.search(sentence))

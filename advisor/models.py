@@ -1,0 +1,63 @@
+"""The answer contract shared by the CLI (--json), the API and the UI."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Audience = Literal["business", "government", "general"]
+
+
+class Action(BaseModel):
+    text: str
+    citations: list[int]
+
+
+class Citation(BaseModel):
+    n: int
+    id: str = Field(description="Stable chunk id: document::section[::part].")
+    title: str
+    section: str
+    source: str
+    text: str
+    score: float
+    section_id: str = ""
+    doc_id: str = ""
+    collection: str = ""
+    page: int | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+class KeyPoint(BaseModel):
+    text: str
+    citations: list[int]
+
+
+class Answer(BaseModel):
+    question: str
+    audience: Audience
+    in_scope: bool
+    answer: str
+    focus_areas: list[str]
+    actions: list[Action]
+    citations: list[Citation]
+    backend: str
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    missing_detail: str | None = Field(None, description="What the question asked that the documents do not give.")
+    notes: list[str] = Field(default_factory=list, description="Validation flags, fallbacks and other caveats.")
+    standalone_question: str | None = Field(None, description="The follow-up rewritten with its context.")
+
+
+def check_question(question: str | None, max_chars: int) -> str:
+    """Return the stripped question or raise ValueError with a message fit for the user."""
+    if question is None or not question.strip():
+        raise ValueError("the question is empty")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise ValueError(f"the question is {len(question)} characters long; the limit is {max_chars}")
+    if "\x00" in question:
+        raise ValueError("the question contains a NUL character")
+    return question

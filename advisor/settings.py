@@ -1,0 +1,80 @@
+"""The one settings object. Every tunable lives here so behaviour is explained in one place.
+
+Values come from `ADVISOR_*` environment variables (or a `.env` file); `get_settings()` reads
+them once per process and everything else receives the object as a parameter.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_file=".env", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, feedback and caches.")
+    knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", description="Default knowledge base.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt files.")
+    taxonomy_file: Path = Field(PROJECT_ROOT / "knowledge" / "taxonomy.yaml")
+    chroma_url: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
+    collection: str = Field("strategy", description="Chroma collection holding the knowledge base.")
+
+    # Chunking
+    chunk_max_tokens: int = Field(480, description="Split a section further only above this many tokens.")
+    chunk_overlap_tokens: int = 40
+    tiktoken_encoding: str = "cl100k_base"
+
+    # Embeddings
+    embed_max_length: int = Field(256, description="Word pieces the MiniLM encoder sees per text.")
+    embed_batch_size: int = 32
+
+    # Retrieval
+    dense_k: int = Field(12, description="Candidates from the vector store.")
+    lexical_k: int = Field(12, description="Candidates from BM25.")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    audience_boost: float = Field(0.35, description="Fused-score multiplier bonus for the asker's audience.")
+    other_audience_penalty: float = Field(0.35, description="Fused-score multiplier penalty for the other audience.")
+    overview_factor: float = Field(
+        0.8,
+        description="Fused-score multiplier for the short introductions of sections that have "
+        "subsections; the objectives, focus areas and recommendations under them answer better.",
+    )
+    top_k: int = Field(5, description="Passages handed to the answer composer.")
+
+    # Answer composer
+    max_actions: int = 5
+    max_actions_per_passage: int = 2
+    action_similarity_window: float = Field(
+        0.25, description="Actions may be at most this much less similar to the question than the best sentence."
+    )
+    min_scope_similarity: float = Field(
+        0.30, description="Below this cosine similarity of the best passage, the question is out of scope."
+    )
+    min_passage_similarity: float = Field(
+        0.22, description="Passages less similar than this to the question are not cited."
+    )
+
+    # Input limits
+    max_question_chars: int = 2000
+    max_questions_per_file: int = 500
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 7860
+    llm: Literal["none", "openai", "local"] = "none"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once; callers pass the result on."""
+    return Settings()

@@ -1,0 +1,234 @@
+"""The vector store: Chroma, embedded (PersistentClient) or remote (HttpClient), one code path.
+
+Documents are replaced as a unit. Chunk ids carry the document's content version, and a small
+manifest collection records which version of each document is committed. Ingest writes the new
+version's chunks, then commits the manifest entry, then deletes the old chunks; readers only see
+chunks of committed versions. A crash at any point leaves either the old or the new document
+visible, never half of each, and the next ingest sweeps up what the crash left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from advisor.embeddings import MiniLMChromaEmbeddingFunction
+
+MANIFEST_SUFFIX = "--manifest"
+_GET_PAGE = 5000
+
+
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached (e.g. the Chroma server is down)."""
+
+
+def make_client(data_dir: Path, chroma_url: str | None) -> chromadb.ClientAPI:
+    """An embedded client under `data_dir`, or an HTTP client when a server URL is configured."""
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    path = data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+@dataclass
+class DocumentRecord:
+    doc_id: str
+    version: str
+    source: str
+    title: str
+    collection: str
+    chunks: int
+    ingested_at: float
+    extra: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.doc_id,
+            "version": self.version,
+            "source": self.source,
+            "title": self.title,
+            "collection": self.collection,
+            "chunks": self.chunks,
+            "ingested_at": self.ingested_at,
+            **self.extra,
+        }
+
+
+class Store:
+    """One logical collection of documents: chunks in Chroma plus the commit manifest."""
+
+    def __init__(self, client: chromadb.ClientAPI, name: str, embeddings: Embeddings) -> None:
+        self.client = client
+        self.name = name
+        self.embeddings = embeddings
+        self._vs: Chroma | None = None
+        self._manifest: Any = None
+
+    # -- connections -------------------------------------------------------------------------
+    @property
+    def vectors(self) -> Chroma:
+        if self._vs is None:
+            try:
+                self.client.get_or_create_collection(
+                    name=self.name,
+                    embedding_function=MiniLMChromaEmbeddingFunction(),
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+                self._vs = Chroma(client=self.client, collection_name=self.name, embedding_function=self.embeddings)
+            except Exception as exc:  # chromadb raises many kinds on a dead server
+                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+        return self._vs
+
+    @property
+    def manifest(self) -> Any:
+        if self._manifest is None:
+            try:
+                self._manifest = self.client.get_or_create_collection(
+                    name=self.name + MANIFEST_SUFFIX, embedding_function=None
+                )
+            except Exception as exc:
+                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+        return self._manifest
+
+    def ping(self) -> None:
+        try:
+            self.client.heartbeat()
+        except Exception as exc:
+            raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+
+    # -- reading -----------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocumentRecord]:
+        """Committed documents by id."""
+        raw = self._call(self.manifest.get, include=["metadatas"])
+        records = {}
+        for doc_id, meta in zip(raw["ids"], raw["metadatas"] or []):
+            extra = json.loads(meta.get("extra") or "{}")
+            records[doc_id] = DocumentRecord(
+                doc_id,
+                meta["version"],
+                meta.get("source", ""),
+                meta.get("title", ""),
+                meta.get("collection", self.name),
+                int(meta.get("chunks", 0)),
+                float(meta.get("ingested_at", 0.0)),
+                extra,
+            )
+        return records
+
+    def committed_filter(self, doc_ids: list[str] | None = None) -> dict[str, Any] | None:
+        """A Chroma `where` that admits only chunks of committed document versions."""
+        versions = [r.version for r in self.documents().values() if doc_ids is None or r.doc_id in doc_ids]
+        if not versions:
+            return {"doc_version": "__none__"}
+        return {"doc_version": {"$in": versions}}
+
+    def chunks(self, where: dict[str, Any] | None = None) -> list[Document]:
+        """All committed chunks (what the lexical index and listings are built from)."""
+        where = where or self.committed_filter()
+        out: list[Document] = []
+        offset = 0
+        while True:
+            page = self._call(
+                self.vectors.get, where=where, include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset
+            )
+            for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                out.append(Document(id=cid, page_content=text, metadata=meta))
+            if len(page["ids"]) < _GET_PAGE:
+                return out
+            offset += _GET_PAGE
+
+    def count(self) -> int:
+        return int(self._call(self.vectors._collection.count))
+
+    def dense_search(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list[tuple[Document, float]]:
+        """Nearest chunks with their cosine similarity (the collection uses cosine distance)."""
+        if k <= 0:
+            return []
+        # Despite its name, this LangChain call returns Chroma's raw distances.
+        hits = self._call(self.vectors.similarity_search_by_vector_with_relevance_scores, vector, k=k, filter=where)
+        return [(doc, 1.0 - float(distance)) for doc, distance in hits]
+
+    def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        raw = self._call(self.vectors.get, ids=ids, include=["embeddings"])
+        return {cid: list(vec) for cid, vec in zip(raw["ids"], raw["embeddings"])}
+
+    # -- writing -----------------------------------------------------------------------------
+    def replace_document(self, record: DocumentRecord, chunks: list[Document]) -> None:
+        """Write a document version, commit it, then drop every other version of it."""
+        for chunk in chunks:
+            chunk.metadata["doc_version"] = record.version
+            chunk.metadata["collection"] = self.name
+        ids = [c.id for c in chunks]
+        if chunks:
+            self._call(self.vectors.add_documents, chunks, ids=ids)
+        meta = {
+            "version": record.version,
+            "source": record.source,
+            "title": record.title,
+            "collection": self.name,
+            "chunks": len(chunks),
+            "ingested_at": record.ingested_at or time.time(),
+            "extra": json.dumps(record.extra),
+        }
+        self._call(self.manifest.upsert, ids=[record.doc_id], metadatas=[meta], embeddings=[[1.0]])
+        self.sweep(record.doc_id, keep_version=record.version)
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Uncommit first (readers stop seeing it at once), then delete its chunks."""
+        existed = doc_id in self.documents()
+        self._call(self.manifest.delete, ids=[doc_id])
+        self.sweep(doc_id, keep_version=None)
+        return existed
+
+    def sweep(self, doc_id: str, keep_version: str | None) -> int:
+        """Delete chunks of `doc_id` that are not of `keep_version` (crash leftovers included)."""
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep_version is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"doc_version": {"$ne": keep_version}}]}
+        stale = self._call(self.vectors.get, where=where, include=[])["ids"]
+        if stale:
+            self._call(self.vectors.delete, ids=stale)
+        return len(stale)
+
+    def sweep_orphans(self) -> int:
+        """Delete chunks whose document has no committed version (an ingest killed mid-way)."""
+        committed = {r.doc_id: r.version for r in self.documents().values()}
+        raw = self._call(self.vectors.get, include=["metadatas"])
+        orphans = [
+            cid
+            for cid, meta in zip(raw["ids"], raw["metadatas"])
+            if committed.get(meta.get("doc_id")) != meta.get("doc_version")
+        ]
+        if orphans:
+            self._call(self.vectors.delete, ids=orphans)
+        return len(orphans)
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailable:
+            raise
+        except (ValueError, KeyError, TypeError):
+            raise
+        except Exception as exc:
+            raise StoreUnavailable(f"vector store unavailable: {exc}") from exc

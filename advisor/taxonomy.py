@@ -1,0 +1,79 @@
+"""The strategy's structure (objectives, focus areas, recommendations) with stable ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    title: str
+    kind: str  # "objective" | "focus_area"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    id: str
+    title: str
+    audience: str  # "business" | "government"
+    serves: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    areas: tuple[Area, ...]
+    recommendations: tuple[Recommendation, ...]
+    sections: dict[str, str] = field(default_factory=dict)  # heading title -> id
+    unindexed: frozenset[str] = frozenset()  # section ids kept in the document but not searched
+
+    def area(self, area_id: str) -> Area | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
+    def by_title(self, title: str) -> Area | Recommendation | None:
+        key = normalize_title(title)
+        for item in (*self.areas, *self.recommendations):
+            if normalize_title(item.title) == key:
+                return item
+        return None
+
+    def section_id(self, title: str) -> str | None:
+        item = self.by_title(title)
+        if item is not None:
+            return item.id
+        return self.sections.get(normalize_title(title))
+
+    def titles(self, area_ids: list[str]) -> list[str]:
+        return [a.title for a in (self.area(i) for i in area_ids) if a is not None]
+
+
+def normalize_title(title: str) -> str:
+    return re.sub(r"\s+", " ", title.replace("’", "'")).strip().casefold()
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read the taxonomy file; fail loudly on duplicate ids, which would corrupt citations."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    areas = [Area(a["id"], a["title"], "objective") for a in raw.get("objectives", [])]
+    areas += [Area(a["id"], a["title"], "focus_area") for a in raw.get("focus_areas", [])]
+    recs = [
+        Recommendation(r["id"], r["title"], audience, tuple(r.get("serves", [])))
+        for audience, items in (raw.get("recommendations") or {}).items()
+        for r in items
+    ]
+    sections = {normalize_title(s["title"]): s["id"] for s in raw.get("sections", [])}
+    ids = [a.id for a in areas] + [r.id for r in recs] + list(sections.values())
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate ids in {path}: {sorted(duplicates)}")
+    known = {a.id for a in areas}
+    for rec in recs:
+        unknown = set(rec.serves) - known
+        if unknown:
+            raise ValueError(f"{rec.id} serves unknown areas {sorted(unknown)}")
+    unindexed = frozenset(s["id"] for s in raw.get("sections", []) if s.get("index") is False)
+    return Taxonomy(tuple(areas), tuple(recs), sections, unindexed)

@@ -1,0 +1,1 @@
+"""Gradio chat UI and the workshop embed."""
