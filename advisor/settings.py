@@ -34,7 +34,7 @@ class Settings(BaseSettings):
 
     # Embeddings
     embed_max_length: int = Field(256, description="Word pieces the MiniLM encoder sees per text.")
-    embed_batch_size: int = 32
+    embed_batch_size: int = 8
 
     # Retrieval
     dense_k: int = Field(12, description="Candidates from the vector store.")
