@@ -41,7 +41,9 @@ class PackedContext:
 
 def block(packed: PackedPassage) -> str:
     meta = packed.passage.metadata
-    where = " › ".join(x for x in (meta.get("title", ""), meta.get("section", "")) if x)
+    title, section = meta.get("title", ""), meta.get("section", "")
+    # the section is often a breadcrumb ending in the title: do not spend tokens on it twice
+    where = section if title and title in section else " › ".join(x for x in (title, section) if x)
     header = f"[{packed.n}] {where}".rstrip()
     return f"{header}\n{packed.text}"
 

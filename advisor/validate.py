@@ -164,12 +164,12 @@ class StreamValidator:
                 self.result.notes.append(f"removed a heading: {_snippet(title)}")
             else:
                 # replaces a pending blank line, or a heading whose every sentence was removed
-                self._pending = ("\n" if self._has_output() else "") + line.strip() + "\n"
+                self._pending = ("\n\n" if self._has_output() else "") + line.strip() + "\n"
             self._reset_line()
             return ""
         if not line.strip():
-            if self._has_output() and not self._pending:
-                self._pending = "\n"
+            if self._pending == "\n":
+                self._pending = "\n\n"
             self._reset_line()
             return ""
         out = self._partial(line, complete=True)
@@ -177,8 +177,7 @@ class StreamValidator:
         if remainder.strip():
             out += self._check(remainder)
         if self._line_open:
-            out += "\n"
-            self._emitted.append("\n")
+            self._pending = "\n"  # emitted with the next validated sentence, so nothing trails
         self._reset_line()
         return out
 
