@@ -29,7 +29,10 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.")
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
-_HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?P<h1>.+?)|\*\*(?P<h2>[^*]+?)\*\*:?|__(?P<h3>[^_]+?)__:?)\s*$")
+_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s+(?P<h1>.+?)|\*\*(?P<h2>[^*]+?)\*\*:?|__(?P<h3>[^_]+?)__:?|(?P<h4>[A-Z][^.!?\[\]:*]{0,60}):)\s*$"
+)
+_SOURCES_HEADING = re.compile(r"^(sources|references|citations|passages)(\s+(used|cited))?\s*:?$", re.I)
 _ACTION_HEADING = re.compile(r"\b(actions?|steps?|recommend\w*|what to do|next steps)\b", re.I)
 DECLINE = re.compile(
     r"^(the|these|those)\s+(documents?|passages?|sources?|strategy)\s+(do|does)\s*(not|n[’']t)\s+"
@@ -107,6 +110,7 @@ class StreamValidator:
         self._ordinal = 0
         self._any_heading = False
         self._emitted: list[str] = []
+        self._ignore_rest = False  # after the model's own list of sources
 
     # ---- input ----------------------------------------------------------------------------
     def feed(self, delta: str) -> str:
@@ -140,7 +144,7 @@ class StreamValidator:
         return True
 
     def _partial(self, line: str, complete: bool = False) -> str:
-        if not line or not self._decide_marker(line, complete):
+        if self._ignore_rest or not line or not self._decide_marker(line, complete):
             return ""
         out = []
         body = line[self._consumed :]
@@ -154,9 +158,17 @@ class StreamValidator:
         return "".join(out)
 
     def _finish_line(self, line: str) -> str:
-        heading = _HEADING.match(line) if self._marker is None else None
+        if self._ignore_rest:
+            return ""
+        untouched = not self._marker and not self._line_open and self._consumed == 0
+        heading = _HEADING.match(line) if untouched else None
         if heading is not None:
-            title = next(g for g in heading.group("h1", "h2", "h3") if g)
+            title = next(g for g in heading.group("h1", "h2", "h3", "h4") if g).strip()
+            if _SOURCES_HEADING.match(title):
+                # the citations list already names the sources; a model-written list is unchecked
+                self._ignore_rest = True
+                self.result.notes.append("left out the model's own list of sources; see the citations")
+                return ""
             self._in_actions = bool(_ACTION_HEADING.search(title))
             self._any_heading = True
             self._ordinal = 0
@@ -194,7 +206,7 @@ class StreamValidator:
         sentence = raw.strip()
         if not sentence:
             return ""
-        plain = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).strip()
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", sentence)).replace("**", "").strip()
         cites = [int(n) for group in _MARKER.findall(sentence) for n in re.split(r"[,;]", group)]
         valid = list(dict.fromkeys(c for c in cites if c in self.given))
         invalid = sorted({c for c in cites if c not in self.given})
@@ -224,7 +236,7 @@ class StreamValidator:
             self.result.notes.append(
                 f"dropped citation {''.join(f'[{n}]' for n in invalid)} (no such passage) from: {_snippet(plain)}"
             )
-        display = [self._number(c) for c in valid]
+        display = sorted({self._number(c) for c in valid})
         text = self._renumber(sentence)
         return self._emit(text, plain, display)
 
@@ -237,7 +249,7 @@ class StreamValidator:
     def _renumber(self, sentence: str) -> str:
         def swap(match: re.Match[str]) -> str:
             numbers = [int(n) for n in re.split(r"[,;]", match.group(1))]
-            kept = [self._display[n] for n in numbers if n in self._display]
+            kept = sorted({self._display[n] for n in numbers if n in self._display})
             return (" " + "".join(f"[{n}]" for n in kept)) if kept else ""
 
         text = _MARKER.sub(swap, sentence)

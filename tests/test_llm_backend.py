@@ -139,6 +139,27 @@ def test_prompt_carries_numbered_passages_and_the_citation_contract(advisor: Adv
 # ---- validation -----------------------------------------------------------------------------
 
 
+def test_free_form_markdown_yields_actions_and_drops_a_model_written_source_list(advisor: Advisor, server) -> None:
+    def script(body: dict) -> Reply:
+        passages = passages_in(body)
+        first, second = (body_sentences(passages[n]) for n in (1, 2))
+        return Reply(
+            f"{first[0][:-1]} [1].\n\nRecommended actions:\n"
+            f"- **Start here:** {second[0][:-1]} [2].\n- {first[1][:-1]} [1, 2].\n\n"
+            "Sources:\n[1] Some title\n[2] Another title\n"
+        )
+
+    server.script = script
+    answer = llm_advisor(advisor, server).ask(QUESTION, audience="business")
+
+    assert answer.backend == f"openai:{MODEL}"
+    assert [a.citations for a in answer.actions] == [[2], [1, 2]]
+    assert answer.actions[0].text.startswith("Start here:")  # markdown emphasis is not in the JSON text
+    assert "Some title" not in answer.answer and "Sources" not in answer.answer
+    assert any("own list of sources" in n for n in answer.notes)
+    assert len(answer.key_points) == 1 and answer.key_points[0].citations == [1]
+
+
 def test_sentence_without_citation_is_removed_and_named(advisor: Advisor, server) -> None:
     extra = "Cybersecurity is the single most important topic for every company in Europe."
     server.script = lambda body: Reply(good_answer(body).replace("\n\n", f" {extra}\n\n", 1))
