@@ -8,6 +8,7 @@ Streaming yields text deltas (only validated text) and ends with the final `Answ
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ class LLMBackend:
         except Exception as exc:  # noqa: BLE001 - any model failure means "use the question as asked"
             return question, f"follow-up not rewritten: {failure_reason(exc, self.settings)}"
         rewritten = next((line.strip() for line in rewritten.splitlines() if line.strip()), "")
+        # small models often echo the label or quote the question
+        rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten, flags=re.I).strip("\"“”' ")
         rewritten = rewritten[: self.settings.max_question_chars]
         return (rewritten, None) if rewritten else (question, "follow-up not rewritten: the model returned nothing")
 

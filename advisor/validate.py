@@ -26,7 +26,7 @@ UNVERIFIED = "(unverified)"
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"[.!?][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]?[A-Z0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.", "U.S.", "U.K.", "Art.", "Inc.")
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
 _HEADING = re.compile(

@@ -349,6 +349,14 @@ def test_follow_up_is_condensed_before_retrieval(advisor: Advisor, server) -> No
     assert standalone in next(m["content"] for m in answer_body["messages"] if m["role"] == "user")
 
 
+def test_follow_up_condenser_failure_keeps_the_question_as_asked(advisor: Advisor, server) -> None:
+    server.script = lambda body: Reply(status=500) if is_condense(body) else Reply(good_answer(body))
+    history = [{"role": "user", "content": "What does the strategy say about cybersecurity?"}]
+    _, answer = collect(llm_advisor(advisor, server).ask_stream(QUESTION, history=history))
+    assert answer.backend == f"openai:{MODEL}" and answer.standalone_question is None
+    assert "follow-up not rewritten: the model server returned HTTP 500" in answer.notes
+
+
 def test_context_is_packed_within_the_token_budget(advisor: Advisor, server) -> None:
     from advisor.retrieval import hybrid_search
 
@@ -362,7 +370,11 @@ def test_context_is_packed_within_the_token_budget(advisor: Advisor, server) -> 
 
     server.script = lambda body: Reply(good_answer(body))
     answer = llm_advisor(advisor, server, llm_context_tokens=budget).ask(QUESTION, audience="business")
-    assert len(passages_in(server.requests[0])) == len(packed.passages) or answer.notes
+    user = next(m["content"] for m in server.requests[0]["messages"] if m["role"] == "user")
+    sent = user[user.index("[1] ") : user.index("\n\nQuestion:")]
+    assert len(encoding.encode(sent)) <= budget
+    assert any("left out to fit the context budget" in n for n in answer.notes)
+    assert answer.backend == f"openai:{MODEL}"
 
 
 # ---- configuration, CLI and HTTP API ---------------------------------------------------------
@@ -387,6 +399,10 @@ def test_cli_streams_the_validated_answer(data_copy: Path, server) -> None:
     [
         ({"ADVISOR_LLM": "openai"}, "ADVISOR_LLM=openai needs OPENAI_API_KEY"),
         ({"ADVISOR_LLM": "local"}, "ADVISOR_LLM=local is not available"),
+        (
+            {"ADVISOR_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "ADVISOR_LLM_PROMPT_VERSION": "v9"},
+            "prompt file missing",
+        ),
     ],
 )
 def test_cli_reports_an_unusable_llm_configuration(data_copy: Path, env: dict, message: str) -> None:
