@@ -25,6 +25,7 @@ from advisor.taxonomy import Taxonomy
 UNVERIFIED = "(unverified)"
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")  # "[2][1]" or "[1, 2]" or "[1] [3]"
 _SENTENCE_END = re.compile(r"[.!?][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]?[A-Z0-9])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.", "U.S.", "U.K.", "Art.", "Inc.")
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
@@ -248,11 +249,11 @@ class StreamValidator:
 
     def _renumber(self, sentence: str) -> str:
         def swap(match: re.Match[str]) -> str:
-            numbers = [int(n) for n in re.split(r"[,;]", match.group(1))]
+            numbers = [int(n) for n in re.findall(r"\d+", match.group(0))]
             kept = sorted({self._display[n] for n in numbers if n in self._display})
             return (" " + "".join(f"[{n}]" for n in kept)) if kept else ""
 
-        text = _MARKER.sub(swap, sentence)
+        text = _MARKER_RUN.sub(swap, sentence)
         return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
 
     def _reject(self, sentence: str, plain: str, reason: str, always_remove: bool = False) -> str:
