@@ -35,6 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="Print the answer as JSON.")
     ask.add_argument("--file", type=Path, help="Ask every line of this file (one JSON object per line).")
 
+    evaluate = sub.add_parser("eval", help="Run the golden-set evaluation and write evals/results/<run>/.")
+    evaluate.add_argument("--backend", choices=["composer", "openai", "local"], default="composer",
+                          help="Answer backend to evaluate (default: the grounded composer, no LLM).")
+    evaluate.add_argument("--run", help="Name of the results folder (default: a timestamp).")
+    evaluate.add_argument("--out", type=Path, help="Parent folder for the run (default: evals/results).")
+    evaluate.add_argument("--golden", type=Path, help="Golden set (default: evals/golden.jsonl).")
+    evaluate.add_argument("--baseline", type=Path, help="Run folder to compare with (default: evals/results/baseline).")
+    evaluate.add_argument("--no-naive", action="store_true", help="Skip the naive LangChain pipeline.")
+
     serve = sub.add_parser("serve", help="Serve the chat UI and the API.")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -127,6 +136,44 @@ def _print_stream(events) -> None:  # noqa: ANN001 - Iterator[str | Answer]
             print(event, end="", flush=True)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from advisor.evaluation.evaluate import run_evaluation
+    from advisor.evaluation.golden import GoldenError
+    from advisor.settings import get_settings
+
+    settings = get_settings()
+    if args.golden:
+        if not args.golden.is_file():
+            raise CliError(f"no such file: {args.golden}")
+        settings = settings.model_copy(update={"eval_golden_file": args.golden.resolve()})
+    if args.baseline and not (args.baseline / "summary.json").is_file():
+        raise CliError(f"no summary.json in baseline folder: {args.baseline}")
+    backend = "none" if args.backend == "composer" else args.backend
+    try:
+        summary, comparison, folder = run_evaluation(
+            settings, backend=backend, run_name=args.run, out_dir=args.out, baseline_dir=args.baseline,
+            include_naive=not args.no_naive, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )
+    except GoldenError as exc:
+        raise CliError(str(exc)) from exc
+    metrics = summary["metrics"]
+    naive = summary.get("naive", {}).get("metrics", {})
+    for name in ("hit@1", "hit@5", "mrr", "ndcg@10", "first_citation_hit", "citation_recall", "citation_precision",
+                 "focus_area_accuracy", "decline_accuracy", "false_decline_rate", "canary_leak_rate",
+                 "invented_facts", "latency_ms_mean"):
+        extra = f"   (naive {naive[name]})" if naive.get(name) is not None else ""
+        print(f"{name:22} {metrics.get(name)}{extra}")
+    if comparison is not None:
+        for line in comparison["better"]:
+            print(f"better: {line}")
+        for line in comparison["worse"]:
+            print(f"worse: {line}")
+        if not comparison["better"] and not comparison["worse"]:
+            print("no change from the baseline")
+    print(f"results: {folder}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from advisor.server import serve
     from advisor.settings import get_settings
@@ -136,7 +183,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -68,6 +68,23 @@ class Settings(BaseSettings):
         0.22, description="Passages less similar than this to the question are not cited."
     )
 
+    # Evaluation (`advisor eval`)
+    eval_golden_file: Path = Field(PROJECT_ROOT / "evals" / "golden.jsonl", description="Golden questions.")
+    eval_results_dir: Path = Field(PROJECT_ROOT / "evals" / "results", description="Where eval runs are written.")
+    eval_fixtures_dir: Path = Field(
+        PROJECT_ROOT / "evals" / "fixtures", description="Extra documents (planted instructions) for injection cases."
+    )
+    eval_retrieval_k: int = Field(10, description="Passages ranked per question for hit@k, MRR and nDCG@10.")
+    support_min_term_coverage: float = Field(
+        0.8, description="Offline support check: share of a statement's content terms its passage must contain."
+    )
+    support_min_similarity: float = Field(
+        0.75, description="Offline support check: cosine similarity to the closest passage sentence."
+    )
+    naive_chunk_size: int = Field(1000, description="Naive baseline pipeline: characters per chunk.")
+    naive_chunk_overlap: int = 200
+    naive_k: int = 5
+
     # Input limits
     max_question_chars: int = 2000
     max_questions_per_file: int = 500

@@ -1,0 +1,84 @@
+"""One eval run end to end: build indexes in a scratch folder, run the golden set through the
+advisor and the naive pipeline, score, write the results folder and compare with the baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from advisor.evaluation.golden import load_golden
+from advisor.evaluation.metrics import add_retrieval_scores, by_group, summarise
+from advisor.evaluation.report import chart, compare, markdown, read_jsonl, weakest_cases, write_jsonl
+from advisor.evaluation.runner import build_context, run_cases
+from advisor.settings import PROJECT_ROOT, Settings
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                             timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_evaluation(
+    settings: Settings,
+    *,
+    backend: str = "none",
+    run_name: str | None = None,
+    out_dir: Path | None = None,
+    baseline_dir: Path | None = None,
+    include_naive: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]] | None, Path]:
+    """Returns the summary, the comparison with the baseline (None without one) and the run folder."""
+    cases = load_golden(settings.eval_golden_file)
+    run_name = run_name or time.strftime("%Y%m%d-%H%M%S")
+    target = (out_dir or settings.eval_results_dir) / run_name
+    target.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="advisor-eval-") as scratch:
+        ctx = build_context(settings, Path(scratch), backend, include_naive)
+        rows, naive_rows = run_cases(ctx, cases, progress)
+    add_retrieval_scores(rows)
+    summary: dict[str, Any] = {
+        "run": run_name,
+        "backend": rows[0]["backend"] if rows else backend,
+        "golden": str(settings.eval_golden_file.relative_to(PROJECT_ROOT))
+        if settings.eval_golden_file.is_relative_to(PROJECT_ROOT) else str(settings.eval_golden_file),
+        "commit": _git_commit(),
+        "follow_up_mode": ctx.follow_up_mode,
+        "metrics": summarise(rows),
+        "by_category": by_group(rows, "category"),
+        "by_persona": by_group(rows, "persona"),
+        "build_seconds": ctx.build_seconds,
+    }
+    if naive_rows:
+        add_retrieval_scores(naive_rows)
+        summary["naive"] = {
+            "metrics": summarise(naive_rows),
+            "by_category": by_group(naive_rows, "category"),
+            "by_persona": by_group(naive_rows, "persona"),
+            "chunks": ctx.naive.chunks if ctx.naive else 0,
+        }
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    comparison = None
+    baseline_dir = baseline_dir if baseline_dir is not None else settings.eval_results_dir / "baseline"
+    if (baseline_dir / "summary.json").exists() and baseline_dir.resolve() != target.resolve():
+        baseline = json.loads((baseline_dir / "summary.json").read_text(encoding="utf-8"))
+        base_rows = read_jsonl(baseline_dir / "cases.jsonl") if (baseline_dir / "cases.jsonl").exists() else []
+        comparison = compare(summary, baseline, rows, base_rows)
+        summary["baseline"] = {"run": baseline.get("run"), "commit": baseline.get("commit")}
+    (target / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_jsonl(target / "cases.jsonl", rows)
+    if naive_rows:
+        write_jsonl(target / "naive_cases.jsonl", naive_rows)
+    chart(summary, target / "chart.png")
+    (target / "report.md").write_text(markdown(summary, comparison, weakest_cases(rows)), encoding="utf-8")
+    return summary, comparison, target
