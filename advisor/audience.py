@@ -15,17 +15,46 @@ _BUSINESS = re.compile(
 )
 _GOVERNMENT = re.compile(
     r"\b(governments?|ministr(y|ies)|minister|civil servants?|public (administration|sector|servants?|authorit(y|ies))|"
-    r"our country|my country|national|partner countr(y|ies)|legislat(ion|ure|ive)|laws?|regulators?|"
+    r"our country|my country|national|legislat(ion|ure|ive)|laws?|regulators?|"
     r"agenc(y|ies)|parliament|policy ?makers?|state|municipal(ity)?|we as a country|authorit(y|ies)|"
     r"cert|csirt|police|statutes?)\b",
     re.IGNORECASE,
 )
 
 
+# Names that contain an audience word without saying who asks ("Tech Business Offer").
+_NAMES = re.compile(r"\b(tech )?business offer\b|\bstate-sponsored\b|\bmember states?\b|\bstate of the art\b", re.I)
+# The asker naming what they are ("our ministry", "we are a telecom operator") outweighs the
+# organisations they merely mention ("...train local government staff").
+_SELF = r"\b(?:our|my|we(?:'re| are)(?: an?)?|i(?:'m| am)(?: an?)?(?: \w+)? (?:at|in|for) (?:an?|the|our))\s+(?:[\w-]+\s+){0,2}?"
+_SELF_BUSINESS = re.compile(
+    _SELF + r"(sme|start-?up|scale-?up|company|firm|business|enterprise|operator|provider|platform|"
+    r"fintech|vendor|supplier|manufacturer|product|app|service|team)s?\b|\bwe (sell|build|develop|make|operate|provide|run)\b",
+    re.I,
+)
+_SELF_GOVERNMENT = re.compile(
+    _SELF + r"(ministry|ministries|government|agency|country|parliament|regulator|administration|"
+    r"municipality|cert|csirt|authority|department|national)\b",
+    re.I,
+)
+SELF_WEIGHT = 3  # one self-description counts as much as three mentions
+
+
+def asks_for_advice(question: str) -> bool:
+    """Whether the asker wants to know what *they* should do (recommendations answer that),
+    rather than what the strategy or the EU does (objectives and focus areas answer that)."""
+    return bool(
+        re.search(r"\b(we|our|us|my|i|i'm|we're)\b", question, re.I)
+        or re.search(r"\b(should|can|could|must|how do) (companies|firms|businesses|governments|countries|startups|smes)\b",
+                     question, re.I)
+    )
+
+
 def detect_audience(question: str) -> str:
     """The audience a question speaks for; ties and no signal mean 'general'."""
-    business = len(_BUSINESS.findall(question))
-    government = len(_GOVERNMENT.findall(question))
+    question = _NAMES.sub(" ", question)
+    business = len(_BUSINESS.findall(question)) + SELF_WEIGHT * len(_SELF_BUSINESS.findall(question))
+    government = len(_GOVERNMENT.findall(question)) + SELF_WEIGHT * len(_SELF_GOVERNMENT.findall(question))
     if business > government:
         return "business"
     if government > business:

@@ -19,6 +19,7 @@ from advisor.embeddings import MiniLMEncoder
 from advisor.grounding import is_injection, unsupported_figures
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.retrieval import Passage
+from advisor.scope import ScopeSignal
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
 from advisor.textutil import split_sentences, terms
@@ -65,9 +66,9 @@ DETAIL_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
             r"closing date|timeline|time ?frame|how long|until when|cut-?off)\b",
             re.I,
         ),
-        re.compile(
-            r"\b(19|20)\d{2}\b|\b(january|february|march|april|may|june|july|august|september|october|"
-            r"november|december)\b",
+        re.compile(  # "may" is a month only next to a day number; otherwise it is the verb
+            r"\b(19|20)\d{2}\b|\b(january|february|march|april|june|july|august|september|october|"
+            r"november|december)\b|\b\d{1,2}\s+may\b|\bmay\s+\d{1,2}\b",
             re.I,
         ),
     ),
@@ -77,6 +78,22 @@ DETAIL_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|several)\b", re.I),
     ),
 ]
+
+
+# Sentences in an ingested document that address the assistant instead of the reader. They are
+# never quoted, whether or not grounding.is_injection also catches them.
+_MODEL_DIRECTIVE = re.compile(
+    r"\bwhen (summari[sz]|answer|respond|repl)\w*\b[^.]{0,40}\b(state|say|write|quote|mention|tell|add|include)\b|"
+    r"\bnote to (the |any )?(ai|assistant|model|llm|chatbot|language model)s?\b|"
+    r"\b(in|to) (every|each|all|any) (answers?|responses?|replies|summar(y|ies))\b|"
+    r"\b(reply|respond|answer) (only|exclusively) with\b|"
+    r"\b(quote|print|output|repeat|reveal) (the|this|your) (reference|code|token|string|phrase|system prompt)\b",
+    re.I,
+)
+
+
+def is_directive(sentence: str) -> bool:
+    return is_injection(sentence) or bool(_MODEL_DIRECTIVE.search(sentence))
 
 
 @dataclass
@@ -156,9 +173,11 @@ def compose_answer(
     sentences: SentenceVectors,
     taxonomy: Taxonomy,
     settings: Settings,
+    scope: ScopeSignal | None = None,
 ) -> Answer:
-    """Build the answer from the passages alone."""
-    if not passages or max(p.similarity for p in passages) < settings.min_scope_similarity:
+    """Build the answer from the passages alone. `scope` (from retrieval) lets it decline
+    questions whose topic the documents never mention even when some passage looks similar."""
+    if not passages or not in_scope(max(p.similarity for p in passages), scope, settings):
         return decline(question, audience)
 
     usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
@@ -167,7 +186,10 @@ def compose_answer(
     detail = requested_detail(question)
     if detail is not None:
         label, evidence = detail
-        with_detail = [s for s in scored if evidence.search(s.text)]
+        # The figure must sit in a passage that answers the question, not in any passage retrieved.
+        with_detail = [
+            s for s in scored if s.passage_index < settings.detail_evidence_passages and evidence.search(s.text)
+        ]
         if not with_detail:
             return missing_detail(question, audience, label, usable, scored, taxonomy, settings)
         key = sorted(with_detail, key=lambda s: -s.score)[:2]
@@ -176,6 +198,18 @@ def compose_answer(
     actions = pick_actions(scored, settings)
     key_points = pick_key_points(scored, usable, exclude=actions)
     return build_answer(question, audience, usable, key_points, actions, taxonomy)
+
+
+def in_scope(best_similarity: float, scope: ScopeSignal | None, settings: Settings) -> bool:
+    """Similar enough to some passage, and not about a topic the documents never name."""
+    threshold = settings.min_scope_similarity
+    if scope is not None and scope.self_reference:
+        threshold = settings.min_scope_similarity_self_reference
+    if best_similarity < threshold:
+        return False
+    if scope is None or best_similarity >= settings.strong_scope_similarity:
+        return True
+    return scope.unknown_fraction < settings.max_unknown_topic_fraction
 
 
 def score_sentences(
@@ -189,7 +223,7 @@ def score_sentences(
             body_start = 0
         for start, end in split_sentences(text[body_start:]):
             sentence = text[body_start + start : body_start + end]
-            if len(sentence) < 25 or is_injection(sentence):
+            if len(sentence) < 25 or is_directive(sentence):
                 continue
             candidates.append((index, body_start + start, body_start + end, sentence))
     if not candidates:

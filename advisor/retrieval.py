@@ -14,9 +14,12 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from advisor.audience import asks_for_advice
 from advisor.lexical import LexicalIndex
+from advisor.scope import ScopeSignal, expand, scope_signal
 from advisor.settings import Settings
 from advisor.store import Store
+from advisor.textutil import terms
 
 
 @dataclass
@@ -43,6 +46,7 @@ class SearchResult:
     passages: list[Passage]
     query_vector: list[float]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    scope: ScopeSignal = field(default_factory=ScopeSignal)
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
@@ -60,6 +64,7 @@ class IndexSet:
     def __init__(self, stores: dict[str, Store]) -> None:
         self.stores = stores
         self._lexical: dict[str, tuple[tuple, LexicalIndex]] = {}
+        self._vocabulary: dict[str, tuple[LexicalIndex, set[str]]] = {}
         self._lock = threading.Lock()
 
     def lexical(self, name: str) -> LexicalIndex:
@@ -72,14 +77,39 @@ class IndexSet:
                 self._lexical[name] = cached
         return cached[1]
 
+    def vocabulary(self, name: str) -> set[str]:
+        """Every term the store's committed chunks use (for the scope check)."""
+        index = self.lexical(name)
+        with self._lock:
+            cached = self._vocabulary.get(name)
+            if cached is None or cached[0] is not index:
+                words: set[str] = set()
+                for doc in index.documents:
+                    words.update(terms(doc.page_content.replace("-", " ")))
+                    words.update(terms(doc.page_content))
+                cached = (index, words)
+                self._vocabulary[name] = cached
+        return cached[1]
+
     def invalidate(self) -> None:
         with self._lock:
             self._lexical.clear()
+            self._vocabulary.clear()
 
 
-def passage_prior(metadata: dict[str, Any], audience: str, settings: Settings) -> float:
-    """Multiplier on the fused score: the asker's audience first, section introductions last."""
-    factor = settings.overview_factor if metadata.get("kind") == "overview" else 1.0
+def passage_prior(
+    metadata: dict[str, Any], audience: str, settings: Settings, descriptive: bool = False, about_whole: bool = False
+) -> float:
+    """Multiplier on the fused score: the asker's audience first, section introductions last;
+    for questions about what the strategy itself does, its objectives and focus areas first;
+    for questions about the strategy as a whole (when, who, what about), its general sections."""
+    kind = metadata.get("kind")
+    factor = settings.overview_factor if kind == "overview" else 1.0
+    if about_whole:
+        if kind in ("section", "overview"):
+            factor *= 1.0 + settings.descriptive_area_boost
+    elif descriptive and kind in ("objective", "focus_area"):
+        factor *= 1.0 + settings.descriptive_area_boost
     chunk_audience = metadata.get("audience", "general")
     if audience == "general" or chunk_audience == "general":
         return factor
@@ -97,11 +127,20 @@ def hybrid_search(
     collections: list[str] | None = None,
     doc_ids: list[str] | None = None,
     k: int | None = None,
+    descriptive: bool | None = None,
 ) -> SearchResult:
-    """Rank passages for a question; `collections` / `doc_ids` narrow where to look."""
+    """Rank passages for a question; `collections` / `doc_ids` narrow where to look.
+    `descriptive` (default: detected) says the question asks what the strategy does rather than
+    what the asker should do."""
     import time
 
     k = k or settings.top_k
+    if descriptive is None:
+        descriptive = audience == "general" and not asks_for_advice(question)
+    vocabulary: set[str] = set()
+    for name in collections or list(indexes.stores):
+        vocabulary |= indexes.vocabulary(name)
+    scope = scope_signal(question, vocabulary)
     t0 = time.perf_counter()
     vector = embeddings.embed_query(question)
     t1 = time.perf_counter()
@@ -119,7 +158,7 @@ def hybrid_search(
         allowed = None
         if doc_ids is not None:
             allowed = {d.metadata["chunk_id"] for d in lexical_index.documents if d.metadata.get("doc_id") in doc_ids}
-        lexical = lexical_index.search(question, settings.lexical_k, allowed)
+        lexical = lexical_index.search(expand(question), settings.lexical_k, allowed)
         for rank, (doc, score) in enumerate(dense, start=1):
             cid = doc.metadata["chunk_id"]
             docs[cid] = doc
@@ -134,7 +173,10 @@ def hybrid_search(
     t2 = time.perf_counter()
     fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
     scored = sorted(
-        ((score * passage_prior(docs[cid].metadata, audience, settings), cid) for cid, score in fused.items()),
+        (
+            (score * passage_prior(docs[cid].metadata, audience, settings, descriptive, scope.about_whole), cid)
+            for cid, score in fused.items()
+        ),
         reverse=True,
     )[:k]
     missing = [docs[cid].id for _, cid in scored if cid not in similarity]
@@ -149,6 +191,7 @@ def hybrid_search(
         passages,
         vector,
         {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
+        scope,
     )
 
 

@@ -68,7 +68,8 @@ class Advisor:
         result = hybrid_search(question, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
         t_compose = time.perf_counter()
         answer = compose_answer(
-            question, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings
+            question, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings,
+            scope=result.scope,
         )
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
@@ -110,7 +111,8 @@ class Advisor:
 
         def compose() -> Answer:
             return compose_answer(
-                standalone, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings
+                standalone, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings,
+                scope=result.scope,
             )
 
         for event in backend.stream(standalone, resolved, result.passages, compose):

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         description="Fused-score multiplier for the short introductions of sections that have "
         "subsections; the objectives, focus areas and recommendations under them answer better.",
     )
+    descriptive_area_boost: float = Field(
+        0.3,
+        description="Fused-score multiplier bonus for objectives and focus areas when a general question asks what "
+        "the strategy does rather than what the asker should do.",
+    )
     top_k: int = Field(5, description="Passages handed to the answer composer.")
 
     # Answer composer
@@ -63,6 +68,20 @@ class Settings(BaseSettings):
     )
     min_scope_similarity: float = Field(
         0.30, description="Below this cosine similarity of the best passage, the question is out of scope."
+    )
+    min_scope_similarity_self_reference: float = Field(
+        0.2, description="Scope threshold when the question names the strategy itself ('when was the strategy...')."
+    )
+    max_unknown_topic_fraction: float = Field(
+        0.5,
+        description="Decline when at least this share of the question's topic words never occurs in the documents "
+        "(and the best passage is not strongly similar).",
+    )
+    strong_scope_similarity: float = Field(
+        0.65, description="A best passage this similar keeps a question in scope whatever its vocabulary."
+    )
+    detail_evidence_passages: int = Field(
+        2, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
     )
     min_passage_similarity: float = Field(
         0.22, description="Passages less similar than this to the question are not cited."
