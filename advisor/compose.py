@@ -57,7 +57,8 @@ DETAIL_PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
             r"(grant|loan|award) size|maximum grant|€|euros?|co-?financing rate|percentage|per ?cent)\b",
             re.I,
         ),
-        re.compile(r"[€$£]\s?\d|\d\s?(%|percent|million|billion)\b|\b(million|billion)s?\b", re.I),
+        # A stated figure needs digits: "channeling billions" does not say how much.
+        re.compile(r"[€$£]\s?\d|\d\s?(%|percent|per cent|million|billion|bn|m)\b|\d[\d.,]*\s?(euros?|eur)\b", re.I),
     ),
     (
         "a deadline or date",
