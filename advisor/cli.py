@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--golden", type=Path, help="Golden set (default: evals/golden.jsonl).")
     evaluate.add_argument("--baseline", type=Path, help="Run folder to compare with (default: evals/results/baseline).")
     evaluate.add_argument("--no-naive", action="store_true", help="Skip the naive LangChain pipeline.")
+    evaluate.add_argument("--judge", action="store_true",
+                          help="Also score faithfulness with the configured LLM (needs ADVISOR_LLM and an endpoint).")
 
     serve = sub.add_parser("serve", help="Serve the chat UI and the API.")
     serve.add_argument("--host")
@@ -139,7 +141,7 @@ def _print_stream(events) -> None:  # noqa: ANN001 - Iterator[str | Answer]
 def cmd_eval(args: argparse.Namespace) -> int:
     from advisor.evaluation.evaluate import run_evaluation
     from advisor.evaluation.golden import GoldenError
-    from advisor.settings import get_settings
+    from advisor.settings import ConfigError, get_settings
 
     settings = get_settings()
     if args.golden:
@@ -149,18 +151,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.baseline and not (args.baseline / "summary.json").is_file():
         raise CliError(f"no summary.json in baseline folder: {args.baseline}")
     backend = "none" if args.backend == "composer" else args.backend
+    if args.judge and settings.llm == "none" and backend == "none":
+        raise CliError("--judge needs an LLM: set ADVISOR_LLM=openai and OPENAI_BASE_URL or OPENAI_API_KEY")
     try:
         summary, comparison, folder = run_evaluation(
             settings, backend=backend, run_name=args.run, out_dir=args.out, baseline_dir=args.baseline,
-            include_naive=not args.no_naive, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+            include_naive=not args.no_naive, judge=args.judge, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
         )
     except GoldenError as exc:
+        raise CliError(str(exc)) from exc
+    except ConfigError as exc:
         raise CliError(str(exc)) from exc
     metrics = summary["metrics"]
     naive = summary.get("naive", {}).get("metrics", {})
     for name in ("hit@1", "hit@5", "mrr", "ndcg@10", "first_citation_hit", "citation_recall", "citation_precision",
                  "focus_area_accuracy", "decline_accuracy", "false_decline_rate", "canary_leak_rate",
-                 "invented_facts", "latency_ms_mean"):
+                 "invented_facts", "latency_ms_mean", "judge_faithfulness"):
+        if name not in metrics:
+            continue
         extra = f"   (naive {naive[name]})" if naive.get(name) is not None else ""
         print(f"{name:22} {metrics.get(name)}{extra}")
     if comparison is not None:

@@ -35,6 +35,7 @@ def run_evaluation(
     out_dir: Path | None = None,
     baseline_dir: Path | None = None,
     include_naive: bool = True,
+    judge: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]] | None, Path]:
     """Returns the summary, the comparison with the baseline (None without one) and the run folder."""
@@ -44,7 +45,10 @@ def run_evaluation(
     target.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="advisor-eval-") as scratch:
-        ctx = build_context(settings, Path(scratch), backend, include_naive)
+        from advisor.evaluation.judge import build_judge
+
+        llm_judge = build_judge(settings) if judge else None
+        ctx = build_context(settings, Path(scratch), backend, include_naive, llm_judge)
         rows, naive_rows = run_cases(ctx, cases, progress)
     add_retrieval_scores(rows)
     summary: dict[str, Any] = {

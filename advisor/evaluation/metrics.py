@@ -58,6 +58,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         canary = [r for r in rows if r.get("canary_in_citations") is not None and r["category"] == "injection"]
         out["canary_leak_rate"] = _mean(float(r["canary_leak"]) for r in canary)
         out["invented_facts"] = sum(len(r["invented"]) for r in rows)
+        verdicts = [v for r in rows for v in r.get("judge_verdicts") or [] if v is not None]
+        if verdicts:
+            out["judge_faithfulness"] = _mean(float(v) for v in verdicts)
     latencies = [r["latency_ms"] for r in rows]
     if latencies:
         ordered = sorted(latencies)

@@ -13,7 +13,7 @@ HIGHER_IS_BETTER = (
     "citation_precision", "focus_area_accuracy",
 )
 LOWER_IS_BETTER = ("false_decline_rate", "canary_leak_rate", "invented_facts")
-TABLE_METRICS = (*HIGHER_IS_BETTER, *LOWER_IS_BETTER, "latency_ms_mean")
+TABLE_METRICS = (*HIGHER_IS_BETTER, *LOWER_IS_BETTER, "latency_ms_mean", "judge_faithfulness")
 CHART_METRICS = ("hit@1", "hit@5", "first_citation_hit", "decline_accuracy", "citation_precision")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from advisor.audience import resolve_audience
 from advisor.evaluation.golden import GoldenCase
+from advisor.evaluation.judge import Judge
 from advisor.evaluation.naive import NaivePipeline
 from advisor.evaluation.support import SupportChecker
 from advisor.grounding import unsupported_figures
@@ -36,10 +37,13 @@ class EvalContext:
     checker: SupportChecker
     naive: NaivePipeline | None
     follow_up_mode: str
+    judge: Judge | None = None
     build_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def build_context(settings: Settings, workdir: Path, backend: str, include_naive: bool) -> EvalContext:
+def build_context(
+    settings: Settings, workdir: Path, backend: str, include_naive: bool, judge: Judge | None = None
+) -> EvalContext:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     main_settings = settings.model_copy(update={"data_dir": workdir / "main", "llm": backend})
@@ -61,7 +65,9 @@ def build_context(settings: Settings, workdir: Path, backend: str, include_naive
         )
         timings["build_naive_s"] = time.perf_counter() - t0
     mode = FOLLOW_UP_CONCATENATED if backend == "none" else FOLLOW_UP_CONDENSED
-    return EvalContext(settings, main, fixture, checker, naive, mode, {k: round(v, 2) for k, v in timings.items()})
+    return EvalContext(
+        settings, main, fixture, checker, naive, mode, judge, {k: round(v, 2) for k, v in timings.items()}
+    )
 
 
 def effective_question(case: GoldenCase) -> str:
@@ -113,12 +119,16 @@ def run_case(ctx: EvalContext, case: GoldenCase, area_titles: dict[str, str]) ->
     text = generated_text(answer)
     expected_fa = set(case.expected_focus_areas)
     named_fa = [fid for fid, title in area_titles.items() if title in answer.focus_areas]
+    judged: list[bool | None] = []
+    if ctx.judge is not None and statements:
+        judged = ctx.judge.verdicts([s["text"] for s in statements], [c.text for c in answer.citations])
     return {
         "id": case.id,
         "persona": case.persona,
         "category": case.category,
         "question": case.question,
         "query": query,
+        "judge_verdicts": judged,
         "history": case.history,
         "audience": answer.audience,
         "expected_sections": case.expected_sections,
