@@ -172,6 +172,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         extra = f"   (naive {naive[name]})" if naive.get(name) is not None else ""
         print(f"{name:22} {metrics.get(name)}{extra}")
     if comparison is not None:
+        for line in comparison.get("note", []):
+            print(f"note: {line}")
         for line in comparison["better"]:
             print(f"better: {line}")
         for line in comparison["worse"]:

@@ -78,6 +78,8 @@ def run_evaluation(
         baseline = json.loads((baseline_dir / "summary.json").read_text(encoding="utf-8"))
         base_rows = read_jsonl(baseline_dir / "cases.jsonl") if (baseline_dir / "cases.jsonl").exists() else []
         comparison = compare(summary, baseline, rows, base_rows)
+        if baseline.get("golden") != summary["golden"]:
+            comparison["note"] = [f"the baseline ran a different golden set ({baseline.get('golden')})"]
         summary["baseline"] = {"run": baseline.get("run"), "commit": baseline.get("commit")}
     (target / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_jsonl(target / "cases.jsonl", rows)
