@@ -27,7 +27,7 @@ GENERIC_TERMS = frozenset(
         outside inside small big good best right new old current currently today nutshell overview
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
-        application applications exact precise"""
+        application applications exact precise plan plans planned planning"""
     )
 )
 _SELF_REFERENCE = re.compile(
