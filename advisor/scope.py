@@ -74,7 +74,7 @@ def topic_terms(question: str) -> list[str]:
 
 def _known(term: str, vocabulary: set[str]) -> bool:
     """In the vocabulary, allowing for what the light stemmer misses ("acting" / "act")."""
-    if term in vocabulary:
+    if term in vocabulary or term + "e" in vocabulary:  # "regulating" -> "regulat" / "regulate"
         return True
     for suffix in ("ing", "ed", "es", "s", "e", "ly"):
         if term.endswith(suffix) and len(term) - len(suffix) >= 3 and term[: -len(suffix)] in vocabulary:
