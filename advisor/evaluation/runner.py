@@ -7,6 +7,7 @@ documents with planted instructions and a canary) for the injection cases.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,7 +65,9 @@ def build_context(
             settings.naive_chunk_size, settings.naive_chunk_overlap, settings.naive_k,
         )
         timings["build_naive_s"] = time.perf_counter() - t0
-    mode = FOLLOW_UP_CONCATENATED if backend == "none" else FOLLOW_UP_CONDENSED
+    # Once Advisor.ask takes the chat history itself (the follow-up condenser), the eval uses it.
+    condenses = backend != "none" or "history" in inspect.signature(main.ask).parameters
+    mode = FOLLOW_UP_CONDENSED if condenses else FOLLOW_UP_CONCATENATED
     return EvalContext(
         settings, main, fixture, checker, naive, mode, judge, {k: round(v, 2) for k, v in timings.items()}
     )
@@ -77,9 +80,11 @@ def effective_question(case: GoldenCase) -> str:
 
 def ask(advisor: Advisor, case: GoldenCase, mode: str) -> Answer:
     if case.history and mode == FOLLOW_UP_CONDENSED:
+        history = [{"role": "user", "content": h} for h in case.history]
+        if "history" in inspect.signature(advisor.ask).parameters:
+            return advisor.ask(case.question, audience=case.audience, history=history)
         from advisor.generate import final_answer
 
-        history = [{"role": "user", "content": h} for h in case.history]
         return final_answer(advisor.ask_stream(case.question, case.audience, history=history))
     return advisor.ask(effective_question(case) if case.history else case.question, audience=case.audience)
 
