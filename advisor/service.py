@@ -11,6 +11,7 @@ from pathlib import Path
 
 from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
+from advisor.conversation import Turn, condense
 from advisor.embeddings import LocalEmbeddings, get_encoder
 from advisor.ingest import IngestReport, ingest_paths
 from advisor.models import Answer, check_question
@@ -51,15 +52,27 @@ class Advisor:
         audience: str | None = None,
         collections: list[str] | None = None,
         doc_ids: list[str] | None = None,
+        history: list[Turn] | None = None,
     ) -> Answer:
+        """Answer a question; with `history`, a follow-up is first rewritten into a standalone
+        question (advisor.conversation) and the conversation's audience carries over."""
         started = time.perf_counter()
-        question = check_question(question, self.settings.max_question_chars)
+        asked = question = check_question(question, self.settings.max_question_chars)
+        standalone = None
+        if history:
+            condensed = condense(question, history)
+            if condensed.follow_up:
+                standalone = question = condensed.question
+            if audience in (None, "auto") and condensed.audience:
+                audience = condensed.audience
         resolved = resolve_audience(question, audience)
         result = hybrid_search(question, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
         t_compose = time.perf_counter()
         answer = compose_answer(
             question, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings
         )
+        answer.question = asked
+        answer.standalone_question = standalone
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
             "compose": round((time.perf_counter() - t_compose) * 1000, 2),
