@@ -32,8 +32,9 @@ _MARKER = re.compile(r"\[(\d{1,2})\]")
 _FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
 
 CHAT_CSS = """
-:root, .gradio-container { --font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  "Noto Sans", "DejaVu Sans", sans-serif !important; }
+.gradio-container, .gradio-container * { font-family: system-ui, -apple-system, "Segoe UI", Roboto,
+  "Helvetica Neue", Arial, "Noto Sans", "DejaVu Sans", sans-serif !important; }
+.gradio-container code, .gradio-container pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace !important; }
 .gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
 #advisor-header h2 { margin: 0 0 2px 0; }
 #advisor-header p { margin: 0; opacity: .8; }
@@ -53,8 +54,11 @@ CHAT_CSS = """
   white-space: pre-wrap; font-size: .9rem; }
 #sources-panel .src-file { font-size: .75rem; opacity: .6; margin: 0; }
 #feedback-status { min-height: 1.2em; font-size: .85rem; }
+#examples [role="tablist"] { flex-wrap: wrap; }
 @media (max-width: 700px) {
-  .gradio-container { padding: 6px !important; }
+  .gradio-container { padding: 8px !important; }
+  .gradio-container .contain, .gradio-container .wrap { min-width: 0 !important; }
+  #chatbot { height: 62vh !important; }
   #sources-panel { max-height: none; }
 }
 """
@@ -265,10 +269,10 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 )
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(
-                        placeholder="Ask about funding, alignment steps, focus areas…",
+                        placeholder="Ask about the strategy…",
                         show_label=False,
                         scale=5,
-                        min_width=180,
+                        min_width=160,
                         elem_id="question",
                         max_length=settings.max_question_chars,
                     )
@@ -302,5 +306,5 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
 
 
 def _persona_examples(persona: str, questions: list[str], box: gr.Textbox) -> gr.Dataset:
-    with gr.Tab(f"{persona} examples", id=persona):
+    with gr.Tab(persona, id=persona):
         return gr.Dataset(components=[box], samples=[[q] for q in questions], label=None)
