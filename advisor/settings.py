@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     model_id: str = Field("digital-strategy-advisor", description="Model name shown on /v1/models.")
     feedback_db: str = Field("feedback.sqlite3", description="Feedback database file inside the data directory.")
     workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
+    max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
 
     def cors_origin_list(self) -> list[str]:

@@ -55,6 +55,8 @@ CHAT_CSS = """
 #sources-panel .src-file { font-size: .75rem; opacity: .6; margin: 0; }
 #feedback-status { min-height: 1.2em; font-size: .85rem; }
 #examples [role="tablist"] { flex-wrap: wrap; }
+.gradio-container button.example-q { justify-content: flex-start; text-align: left; white-space: normal;
+  height: auto; font-weight: 400; padding: 6px 10px !important; font-size: .9rem; }
 @media (max-width: 700px) {
   .gradio-container { padding: 8px !important; }
   .gradio-container .contain, .gradio-container .wrap { min-width: 0 !important; }
@@ -238,12 +240,15 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         params = dict(request.query_params) if request is not None else {}
         preset = preset_from_query(params, workshops)
         title = f"**Workshop:** {esc(preset.title)}" if preset.title else ""
+        shown = preset.starters[: settings.max_starter_questions]
+        buttons = [gr.Button(q, visible=True) for q in shown]
+        buttons += [gr.Button("", visible=False)] * (settings.max_starter_questions - len(shown))
         return (
             preset.audience,
-            gr.Dataset(samples=[[q] for q in preset.starters]),
             gr.Markdown(title, visible=bool(title)),
-            gr.Tab(visible=bool(preset.starters)),
-            gr.Tabs(selected="starters" if preset.starters else "SME"),
+            gr.Tab(visible=bool(shown)),
+            gr.Tabs(selected="starters" if shown else "SME"),
+            *buttons,
         )
 
     with gr.Blocks(title="Digital Strategy Advisor") as demo:
@@ -255,7 +260,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 elem_id="advisor-header",
             )
         workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
-        with gr.Row(equal_height=False):
+        # The embed is one column (iframes are narrow); the full page puts sources beside the chat.
+        with gr.Column() if compact else gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
                 chatbot = gr.Chatbot(
@@ -280,10 +286,12 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 status = gr.Markdown("", elem_id="feedback-status")
                 with gr.Tabs(elem_id="examples", selected="SME") as tabs:
                     with gr.Tab("Workshop questions", id="starters", visible=False) as starter_tab:
-                        starters = gr.Dataset(components=[box], samples=[[""]], label=None, elem_id="starters")
-                    persona_sets = [
-                        _persona_examples(persona, questions, box) for persona, questions in PERSONA_EXAMPLES.items()
-                    ]
+                        with gr.Column(elem_id="starters"):
+                            starters = [question_button("", visible=False) for _ in range(settings.max_starter_questions)]
+                    example_buttons = []
+                    for persona, questions in PERSONA_EXAMPLES.items():
+                        with gr.Tab(persona, id=persona), gr.Column(elem_classes=["examples-" + persona.split()[0].lower()]):
+                            example_buttons += [question_button(q) for q in questions]
                 with gr.Row():
                     export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
@@ -293,18 +301,16 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         outputs = [chatbot, box, sources, conversation, export]
         box.submit(respond, [box, conversation, audience], outputs)
         send.click(respond, [box, conversation, audience], outputs)
-        for dataset in [starters, *persona_sets]:
-            dataset.click(lambda sample: sample[0] if isinstance(sample, list) else sample, dataset, box).then(
-                respond, [box, conversation, audience], outputs
-            )
+        for button in [*starters, *example_buttons]:
+            button.click(respond, [button, conversation, audience], outputs)
         chatbot.like(on_like, [conversation], status)
         clear_outputs = [chatbot, conversation, sources, export, status, box]
         clear_btn.click(clear, None, clear_outputs)
         chatbot.clear(clear, None, clear_outputs)  # the chatbot's own bin icon must clear the state too
-        demo.load(apply_preset, None, [audience, starters, workshop_title, starter_tab, tabs])
+        demo.load(apply_preset, None, [audience, workshop_title, starter_tab, tabs, *starters])
     return demo
 
 
-def _persona_examples(persona: str, questions: list[str], box: gr.Textbox) -> gr.Dataset:
-    with gr.Tab(persona, id=persona):
-        return gr.Dataset(components=[box], samples=[[q] for q in questions], label=None)
+def question_button(question: str, visible: bool = True) -> gr.Button:
+    """A whole example question as a button (gr.Examples cuts text at 60 characters); clicking asks it."""
+    return gr.Button(question, size="sm", variant="secondary", visible=visible, elem_classes=["example-q"])
