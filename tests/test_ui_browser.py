@@ -98,6 +98,14 @@ def ask(page, question: str, answers_before: int) -> None:
     page.wait_for_timeout(300)
 
 
+def assert_latest_question_in_view(page) -> None:
+    """After an answer the chat shows the new question and the start of its answer."""
+    page.wait_for_timeout(600)
+    chat_box = page.locator("#chatbot").bounding_box()
+    asked = page.locator('#chatbot [data-testid="user"]').last.bounding_box()
+    assert chat_box["y"] <= asked["y"] <= chat_box["y"] + chat_box["height"] - asked["height"]
+
+
 def last_bot_text(page) -> str:
     return page.locator('#chatbot [data-testid="bot"]').last.inner_text()
 
@@ -111,6 +119,7 @@ def test_ask_stream_cite_switch_feedback_export_clear(page, server, settings):
     assert len(lengths) >= 4 and growing == sorted(growing) and len(set(growing)) > 2, lengths
     text = last_bot_text(page)
     assert "Actions to take" in text and "[1]" in text
+    assert_latest_question_in_view(page)
     labels = page.locator("#chatbot .fa-label")
     assert labels.count() >= 1 and labels.first.is_visible()
     group = page.locator("#sources-panel .src-group").first
@@ -135,6 +144,7 @@ def test_ask_stream_cite_switch_feedback_export_clear(page, server, settings):
     first_title = newest.locator("details.src summary").first.inner_text().split("] ", 1)[1]
     assert first_title in gov_titles
     assert last_bot_text(page).startswith("For governments")
+    assert_latest_question_in_view(page)
     shot(page, "03-government-answer.png")
 
     # Thumbs up on the first answer is stored with question, answer and citations.
@@ -241,9 +251,14 @@ def test_embed_from_another_origin(browser, host_page):
         frame.locator("#sources-panel .src-group").first.wait_for()
         bot = frame.locator('#chatbot [data-testid="bot"]').last
         assert bot.inner_text().startswith("For governments")
+        chat_box = frame.locator("#chatbot").bounding_box()
+        page.wait_for_timeout(600)
+        asked = frame.locator('#chatbot [data-testid="user"]').last.bounding_box()
+        assert chat_box["y"] <= asked["y"] <= chat_box["y"] + chat_box["height"]
+        shot(page, "05-embed-host-page.png")
         frame.locator("#sources-panel details.src summary").first.click()
         assert frame.locator("#sources-panel details.src blockquote").first.is_visible()
-        shot(page, "05-embed-host-page.png")
+        shot(page, "06-embed-source-open.png")
     finally:
         context.close()
 

@@ -82,6 +82,32 @@ document.addEventListener("click", function (event) {
   setTimeout(function () { target.classList.remove("flash"); }, 1600);
 }, true);
 </script>
+<script>
+// When a question is added, scroll the chat so that it sits at the top: the answer then streams
+// in below it and is read from its start (Gradio's autoscroll would jump to the end).
+(function () {
+  var seen = 0;
+  function scrollBox(node) {
+    var box = node.parentElement;
+    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
+      box = box.parentElement;
+    }
+    return box && box.closest("#chatbot") ? box : null;
+  }
+  function follow() {
+    var asked = document.querySelectorAll('#chatbot [data-testid="user"]');
+    if (asked.length === seen) { return; }
+    seen = asked.length;
+    var last = asked[asked.length - 1];
+    if (!last) { return; }
+    requestAnimationFrame(function () {
+      var box = scrollBox(last);
+      if (box) { box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }
+    });
+  }
+  new MutationObserver(follow).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>
 """
 
 
@@ -269,6 +295,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                     height=420 if compact else 520,
                     elem_id="chatbot",
                     feedback_options=("Like", "Dislike"),
+                    autoscroll=False,  # CHAT_HEAD scrolls to each new question instead
                     sanitize_html=True,
                     buttons=["copy"],
                     placeholder="Ask a question, or pick one below.",
