@@ -81,7 +81,10 @@ _BACK_REFERENCE = re.compile(r"\b(it|this|that|these|those|they|them|their|there
 _NON_TOPIC = frozenset(
     terms(
         "what should do can could would tell me more about else also and how why please explain elaborate "
-        "expand detail details go on further thing things more need want know"
+        "expand detail details go on further thing things more need want know say says said "
+        "first second third fourth fifth sixth seventh eighth ninth tenth last one "
+        "action actions step steps recommendation recommendations item items point points bullet "
+        "source sources citation citations reference references passage passages"
     )
 )
 _AUDIENCE_WORDS = re.compile(
