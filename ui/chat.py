@@ -61,6 +61,9 @@ CHAT_CSS = """
   .gradio-container { padding: 8px !important; }
   .gradio-container .contain, .gradio-container .wrap { min-width: 0 !important; }
   #chatbot { height: 62vh !important; }
+  #chatbot .message-row { margin-left: 0 !important; margin-right: 0 !important; }
+  #chatbot .bot-row .flex-wrap, #chatbot .bot-row .message { max-width: 100% !important; width: 100%; }
+  #chatbot .message, #chatbot .message .prose { font-size: 15px !important; line-height: 1.45; }
   #sources-panel { max-height: none; }
 }
 """
