@@ -79,6 +79,18 @@ def _splitter(encoding: str, max_tokens: int, overlap: int) -> RecursiveCharacte
     )
 
 
+def split_to_budget(text: str, budget: int, overlap: int, encoding: str) -> list[str]:
+    """Token-budgeted pieces. The splitter counts tokens per piece before joining them, so a
+    joined chunk can come out a token or two over; such chunks are split again, smaller."""
+    parts: list[str] = []
+    for part in _splitter(encoding, budget, min(overlap, budget // 4)).split_text(text):
+        if count_tokens(part, encoding) <= budget:
+            parts.append(part)
+        else:
+            parts.extend(split_to_budget(part, max(8, int(budget * 0.9)), overlap, encoding))
+    return parts
+
+
 def count_tokens(text: str, encoding: str = "cl100k_base") -> int:
     import tiktoken
 
@@ -108,7 +120,6 @@ def chunk_markdown(
     """Chunks with the metadata the retriever, composer and citations rely on."""
     doc_title, sections = parse_sections(text)
     doc_id = doc_id or slugify(Path(source).stem)
-    splitter = _splitter(encoding, max_tokens, overlap_tokens)
     chunks: list[Document] = []
     parents = {s.path[:-1] for s in sections if len(s.path) > 1}
     for section in sections:
@@ -129,7 +140,8 @@ def chunk_markdown(
         prefix = f"{section.title}: " if section.title else ""
         parts = [section.body]
         if count_tokens(prefix + section.body, encoding) > max_tokens:
-            parts = splitter.split_text(section.body)
+            budget = max(16, max_tokens - count_tokens(prefix, encoding))
+            parts = split_to_budget(section.body, budget, overlap_tokens, encoding)
         cursor = 0
         for index, part in enumerate(parts):
             offset = section.body.find(part, cursor)

@@ -254,3 +254,16 @@ def turns_from_messages(messages: Iterable[dict[str, Any]]) -> list[Turn]:
             continue
         out.append(Turn(role=role, content=str(content or ""), answer=m.get("answer")))
     return out
+
+
+def as_turns(history: Sequence[Turn] | Sequence[dict[str, Any]]) -> list[Turn]:
+    """Turns from Turn objects or message dicts (callers use either)."""
+    turns: list[Turn] = []
+    for item in history:
+        turns += [item] if isinstance(item, Turn) else turns_from_messages([item])
+    return turns
+
+
+def as_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """Plain {"role", "content"} messages, the form an LLM condenser takes."""
+    return [{"role": t.role, "content": t.content} for t in turns if t.role in ("user", "assistant")]

@@ -8,6 +8,7 @@ import re
 # Tokens that state a figure: digits (with separators), currency amounts, percentages.
 _NUMBER = re.compile(r"(?<![\w\[])(?:[€$£]\s?)?\d[\d.,]*(?:\s?%|\s?(?:million|billion|bn|m)\b)?", re.IGNORECASE)
 _CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+_LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
 _MONTH = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE_WORDS = re.compile(rf"\b(?:{_MONTH})\b", re.IGNORECASE)
 
@@ -22,7 +23,8 @@ INJECTION = re.compile(
 
 
 def strip_citations(text: str) -> str:
-    return _CITATION.sub("", text)
+    """Text without [n] markers and Markdown list numbers, which are layout, not figures."""
+    return _LIST_MARKER.sub("", _CITATION.sub("", text))
 
 
 def numbers_in(text: str) -> set[str]:

@@ -6,12 +6,14 @@ Built once per process (CLI command or server) and handed to whoever needs it.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
-from advisor.conversation import Turn, condense
+from advisor.conversation import Turn, as_messages, as_turns, condense
 from advisor.embeddings import LocalEmbeddings, get_encoder
 from advisor.ingest import IngestReport, ingest_paths
 from advisor.models import Answer, check_question
@@ -20,6 +22,9 @@ from advisor.retrieval import IndexSet, hybrid_search
 from advisor.settings import Settings
 from advisor.store import Store, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
+    from advisor.generate import LLMBackend, StreamEvent
 
 
 @dataclass
@@ -30,6 +35,7 @@ class Advisor:
     indexes: IndexSet
     sentences: SentenceVectors
     started_at: float = field(default_factory=time.time)
+    answer_backend: LLMBackend | None = None  # None: the grounded composer answers (default)
 
     @property
     def strategy(self) -> Store:
@@ -52,15 +58,20 @@ class Advisor:
         audience: str | None = None,
         collections: list[str] | None = None,
         doc_ids: list[str] | None = None,
-        history: list[Turn] | None = None,
+        history: list[Turn] | list[dict[str, str]] | None = None,
     ) -> Answer:
         """Answer a question; with `history`, a follow-up is first rewritten into a standalone
-        question (advisor.conversation) and the conversation's audience carries over."""
+        question and the conversation's audience carries over (the composer uses the deterministic
+        rules of advisor.conversation, an LLM backend its own condenser)."""
+        if self.answer_backend is not None:
+            from advisor.generate import final_answer
+
+            return final_answer(self.ask_stream(question, audience, collections, doc_ids, history))
         started = time.perf_counter()
         asked = question = check_question(question, self.settings.max_question_chars)
         standalone = None
         if history:
-            condensed = condense(question, history)
+            condensed = condense(question, as_turns(history))
             if condensed.follow_up:
                 standalone = question = condensed.question
             if audience in (None, "auto") and condensed.audience:
@@ -80,6 +91,55 @@ class Advisor:
         }
         return answer
 
+    def ask_stream(
+        self,
+        question: str,
+        audience: str | None = None,
+        collections: list[str] | None = None,
+        doc_ids: list[str] | None = None,
+        history: list[Turn] | list[dict[str, str]] | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Text deltas (str) then the final Answer. Bad input raises ValueError here, before the
+        first delta, so servers can still answer 4xx. `history` is earlier chat messages
+        ({"role", "content"} or Turn) used to rewrite a follow-up."""
+        question = check_question(question, self.settings.max_question_chars)
+        if self.answer_backend is None:
+            answer = self.ask(question, audience, collections, doc_ids, history)
+            return iter((answer.answer, answer))
+        messages = as_messages(as_turns(history or []))
+        return self._generate(self.answer_backend, question, audience, collections, doc_ids, messages)
+
+    def _generate(
+        self,
+        backend: LLMBackend,
+        question: str,
+        audience: str | None,
+        collections: list[str] | None,
+        doc_ids: list[str] | None,
+        history: list[dict[str, str]],
+    ) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        standalone, note = backend.standalone(question, history) if history else (question, None)
+        resolved = resolve_audience(standalone, audience)
+        result = hybrid_search(standalone, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
+
+        def compose() -> Answer:
+            return compose_answer(
+                standalone, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings
+            )
+
+        for event in backend.stream(standalone, resolved, result.passages, compose):
+            if isinstance(event, Answer):
+                event.question = question
+                event.standalone_question = standalone if standalone != question else None
+                event.notes += [note] if note else []
+                event.timings_ms = {
+                    **{k: round(v, 2) for k, v in result.timings_ms.items()},
+                    **event.timings_ms,
+                    "total": round((time.perf_counter() - started) * 1000, 2),
+                }
+            yield event
+
 
 def build_advisor(settings: Settings) -> Advisor:
     """Everything an advisor needs, from settings alone; nothing touches the network."""
@@ -89,10 +149,17 @@ def build_advisor(settings: Settings) -> Advisor:
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url)
     stores = {settings.collection: Store(client, settings.collection, embeddings)}
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    backend = None
+    if settings.llm != "none":
+        from advisor.generate import build_answer_backend
+
+        backend = build_answer_backend(settings, taxonomy)
     return Advisor(
         settings=settings,
-        taxonomy=load_taxonomy(settings.taxonomy_file),
+        taxonomy=taxonomy,
         embeddings=embeddings,
         indexes=IndexSet(stores),
         sentences=SentenceVectors(encoder),
+        answer_backend=backend,
     )

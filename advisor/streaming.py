@@ -2,8 +2,8 @@
 
 Every streaming surface (SSE on /api/chat, OpenAI chunks on /v1/chat/completions, the chat UI)
 consumes the same event stream, so a backend only has to produce it once. The grounded composer
-knows its whole answer at once, so its stream just cuts the finished text into pieces; a backend
-that generates tokens (an LLM) provides its own `EventSource` yielding text as it arrives.
+knows its whole answer at once, so its stream gives the citations first and then cuts the finished
+text into pieces; an LLM backend (Advisor.ask_stream) yields validated text as it is generated.
 The stream is wrapped as a LangChain `RunnableGenerator`, so `.stream()` / `.astream()` work as
 for any other runnable.
 """
@@ -74,10 +74,26 @@ def composer_events(advisor: Advisor) -> EventSource:
     return events
 
 
+def backend_events(advisor: Advisor) -> EventSource:
+    """An LLM backend's stream (Advisor.ask_stream): validated text deltas as they are generated,
+    then the Answer. Its citations are only final once the validator has renumbered them, so
+    here the citations event comes after the text, just before the answer."""
+
+    def events(request: ChatRequest) -> Iterator[StreamEvent]:
+        stream = advisor.ask_stream(request.message, request.audience, history=request.history or None)
+        for item in stream:
+            if isinstance(item, Answer):
+                yield CitationsEvent(item.citations, item.audience, item.standalone_question)
+                yield AnswerEvent(item)
+            else:
+                yield DeltaEvent(item)
+
+    return events
+
+
 def event_source(advisor: Advisor) -> EventSource:
-    """The advisor's own event source when its backend streams tokens, else the composer's."""
-    own = getattr(advisor, "stream_events", None)
-    return own if callable(own) else composer_events(advisor)
+    """The LLM backend's stream when one is configured, else the composer's."""
+    return composer_events(advisor) if advisor.answer_backend is None else backend_events(advisor)
 
 
 def as_runnable(source: EventSource) -> RunnableGenerator:

@@ -1,0 +1,74 @@
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+KEYS = {"question", "audience", "in_scope", "answer", "focus_areas", "actions", "citations", "backend", "timings_ms"}
+
+
+def store_state(data_dir: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in (data_dir / "chroma").rglob("*") if p.is_file()}
+
+
+def test_ask_json_contract(data_copy: Path):
+    result = run_cli(["ask", "How can SMEs get funding from Global Gateway projects?", "--json"], data_copy)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert KEYS <= answer.keys()
+    assert answer["audience"] == "business" and answer["in_scope"] is True
+    assert answer["backend"] == "grounded-composer"
+    assert all({"text", "citations"} <= a.keys() for a in answer["actions"])
+    cit = answer["citations"][0]
+    assert {"n", "title", "section", "source", "text", "score"} <= cit.keys()
+    scores = [c["score"] for c in answer["citations"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(isinstance(v, float) for v in answer["timings_ms"].values())
+
+
+def test_ask_file_prints_one_json_line_per_question_in_order(data_copy: Path, tmp_path: Path):
+    questions = [
+        "What should governments do about cybersecurity?",
+        "",
+        "How do I bake bread?",
+        "What should startups do about AI?",
+    ]
+    qfile = tmp_path / "q.txt"
+    qfile.write_text("\n".join(questions) + "\n")
+    result = run_cli(["ask", "--json", "--file", str(qfile), "--audience", "government"], data_copy)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in lines] == [q for q in questions if q]
+    assert [a["in_scope"] for a in lines] == [True, False, True]
+    assert all(a["audience"] == "government" for a in lines)
+
+
+def test_plain_text_answer_lists_sources(data_copy: Path):
+    result = run_cli(["ask", "What should we do to align with GDPR?", "--audience", "business"], data_copy)
+    assert result.returncode == 0
+    assert "Sources" in result.stdout and "[1]" in result.stdout
+
+
+def test_bad_input_is_one_line_and_nonzero_and_leaves_the_store(data_copy: Path, tmp_path: Path):
+    before = store_state(data_copy)
+    cases = [
+        (["ask", "   "], "the question is empty"),
+        (["ask", "x" * 2001], "the limit is 2000"),
+        (["ask", "--json", "--file", str(tmp_path / "missing.txt")], "no such file"),
+        (["ask", "--audience", "aliens", "hi"], "invalid choice"),
+        (["ingest", str(tmp_path / "nope.md")], "no such file or folder"),
+    ]
+    for args, message in cases:
+        result = run_cli(args, data_copy)
+        assert result.returncode != 0, args
+        err = [line for line in result.stderr.splitlines() if line.strip()]
+        assert message in err[-1], (args, result.stderr)
+        if args[0] != "ask" or "--audience" not in args:
+            assert len(err) == 1, result.stderr
+        assert result.stdout == ""
+    assert store_state(data_copy) == before
+
+
+def test_ingest_is_idempotent_from_the_command_line(data_copy: Path):
+    result = run_cli(["ingest"], data_copy)
+    assert result.returncode == 0, result.stderr
+    assert "added 0, updated 0, unchanged 1, failed 0" in result.stdout
