@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from conftest import LiveServer, free_port, start_server, stop_server
 from langchain_openai import ChatOpenAI
 
 from advisor.taxonomy import load_taxonomy
-from tests.conftest import LiveServer, free_port, start_server, stop_server
 
 ALLOWED = "http://workshop.example.test"
 FUNDING = "How can SMEs get funding?"
@@ -231,3 +231,48 @@ def test_readyz_reports_unreachable_store(built_data_dir, tmp_path):
             stop_server(live)
         if store.poll() is None:
             store.kill()
+
+
+def test_chat_streams_llm_tokens_as_they_are_validated(data_copy):
+    """With the LLM backend (a scripted OpenAI-compatible server), SSE deltas arrive while the model
+    is still streaming, and the OpenAI-compatible endpoint relays the same validated text."""
+    from llm_server import Reply, RunningServer
+    from test_llm_backend import MODEL, QUESTION, good_answer
+
+    llm = RunningServer()
+    llm.state.script = lambda body: Reply(good_answer(body), chunk_delay=0.05, chunk_chars=6)
+    live = start_server(data_copy, ADVISOR_LLM="openai", OPENAI_BASE_URL=llm.state.base_url, ADVISOR_LLM_MODEL=MODEL)
+    try:
+        first_delta_at = None
+        body = {"messages": [{"role": "user", "content": QUESTION}], "audience": "business"}
+        with httpx.stream("POST", live.url + "/api/chat", json=body, timeout=60) as r:
+            assert r.status_code == 200
+            events, name, data = [], "message", []
+            for line in r.iter_lines():
+                if line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].strip())
+                elif not line and data:
+                    if name == "delta" and first_delta_at is None:
+                        first_delta_at = time.monotonic()
+                    events.append((name, json.loads("\n".join(data))))
+                    name, data = "message", []
+        names = [n for n, _ in events]
+        answer = events[-1][1]
+        assert names[-2:] == ["citations", "answer"] and names.count("delta") >= 3
+        assert answer["backend"] == f"openai:{MODEL}" and answer["citations"]
+        assert "".join(d["text"] for n, d in events if n == "delta") == answer["answer"]
+        finished = [t for t in llm.state.stream_finished_at if t > 0]
+        assert first_delta_at is not None and first_delta_at < max(finished)
+
+        client = openai.OpenAI(base_url=live.url + "/v1", api_key="unused")
+        chunks = list(
+            client.chat.completions.create(model=MODEL, messages=body["messages"], stream=True, extra_body={"audience": "business"})
+        )
+        content = "".join(c.choices[0].delta.content or "" for c in chunks)
+        assert content.startswith(answer["answer"]) and "**Sources**" in content
+        assert chunks[-1].model_extra["citations"] == answer["citations"]
+    finally:
+        stop_server(live)
+        llm.stop()

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import ARTIFACTS, LiveServer, free_port, start_server, stop_server
 
 from advisor.taxonomy import load_taxonomy
-from tests.conftest import ARTIFACTS, LiveServer, free_port, start_server, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
