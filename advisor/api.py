@@ -8,11 +8,13 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor import __version__
+from advisor.api_chat import create_chat_router
 from advisor.models import Answer
 from advisor.service import Advisor
 from advisor.store import StoreUnavailable
@@ -66,7 +68,20 @@ def create_api(advisor: Advisor) -> FastAPI:
         audience = None if body.audience in (None, "auto") else body.audience
         return advisor.ask(body.question, audience=audience)
 
+    app.include_router(create_chat_router(int(advisor.started_at)))
+    install_cors(app, advisor.settings.cors_origin_list())
     return app
+
+
+def install_cors(app: FastAPI, origins: list[str]) -> None:
+    """Browsers on the allowlisted origins may call the API (workshop pages); nobody else."""
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,10 +1,11 @@
-"""The served product: API routes first, the Gradio chat mounted at `/` last."""
+"""The served product: API routes first, the workshop embed at `/embed`, the Gradio chat at `/` last."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from advisor.api import create_api
+from advisor.feedback import FeedbackStore
 from advisor.service import Advisor, build_advisor
 from advisor.settings import Settings
 
@@ -12,10 +13,19 @@ from advisor.settings import Settings
 def create_app(advisor: Advisor) -> FastAPI:
     import gradio as gr
 
-    from ui.chat import build_chat
+    from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
+    from ui.embed import create_embed_router, install_frame_policy
 
     app = create_api(advisor)
-    return gr.mount_gradio_app(app, build_chat(advisor), path="/")
+    settings = advisor.settings
+    feedback = FeedbackStore(settings.data_dir / settings.feedback_db)
+    app.include_router(create_embed_router())
+    install_frame_policy(app, settings.cors_origin_list())
+    # Mounted before "/" so that "/" does not swallow "/embed/...".
+    gr.mount_gradio_app(
+        app, build_chat(advisor, compact=True, feedback=feedback), path="/embed", css=CHAT_CSS, head=CHAT_HEAD
+    )
+    return gr.mount_gradio_app(app, build_chat(advisor, feedback=feedback), path="/", css=CHAT_CSS, head=CHAT_HEAD)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
@@ -25,5 +35,5 @@ def serve(settings: Settings, host: str, port: int) -> None:
     report = advisor.ensure_index()
     if report is not None:
         print(f"index built: {report.summary()}", flush=True)
-    print(f"Digital Strategy Advisor on http://{host}:{port}  (API docs: /docs)", flush=True)
+    print(f"Digital Strategy Advisor on http://{host}:{port}  (API docs: /docs, embed: /embed.js)", flush=True)
     uvicorn.run(create_app(advisor), host=host, port=port, log_level="warning")

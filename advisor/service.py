@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
+from advisor.conversation import Turn, as_messages, as_turns, condense
 from advisor.embeddings import LocalEmbeddings, get_encoder
 from advisor.ingest import IngestReport, ingest_paths
 from advisor.models import Answer, check_question
@@ -57,13 +58,24 @@ class Advisor:
         audience: str | None = None,
         collections: list[str] | None = None,
         doc_ids: list[str] | None = None,
+        history: list[Turn] | list[dict[str, str]] | None = None,
     ) -> Answer:
+        """Answer a question; with `history`, a follow-up is first rewritten into a standalone
+        question and the conversation's audience carries over (the composer uses the deterministic
+        rules of advisor.conversation, an LLM backend its own condenser)."""
         if self.answer_backend is not None:
             from advisor.generate import final_answer
 
-            return final_answer(self.ask_stream(question, audience, collections, doc_ids))
+            return final_answer(self.ask_stream(question, audience, collections, doc_ids, history))
         started = time.perf_counter()
-        question = check_question(question, self.settings.max_question_chars)
+        asked = question = check_question(question, self.settings.max_question_chars)
+        standalone = None
+        if history:
+            condensed = condense(question, as_turns(history))
+            if condensed.follow_up:
+                standalone = question = condensed.question
+            if audience in (None, "auto") and condensed.audience:
+                audience = condensed.audience
         resolved = resolve_audience(question, audience)
         result = hybrid_search(question, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
         t_compose = time.perf_counter()
@@ -71,6 +83,8 @@ class Advisor:
             question, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings,
             scope=result.scope,
         )
+        answer.question = asked
+        answer.standalone_question = standalone
         answer.timings_ms = {
             **{k: round(v, 2) for k, v in result.timings_ms.items()},
             "compose": round((time.perf_counter() - t_compose) * 1000, 2),
@@ -84,16 +98,17 @@ class Advisor:
         audience: str | None = None,
         collections: list[str] | None = None,
         doc_ids: list[str] | None = None,
-        history: list[dict[str, str]] | None = None,
+        history: list[Turn] | list[dict[str, str]] | None = None,
     ) -> Iterator[StreamEvent]:
         """Text deltas (str) then the final Answer. Bad input raises ValueError here, before the
         first delta, so servers can still answer 4xx. `history` is earlier chat messages
-        ({"role", "content"}) used to rewrite a follow-up; only an LLM backend uses it."""
+        ({"role", "content"} or Turn) used to rewrite a follow-up."""
         question = check_question(question, self.settings.max_question_chars)
         if self.answer_backend is None:
-            answer = self.ask(question, audience, collections, doc_ids)
+            answer = self.ask(question, audience, collections, doc_ids, history)
             return iter((answer.answer, answer))
-        return self._generate(self.answer_backend, question, audience, collections, doc_ids, history or [])
+        messages = as_messages(as_turns(history or []))
+        return self._generate(self.answer_backend, question, audience, collections, doc_ids, messages)
 
     def _generate(
         self,

@@ -118,6 +118,22 @@ class Settings(BaseSettings):
     port: int = 7860
     llm: Literal["none", "openai", "local"] = "none"
 
+    # Chat API, UI and workshop embed
+    stream_words_per_chunk: int = Field(3, description="Words per streamed text piece when the backend answers at once.")
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins allowed to call the API from a browser and to frame /embed "
+        "(e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
+    )
+    model_id: str = Field("digital-strategy-advisor", description="Model name shown on /v1/models.")
+    feedback_db: str = Field("feedback.sqlite3", description="Feedback database file inside the data directory.")
+    workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
+    max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
+    max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
     openai_api_key: SecretStr | None = Field(
         None,

@@ -1,0 +1,80 @@
+"""Thumbs up / down on answers, kept in SQLite in the data directory.
+
+Each row keeps the question, the answer text and the citations as shown, so a reviewer can later
+see exactly what was rated without re-running retrieval (the index may have changed since).
+One short transaction per write: a crash never leaves a half-written row.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.models import Answer
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+    question TEXT NOT NULL,
+    standalone_question TEXT,
+    audience TEXT,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    backend TEXT,
+    comment TEXT
+)
+"""
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    id: int
+    created_at: float
+    rating: int
+    question: str
+    answer: str
+    citations: list[dict]
+
+
+class FeedbackStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10)
+
+    def record(self, answer: Answer, liked: bool, comment: str | None = None) -> int:
+        """Store one rating of one answer; returns the row id."""
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO feedback (created_at, rating, question, standalone_question, audience, answer, "
+                "citations, backend, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    1 if liked else -1,
+                    answer.question,
+                    answer.standalone_question,
+                    answer.audience,
+                    answer.answer,
+                    json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
+                    answer.backend,
+                    comment,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def recent(self, limit: int = 50) -> list[FeedbackRow]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, created_at, rating, question, answer, citations FROM feedback ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [FeedbackRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
