@@ -128,7 +128,7 @@ def read_utf8(path: Path) -> str:
 def load_markdown(path: Path) -> LoadedDocument:
     text = read_utf8(path)
     if not text.strip():
-        raise DocumentError(f"{path.name}: no text found; the file is empty", "no_text")
+        raise DocumentError(f"{path.name}: the file contains no text", "no_text")
     title, sections = parse_sections(text)
     _require_text(path.name, sections, "file")
     return LoadedDocument(title, sections, text, "markdown" if path.suffix.lower() != ".txt" else "text")

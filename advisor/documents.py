@@ -1,0 +1,104 @@
+"""Managing user documents: add uploaded files, list and delete documents.
+
+Shared by the API and the UI so both behave the same: every file of a batch is loaded and
+chunked before anything is written, so one bad file leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.ingest import IngestError, commit_document, doc_id_for, prepare_document
+from advisor.loaders import SUPPORTED_SUFFIXES
+from advisor.service import Advisor
+from advisor.store import DocumentRecord
+
+_UNSAFE = re.compile(r"[^\w.\- ()]+")
+
+
+@dataclass
+class AddedDocument:
+    record: DocumentRecord
+    outcome: str  # added | updated | unchanged
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.record.to_json(), "outcome": self.outcome}
+
+
+def safe_filename(name: str | None) -> str:
+    """The base name of an uploaded file, without folders or characters a path could abuse."""
+    base = Path((name or "").replace("\\", "/")).name
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if not base:
+        raise IngestError("the uploaded file has no name", "invalid_request")
+    return base
+
+
+def check_upload(name: str, size: int, max_bytes: int, max_mb: float) -> None:
+    """Checks that need no parsing, done before the file is read at all."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise IngestError(f"{name}: unsupported file type '{suffix or '(none)'}'; supported: {kinds}", "unsupported_type")
+    if size > max_bytes:
+        raise IngestError(
+            f"{name}: {size / 1048576:.1f} MB is over the {max_mb:g} MB limit (ADVISOR_MAX_UPLOAD_MB)", "too_large"
+        )
+
+
+def add_files(advisor: Advisor, files: list[tuple[str, bytes]], collection: str | None = None) -> list[AddedDocument]:
+    """Add uploaded files (name, content) to a collection (default: the workspace).
+
+    All files are validated and chunked first; only then is anything written, one document
+    replacement at a time under the advisor's write lock.
+    """
+    store = advisor.store(collection or advisor.settings.workspace_collection)
+    settings = advisor.settings
+    if not files:
+        raise IngestError("no file in the upload (send it as multipart field 'file')", "invalid_request")
+    names = [safe_filename(name) for name, _ in files]
+    for name, (_, data) in zip(names, files):
+        check_upload(name, len(data), settings.max_upload_bytes, settings.max_upload_mb)
+    prepared = []
+    with tempfile.TemporaryDirectory(prefix="advisor-upload-") as tmp:
+        for index, (name, (_, data)) in enumerate(zip(names, files)):
+            folder = Path(tmp) / str(index)  # same-named files in one batch must not overwrite
+            folder.mkdir()
+            path = folder / name
+            path.write_bytes(data)
+            prepared.append(prepare_document(path, store, advisor.taxonomy, settings, doc_id_for(path), name))
+    results = []
+    with advisor.write_lock:
+        committed = store.documents()
+        for record, chunks in prepared:
+            previous = committed.get(record.doc_id)
+            outcome = commit_document(store, record, chunks, previous)
+            kept = previous if outcome == "unchanged" and previous is not None else record
+            committed[record.doc_id] = kept
+            results.append(AddedDocument(kept, outcome))
+    advisor.indexes.invalidate()
+    return results
+
+
+def list_documents(advisor: Advisor, collection: str | None = None) -> list[DocumentRecord]:
+    """Committed documents of one collection, or of all of them."""
+    names = [advisor.store(collection).name] if collection else list(advisor.indexes.stores)
+    out: list[DocumentRecord] = []
+    for name in names:
+        out.extend(sorted(advisor.indexes.stores[name].documents().values(), key=lambda r: r.doc_id))
+    return out
+
+
+def delete_document(advisor: Advisor, doc_id: str, collection: str | None = None) -> DocumentRecord | None:
+    """Remove a document from the vector store; the lexical index follows the manifest."""
+    store = advisor.store(collection or advisor.settings.workspace_collection)
+    with advisor.write_lock:
+        record = store.documents().get(doc_id)
+        if record is None:
+            return None
+        store.delete_document(doc_id)
+    advisor.indexes.invalidate()
+    return record
