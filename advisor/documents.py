@@ -6,15 +6,20 @@ chunked before anything is written, so one bad file leaves the store exactly as 
 
 from __future__ import annotations
 
+import hmac
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.ingest import IngestError, commit_document, doc_id_for, prepare_document
 from advisor.loaders import SUPPORTED_SUFFIXES
 from advisor.service import Advisor
 from advisor.store import DocumentRecord
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 _UNSAFE = re.compile(r"[^\w.\- ()]+")
 
@@ -102,3 +107,14 @@ def delete_document(advisor: Advisor, doc_id: str, collection: str | None = None
         store.delete_document(doc_id)
     advisor.indexes.invalidate()
     return record
+
+
+def admin_key_problem(configured: SecretStr | None, given: str | None) -> str | None:
+    """Why a write may not proceed (None: it may). Same rule as the API: no key configured, no writes."""
+    if configured is None or not configured.get_secret_value():
+        return "document upload and delete are disabled: the server has no ADVISOR_ADMIN_KEY set"
+    if not given:
+        return "an admin key is required"
+    if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+        return "the admin key is not valid"
+    return None

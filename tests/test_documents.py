@@ -456,3 +456,51 @@ def test_api_without_admin_key_refuses_writes(live_server, tmp_path: Path):
     assert r.status_code == 403
     listing = httpx.get(live_server.url + "/api/documents", timeout=30)
     assert listing.status_code == 200 and {d["collection"] for d in listing.json()["documents"]} == {"strategy"}
+
+
+# -- chat UI ----------------------------------------------------------------------------------
+def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path):
+    from pydantic import SecretStr
+
+    from ui.documents import document_rows, remove, upload
+
+    pdf = make_pdf(tmp_path / "harbour.pdf", HARBOUR_PAGES)
+    locked = build_advisor(Settings(data_dir=data_copy))
+    assert "disabled" in upload(locked, [str(pdf)], "anything")
+    advisor = build_advisor(Settings(data_dir=data_copy, admin_key=SecretStr(ADMIN_KEY)))
+    before = snapshot(advisor)
+    assert "not valid" in upload(advisor, [str(pdf)], "wrong")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\u00e9".encode("latin-1"))
+    assert "nothing was added" in upload(advisor, [str(pdf), str(latin)], ADMIN_KEY)
+    assert snapshot(advisor) == before
+    assert "**harbour-pdf**: added" in upload(advisor, [str(pdf)], ADMIN_KEY)
+    assert ["workspace", "harbour-pdf", "Harbour Data Pilot", "harbour.pdf", 2, 2] in document_rows(advisor)
+    assert remove(advisor, "harbour-pdf", ADMIN_KEY) == "Deleted **harbour-pdf**."
+    assert advisor.workspace.count() == 0
+
+
+def test_upload_in_the_browser(admin_server, tmp_path: Path):
+    """A person opens the chat, expands "Your documents", picks a PDF, types the key, adds it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("chromium is not installed (scripts/ensure-chromium.sh)")
+    pdf = make_pdf(tmp_path / "browser-harbour.pdf", HARBOUR_PAGES)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]  # fmt: skip
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(admin_server.url + "/", wait_until="load")
+            page.get_by_text("Your documents").first.click()
+            page.locator("input[type=file]").first.set_input_files(str(pdf))
+            page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
+            page.get_by_label("Admin key").fill(ADMIN_KEY)
+            page.get_by_role("button", name="Add to workspace").click()
+            page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
+        finally:
+            browser.close()
+    assert "browser-harbour-pdf" in {d["id"] for d in _documents(admin_server.url)}
+    r = httpx.delete(admin_server.url + "/api/documents/browser-harbour-pdf", headers={"X-Admin-Key": ADMIN_KEY})
+    assert r.status_code == 200

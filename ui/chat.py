@@ -8,6 +8,7 @@ import gradio as gr
 
 from advisor.models import Answer
 from advisor.service import Advisor
+from ui.documents import build_documents_panel
 
 AUDIENCE_CHOICES = [("Any", "auto"), ("Business", "business"), ("Government", "government")]
 EXAMPLES = [
@@ -50,4 +51,5 @@ def build_chat(advisor: Advisor) -> gr.Blocks:
         box = gr.Textbox(placeholder="Ask about funding, alignment steps, focus areas…", label="Your question")
         gr.Examples(EXAMPLES, inputs=box)
         box.submit(respond, [box, chatbot, audience], [chatbot, box])
+        build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
     return demo
