@@ -283,19 +283,32 @@ def _docx_blocks(document: object) -> tuple[list[Block], str | None]:
             if style.strip().lower() == "title" and title is None and text.strip():
                 title = _clean_line(text)
                 continue
-        breaks = _count_breaks(item, breaks_tag) if breaks_tag else 0
+        before, after = _count_breaks(item, breaks_tag) if breaks_tag else (0, 0)
+        if page is not None:
+            page += before
         if text.strip():
             blocks.append(Block(_clean_lines(text), level, page))
         if page is not None:
-            page += breaks
+            page += after
     return blocks, title
 
 
-def _count_breaks(item: object, tag: str) -> int:
-    element = item._element  # type: ignore[attr-defined]
-    if tag == "br":
-        return len(element.xpath(".//w:br[@w:type='page']"))
-    return len(element.xpath(".//w:lastRenderedPageBreak"))
+def _count_breaks(item: object, tag: str) -> tuple[int, int]:
+    """Page breaks before the first text of a paragraph (it starts on the next page) and after."""
+    from docx.oxml.ns import qn
+
+    wanted, text_tag, type_attr = qn(f"w:{tag}"), qn("w:t"), qn("w:type")
+    before = after = 0
+    seen_text = False
+    for element in item._element.iter():  # type: ignore[attr-defined]
+        if element.tag == text_tag and (element.text or "").strip():
+            seen_text = True
+        elif element.tag == wanted and (tag != "br" or element.get(type_attr) == "page"):
+            if seen_text:
+                after += 1
+            else:
+                before += 1
+    return before, after
 
 
 def _docx_table_text(table: object) -> str:

@@ -160,6 +160,38 @@ def test_loaders_find_sections_and_pages(tmp_path: Path):
     assert all(s.page is None for s in page.sections)
 
 
+def test_pdf_without_bookmarks_has_one_section_per_page(tmp_path: Path):
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in ("Ferry timetables are published by the Tallholm port office.", "Ferry tickets are sold on board."):
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(tmp_path / "ferry-notes.pdf"))
+    loaded = load_document(tmp_path / "ferry-notes.pdf")
+    assert loaded.title == "ferry-notes"  # no title in the file: the file name
+    assert [(s.path, s.page) for s in loaded.sections] == [((), 1), ((), 2)]
+
+
+def test_word_pages_follow_the_breaks_word_rendered(tmp_path: Path):
+    """Word records where it broke pages when it last laid the file out; those pages win."""
+    from docx.oxml import OxmlElement
+
+    document = docx.Document()
+    document.add_heading("Long Section", level=1)
+    first = document.add_paragraph("Text that Word laid out on the first page.")
+    document.add_paragraph("Text that Word laid out on the second page.")
+    document.add_paragraph("Text that Word laid out on the third page.")
+    for paragraph in document.paragraphs[2:]:
+        run = paragraph.runs[0]._r
+        run.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    assert first.text
+    path = tmp_path / "rendered.docx"
+    document.save(str(path))
+    loaded = load_document(path)
+    assert [(s.title, s.page) for s in loaded.sections] == [("", 1), ("", 2), ("", 3)]
+    assert loaded.title == "Long Section"  # the only top-level heading titles the document
+
+
 # -- ingest and ask ---------------------------------------------------------------------------
 def test_answers_from_user_documents_cite_document_section_and_page(workspace_advisor: Advisor, tmp_path: Path):
     advisor = workspace_advisor
