@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from advisor.api import ErrorResponse, error_response
-from advisor.documents import add_files, delete_document, list_documents
+from advisor.documents import add_files, add_server_paths, delete_document, list_documents
 from advisor.loaders import DocumentError
 from advisor.service import Advisor
 
@@ -29,6 +29,7 @@ STATUS_BY_CODE = {
     "unsupported_type": 415,
     "too_large": 413,
     "outside_roots": 403,
+    "paths_disabled": 403,
     "not_found": 404,
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -96,14 +97,22 @@ def get_documents(request: Request, collection: CollectionQuery = None) -> dict[
                         "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
                         "required": ["file"],
                     }
-                }
+                },
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"paths": {"type": "array", "items": {"type": "string"}}},
+                        "required": ["paths"],
+                    }
+                },
             },
         }
     },
 )
 async def post_documents(request: Request, collection: CollectionQuery = None) -> JSONResponse:
-    """Upload one or more files (multipart field `file`, repeatable). All are checked first;
-    if one is refused, none is stored. 201 when something was added, 200 when all were known."""
+    """Upload one or more files (multipart field `file`, repeatable), or name files on the server
+    (JSON `{"paths": [...]}`, only under ADVISOR_ALLOWED_ROOTS). All are checked first; if one is
+    refused, none is stored. 201 when something was added or changed, 200 when all were known."""
     require_admin(request)
     advisor = _advisor(request)
     settings = advisor.settings
@@ -112,7 +121,10 @@ async def post_documents(request: Request, collection: CollectionQuery = None) -
         raise ApiError(
             413, "too_large", f"the upload is over the {settings.max_upload_mb:g} MB limit (ADVISOR_MAX_UPLOAD_MB)"
         )
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        return await _post_paths(request, advisor, collection)
+    if not content_type.startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "send the file as multipart/form-data (field 'file')")
     form = await request.form(max_part_size=settings.max_upload_bytes + _MULTIPART_SLACK_BYTES)
     uploads = [item for item in form.getlist("file") if isinstance(item, UploadFile)]
@@ -120,6 +132,23 @@ async def post_documents(request: Request, collection: CollectionQuery = None) -
     await form.close()
     try:
         results = await run_in_threadpool(add_files, advisor, files, collection)
+    except DocumentError as exc:
+        raise _document_error(exc) from exc
+    status = 201 if any(r.outcome != "unchanged" for r in results) else 200
+    return JSONResponse(status_code=status, content={"documents": [r.to_json() for r in results]})
+
+
+async def _post_paths(request: Request, advisor: Advisor, collection: str | None) -> JSONResponse:
+    """`{"paths": [...]}`: files already on the server, only under ADVISOR_ALLOWED_ROOTS."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", "the body is not valid JSON") from exc
+    paths = body.get("paths") if isinstance(body, dict) else None
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ApiError(422, "invalid_request", 'expected {"paths": ["/allowed/folder/file.pdf", ...]}')
+    try:
+        results = await run_in_threadpool(add_server_paths, advisor, paths, collection)
     except DocumentError as exc:
         raise _document_error(exc) from exc
     status = 201 if any(r.outcome != "unchanged" for r in results) else 200

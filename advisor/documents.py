@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.ingest import IngestError, commit_document, doc_id_for, prepare_document
+from langchain_core.documents import Document
+
+from advisor.ingest import IngestError, commit_document, doc_id_for, expand_paths, prepare_document
 from advisor.loaders import SUPPORTED_SUFFIXES
 from advisor.service import Advisor
-from advisor.store import DocumentRecord
+from advisor.store import DocumentRecord, Store
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -75,6 +77,33 @@ def add_files(advisor: Advisor, files: list[tuple[str, bytes]], collection: str 
             path = folder / name
             path.write_bytes(data)
             prepared.append(prepare_document(path, store, advisor.taxonomy, settings, doc_id_for(path), name))
+    return _commit_all(advisor, store, prepared)
+
+
+def add_server_paths(advisor: Advisor, paths: list[str], collection: str | None = None) -> list[AddedDocument]:
+    """Add files already on the server (files, folders, globs), only under ADVISOR_ALLOWED_ROOTS.
+
+    With no allowed roots configured this is refused: an API caller must never be able to make
+    the server read arbitrary files.
+    """
+    settings = advisor.settings
+    if not settings.allowed_roots:
+        raise IngestError(
+            "ingesting server paths is disabled: set ADVISOR_ALLOWED_ROOTS on the server", "paths_disabled"
+        )
+    if not paths:
+        raise IngestError("no path given", "invalid_request")
+    store = advisor.store(collection or settings.workspace_collection)
+    files = expand_paths([Path(p) for p in paths], settings.allowed_roots)
+    if not files:
+        raise IngestError("no supported files under the given paths", "not_found")
+    prepared = [prepare_document(path, store, advisor.taxonomy, settings) for path in files]
+    return _commit_all(advisor, store, prepared)
+
+
+def _commit_all(
+    advisor: Advisor, store: Store, prepared: list[tuple[DocumentRecord, list[Document]]]
+) -> list[AddedDocument]:
     results = []
     with advisor.write_lock:
         committed = store.documents()

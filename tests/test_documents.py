@@ -396,7 +396,13 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory, built_data_dir: Path)
 
     data_dir = tmp_path_factory.mktemp("data-documents")
     shutil.copytree(built_data_dir, data_dir, dirs_exist_ok=True)
-    server = start_server(data_dir, ADVISOR_ADMIN_KEY=ADMIN_KEY, ADVISOR_MAX_UPLOAD_MB="0.05")
+    (data_dir / "allowed").mkdir()
+    server = start_server(
+        data_dir,
+        ADVISOR_ADMIN_KEY=ADMIN_KEY,
+        ADVISOR_MAX_UPLOAD_MB="0.05",
+        ADVISOR_ALLOWED_ROOTS=str(data_dir / "allowed"),
+    )
     yield server
     stop_server(server)
 
@@ -477,6 +483,34 @@ def test_api_refuses_bad_uploads_with_json_and_stores_nothing(admin_server, tmp_
         assert response.json()["error"]["code"] == code
     assert cases[0][0].headers.get("www-authenticate") == "Bearer"
     assert _documents(url) == before
+
+
+def test_api_ingests_server_paths_only_under_the_allowed_roots(admin_server, tmp_path: Path):
+    url = admin_server.url
+    allowed = admin_server.data_dir / "allowed"
+    make_html(allowed / "oskarsby.html")
+    outside = make_pdf(tmp_path / "harbour.pdf", HARBOUR_PAGES)
+    headers = {"X-Admin-Key": ADMIN_KEY}
+    before = _documents(url)
+    refused = httpx.post(url + "/api/documents", json={"paths": [str(outside)]}, headers=headers, timeout=30)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "outside_roots"
+    escape = httpx.post(url + "/api/documents", json={"paths": [str(allowed / ".." / "..")]}, headers=headers)
+    assert escape.status_code == 403 and escape.json()["error"]["code"] == "outside_roots"
+    missing = httpx.post(url + "/api/documents", json={"paths": [str(allowed / "nope.pdf")]}, headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert _documents(url) == before
+    r = httpx.post(url + "/api/documents", json={"paths": [str(allowed)]}, headers=headers, timeout=60)
+    assert r.status_code == 201 and [d["id"] for d in r.json()["documents"]] == ["oskarsby-html"]
+    r = httpx.delete(url + "/api/documents/oskarsby-html", headers=headers, timeout=30)
+    assert r.status_code == 200
+
+
+def test_server_paths_are_refused_without_allowed_roots(workspace_advisor: Advisor, tmp_path: Path):
+    from advisor.documents import add_server_paths
+
+    with pytest.raises(IngestError, match="set ADVISOR_ALLOWED_ROOTS") as caught:
+        add_server_paths(workspace_advisor, [str(make_html(tmp_path / "oskarsby.html"))])
+    assert caught.value.code == "paths_disabled" and workspace_advisor.workspace.count() == 0
 
 
 def test_api_without_admin_key_refuses_writes(live_server, tmp_path: Path):
