@@ -13,6 +13,7 @@ lets the API pick a status. Nothing here writes anything: a file that fails leav
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from pathlib import Path
 
 from advisor.chunking import Section, parse_sections
 
+# A PDF line set at least this much larger than the body text, and this short, is a heading
+# (used only when the PDF has no bookmarks to say where its sections are).
+_HEADING_SIZE_RATIO = 1.15
+_HEADING_MAX_CHARS = 150
 _WHITESPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -146,7 +151,8 @@ def load_pdf(path: Path) -> LoadedDocument:
                 f"{path.name}: the PDF is encrypted (password protected); remove the password and try again",
                 "encrypted",
             )
-        pages = [_page_text(page) for page in reader.pages]
+        extracted = [_page_text(page) for page in reader.pages]
+        pages = [text for text, _ in extracted]
         outline = _outline(reader)
         info_title = (reader.metadata.title if reader.metadata else None) or None
     except (DocumentError, OSError):
@@ -159,7 +165,7 @@ def load_pdf(path: Path) -> LoadedDocument:
         raise DocumentError(
             f"{path.name}: no text found; the PDF is empty or image-only (scanned pages need OCR first)", "no_text"
         )
-    blocks = _pdf_blocks(pages, outline)
+    blocks = _pdf_blocks(pages, outline) if outline else _pdf_blocks_by_font(extracted)
     title, sections = sections_from_blocks(blocks, info_title, path.stem)
     _require_text(path.name, sections, "PDF")
     return LoadedDocument(title, sections, _fingerprint(title, sections), "pdf")
@@ -175,10 +181,76 @@ def _open_without_password(reader: object) -> bool:
         return False
 
 
-def _page_text(page: object) -> str:
-    raw = page.extract_text() or ""  # type: ignore[attr-defined]
+def _page_text(page: object) -> tuple[str, list[tuple[str, float]]]:
+    """The page's text, and its lines with the largest font size used on each."""
+    fragments: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        scale = (math.hypot(tm[2], tm[3]) or 1.0) * (math.hypot(cm[2], cm[3]) or 1.0)
+        fragments.append((text, float(size or 0) * scale))
+
+    raw = page.extract_text(visitor_text=visit) or ""  # type: ignore[attr-defined]
     lines = [_clean_line(line) for line in raw.splitlines()]
-    return "\n".join(line for line in lines if line)
+    sized: list[tuple[str, float]] = []
+    current, size = "", 0.0
+    for text, fragment_size in fragments + [("\n", 0.0)]:
+        parts = text.split("\n")
+        for index, part in enumerate(parts):
+            if index:
+                if _clean_line(current):
+                    sized.append((_clean_line(current), round(size * 2) / 2))
+                current, size = "", 0.0
+            if part.strip():
+                current += part
+                size = max(size, fragment_size)
+    return "\n".join(line for line in lines if line), sized
+
+
+def _pdf_blocks_by_font(pages: list[tuple[str, list[tuple[str, float]]]]) -> list[Block]:
+    """Headings of a PDF without bookmarks: short lines set clearly larger than the body text.
+
+    The body size is the one most characters use; each larger size is a heading level, the
+    largest first. Consecutive heading lines of one size are one wrapped heading.
+    """
+    weight: dict[float, int] = {}
+    for _, lines in pages:
+        for text, size in lines:
+            weight[size] = weight.get(size, 0) + len(text)
+    if not weight:
+        return [Block(text, page=i + 1) for i, (text, _) in enumerate(pages)]
+    body_size = max(weight, key=lambda k: weight[k])
+
+    def is_heading(text: str, size: float) -> bool:
+        return (
+            size >= body_size * _HEADING_SIZE_RATIO
+            and len(text) <= _HEADING_MAX_CHARS
+            and any(c.isalpha() for c in text)
+        )
+
+    sizes = sorted({size for _, lines in pages for text, size in lines if is_heading(text, size)}, reverse=True)
+    level_of = {size: min(index + 1, 6) for index, size in enumerate(sizes)}
+    blocks: list[Block] = []
+    for number, (text, lines) in enumerate(pages, start=1):
+        headings = {line: size for line, size in lines if size in level_of and is_heading(line, size)}
+        body: list[str] = []
+        last_heading: tuple[str, float] | None = None
+        for line in text.splitlines():
+            size = headings.get(line)
+            if size is None:
+                body.append(line)
+                last_heading = None
+                continue
+            if body:
+                blocks.append(Block("\n".join(body), page=number))
+                body = []
+            if last_heading is not None and last_heading[1] == size:  # a wrapped heading
+                blocks[-1] = Block(f"{blocks[-1].text} {line}", level_of[size], number)
+            else:
+                blocks.append(Block(line, level_of[size], number))
+            last_heading = (line, size)
+        if body:
+            blocks.append(Block("\n".join(body), page=number))
+    return blocks
 
 
 def _outline(reader: object) -> list[tuple[int, str, int]]:

@@ -172,6 +172,28 @@ def test_pdf_without_bookmarks_has_one_section_per_page(tmp_path: Path):
     assert [(s.path, s.page) for s in loaded.sections] == [((), 1), ((), 2)]
 
 
+def test_pdf_without_bookmarks_takes_headings_from_larger_type(tmp_path: Path):
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=20)
+    pdf.cell(text="Tallholm Ferry Call", new_x="LMARGIN", new_y="NEXT")
+    for heading, body, new_page in (
+        ("Eligible Operators", "Ferry operators registered in Tallholm may apply for the ferry call. " * 3, False),
+        ("Electric Ferries", "Electric ferries on the Tallholm route receive a charging subsidy. " * 3, True),
+    ):
+        if new_page:
+            pdf.add_page()
+        pdf.set_font("Helvetica", size=14)
+        pdf.cell(text=heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, body, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "ferry-call.pdf"))
+    loaded = load_document(tmp_path / "ferry-call.pdf")
+    assert loaded.title == "Tallholm Ferry Call"  # the one largest heading
+    assert [(s.path, s.page) for s in loaded.sections] == [(("Eligible Operators",), 1), (("Electric Ferries",), 2)]
+    assert loaded.sections[1].body.startswith("Electric ferries on the Tallholm route")
+
+
 def test_word_pages_follow_the_breaks_word_rendered(tmp_path: Path):
     """Word records where it broke pages when it last laid the file out; those pages win."""
     from docx.oxml import OxmlElement
