@@ -33,7 +33,7 @@ STATUS_BY_CODE = {
     "not_found": 404,
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse} for status in (401, 403, 404, 413, 415, 422, 503)
+    status: {"model": ErrorResponse} for status in (401, 403, 404, 411, 413, 415, 422, 503)
 }
 CollectionQuery = Annotated[
     str | None, Query(description="Collection to use; default: the workspace (uploads, delete) or all (list).")
@@ -116,10 +116,14 @@ async def post_documents(request: Request, collection: CollectionQuery = None) -
     require_admin(request)
     advisor = _advisor(request)
     settings = advisor.settings
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK_BYTES:
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():  # a chunked body could not be refused before it is all on disk
+        raise ApiError(411, "length_required", "send a Content-Length header with the upload")
+    if int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK_BYTES:
         raise ApiError(
-            413, "too_large", f"the upload is over the {settings.max_upload_mb:g} MB limit (ADVISOR_MAX_UPLOAD_MB)"
+            413,
+            "too_large",
+            f"the upload is over the {settings.max_upload_mb:g} MB limit (ADVISOR_MAX_UPLOAD_MB, per request)",
         )
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):

@@ -15,7 +15,8 @@ def create_app(advisor: Advisor) -> FastAPI:
     from ui.chat import build_chat
 
     app = create_api(advisor)
-    return gr.mount_gradio_app(app, build_chat(advisor), path="/")
+    # The UI's file uploads obey the same size limit as the API's.
+    return gr.mount_gradio_app(app, build_chat(advisor), path="/", max_file_size=advisor.settings.max_upload_bytes)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -489,6 +489,13 @@ def test_api_refuses_bad_uploads_with_json_and_stores_nothing(admin_server, tmp_
     cases.append((_upload(url, [("big.txt", b"fibre cooperative text. " * 4000)]), 413, "too_large"))  # ~96 KB
     cases.append((_upload(url, [("huge.txt", b"x" * 200_000)]), 413, "too_large"))  # refused by Content-Length
     cases.append((_upload(url, []), 415, "unsupported_media_type"))  # not multipart at all
+    chunked = httpx.post(  # no Content-Length: the size could not be checked before reading
+        url + "/api/documents",
+        content=iter([b"--b\r\nContent-Disposition: form-data; name=file; filename=a.txt\r\n\r\nhi\r\n--b--\r\n"]),
+        headers={"X-Admin-Key": ADMIN_KEY, "Content-Type": "multipart/form-data; boundary=b"},
+        timeout=30,
+    )
+    cases.append((chunked, 411, "length_required"))
     wrong_field = httpx.post(
         url + "/api/documents", files=[("document", ("a.txt", b"text"))], headers={"X-Admin-Key": ADMIN_KEY}, timeout=30
     )
