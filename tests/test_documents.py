@@ -393,6 +393,8 @@ def test_cli_ingest_folders_and_globs_with_progress_and_summary(data_copy: Path,
     )
     assert answer.returncode == 0, answer.stderr
     assert '"page": 2' in answer.stdout and '"doc_id": "harbour-pdf"' in answer.stdout
+    text = run_cli(["ask", "--doc", "harbour-pdf", "Who recalibrates the quay sensors in Port Lindqvist?"], data_copy)
+    assert "(harbour.pdf › Quay Sensor Maintenance, page 2)" in text.stdout, text.stdout
 
     deleted = run_cli(["delete", "harbour-pdf"], data_copy)
     assert deleted.returncode == 0 and "deleted harbour-pdf" in deleted.stdout
