@@ -142,7 +142,6 @@ def load_markdown(path: Path) -> LoadedDocument:
 # -- PDF ------------------------------------------------------------------------------------
 def load_pdf(path: Path) -> LoadedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(path)
@@ -157,7 +156,7 @@ def load_pdf(path: Path) -> LoadedDocument:
         info_title = (reader.metadata.title if reader.metadata else None) or None
     except (DocumentError, OSError):
         raise
-    except (PdfReadError, Exception) as exc:  # pypdf raises many kinds on a damaged file
+    except Exception as exc:  # PdfReadError, and many other kinds on a damaged file
         raise DocumentError(f"{path.name}: not a readable PDF (corrupt or damaged: {exc})", "corrupt") from exc
     if not pages:
         raise DocumentError(f"{path.name}: no text found; the PDF has no pages", "no_text")
