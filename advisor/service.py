@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
 from advisor.embeddings import LocalEmbeddings, get_encoder
 from advisor.ingest import IngestReport, ProgressFn, ingest_paths
+from advisor.locking import WriteLock
 from advisor.models import Answer, check_question
 from advisor.offline import install_tiktoken_encodings, quiet_environment
 from advisor.retrieval import IndexSet, hybrid_search
@@ -36,9 +38,9 @@ class Advisor:
     sentences: SentenceVectors
     started_at: float = field(default_factory=time.time)
     answer_backend: LLMBackend | None = None  # None: the grounded composer answers (default)
-    # Serialises document writes: two concurrent replacements of one document could otherwise
-    # sweep each other's freshly written chunks.
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Serialises document writes (threads, and processes sharing the data folder): two concurrent
+    # replacements of one document could otherwise sweep each other's freshly written chunks.
+    write_lock: AbstractContextManager = field(default_factory=threading.Lock)
 
     @property
     def strategy(self) -> Store:
@@ -179,4 +181,5 @@ def build_advisor(settings: Settings) -> Advisor:
         indexes=IndexSet(stores),
         sentences=SentenceVectors(encoder),
         answer_backend=backend,
+        write_lock=WriteLock(settings.data_dir / "write.lock"),
     )

@@ -601,3 +601,17 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
     assert "browser-harbour-pdf" in {d["id"] for d in _documents(admin_server.url)}
     r = httpx.delete(admin_server.url + "/api/documents/browser-harbour-pdf", headers={"X-Admin-Key": ADMIN_KEY})
     assert r.status_code == 200
+
+
+def test_writes_hold_a_lock_other_processes_see(workspace_advisor: Advisor):
+    """The write lock is an OS file lock too, so an `advisor ingest` and a server sharing the data
+    folder never replace documents at the same moment."""
+    import fcntl
+
+    lock_file = workspace_advisor.settings.data_dir / "write.lock"
+    with workspace_advisor.write_lock:
+        with lock_file.open("a") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with lock_file.open("a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again once the write is done
+        fcntl.flock(other, fcntl.LOCK_UN)
