@@ -67,6 +67,10 @@ def add_files(advisor: Advisor, files: list[tuple[str, bytes]], collection: str 
     if not files:
         raise IngestError("no file in the upload (send it as multipart field 'file')", "invalid_request")
     names = [safe_filename(name) for name, _ in files]
+    ids = [doc_id_for(Path(name)) for name in names]
+    if len(set(ids)) < len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise IngestError(f"the upload has two files for the same document id: {', '.join(twice)}", "duplicate_id")
     for name, (_, data) in zip(names, files):
         check_upload(name, len(data), settings.max_upload_bytes, settings.max_upload_mb)
     prepared = []
@@ -76,7 +80,7 @@ def add_files(advisor: Advisor, files: list[tuple[str, bytes]], collection: str 
             folder.mkdir()
             path = folder / name
             path.write_bytes(data)
-            prepared.append(prepare_document(path, store, advisor.taxonomy, settings, doc_id_for(path), name))
+            prepared.append(prepare_document(path, store, advisor.taxonomy, settings, ids[index], name))
     return _commit_all(advisor, store, prepared)
 
 

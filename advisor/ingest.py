@@ -195,8 +195,15 @@ def ingest_paths(
     files = expand_paths(paths, settings.allowed_roots)
     report.orphans_swept = store.sweep_orphans()
     committed = store.documents()
+    first_path: dict[str, Path] = {}
     for index, path in enumerate(files, start=1):
         try:
+            clash = first_path.setdefault(doc_id_for(path), path)
+            if clash != path:  # a/report.pdf and b/report.pdf: the second must not replace the first
+                raise IngestError(
+                    f"{path}: same document id '{doc_id_for(path)}' as {clash} in this run; rename one of them",
+                    "duplicate_id",
+                )
             record, chunks = prepare_document(path, store, taxonomy, settings)
         except DocumentError as exc:
             report.failed.append((str(path), str(exc)))

@@ -379,6 +379,11 @@ def test_cli_ingest_folders_and_globs_with_progress_and_summary(data_copy: Path,
     assert len(progress) == 4 and progress[-1].startswith("[4/4]")
     assert any("latin.txt: failed: latin.txt: not valid UTF-8" in line for line in progress)
 
+    (folder / "sub" / "harbour.pdf").write_bytes((folder / "harbour.pdf").read_bytes())
+    clash = run_cli(["ingest", str(folder / "sub" / "harbour.pdf"), str(folder / "harbour.pdf")], data_copy)
+    assert clash.returncode == 1 and "same document id 'harbour-pdf'" in clash.stderr
+    assert "unchanged 1, failed 1" in clash.stdout  # the first of the two was ingested (unchanged)
+    (folder / "sub" / "harbour.pdf").unlink()
     (folder / "latin.txt").unlink()
     again = run_cli(["ingest", str(folder), str(tmp_path / "*.html")], data_copy)
     assert again.returncode == 0 and "added 0, updated 0, unchanged 3, failed 0" in again.stdout
@@ -567,6 +572,8 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
     advisor = build_advisor(Settings(data_dir=data_copy, admin_key=SecretStr(ADMIN_KEY)))
     before = snapshot(advisor)
     assert "not valid" in upload(advisor, [str(pdf)], "wrong")
+    with pytest.raises(IngestError, match="two files for the same document id: harbour-pdf"):
+        add_files(advisor, [("harbour.pdf", pdf.read_bytes()), ("dir/harbour.pdf", pdf.read_bytes())])
     latin = tmp_path / "latin.txt"
     latin.write_bytes("caf\u00e9".encode("latin-1"))
     assert "nothing was added" in upload(advisor, [str(pdf), str(latin)], ADMIN_KEY)
