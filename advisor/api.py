@@ -27,6 +27,10 @@ class AskRequest(BaseModel):
     audience: Literal["business", "government", "general", "auto"] | None = Field(
         None, description="Whose recommendations to rank first; detected from the question when omitted."
     )
+    collections: list[str] | None = Field(
+        None, description="Search only these collections (e.g. 'workspace' or 'strategy'); default: all."
+    )
+    doc_ids: list[str] | None = Field(None, description="Search only these documents (ids from GET /api/documents).")
 
 
 class ErrorBody(BaseModel):
@@ -58,6 +62,9 @@ def create_api(advisor: Advisor) -> FastAPI:
     )
     app.state.advisor = advisor
     install_error_handlers(app)
+    from advisor.api_documents import include_documents  # imports this module: must come late
+
+    include_documents(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -66,7 +73,7 @@ def create_api(advisor: Advisor) -> FastAPI:
     @app.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["answers"])
     def ask(body: AskRequest, advisor: AdvisorDep) -> Answer:
         audience = None if body.audience in (None, "auto") else body.audience
-        return advisor.ask(body.question, audience=audience)
+        return advisor.ask(body.question, audience=audience, collections=body.collections, doc_ids=body.doc_ids)
 
     app.include_router(create_chat_router(int(advisor.started_at)))
     install_cors(app, advisor.settings.cors_origin_list())

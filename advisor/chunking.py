@@ -30,6 +30,7 @@ class Section:
     body: str
     start: int  # offset of body in the source text
     end: int
+    page: int | None = None  # 1-based page of a paginated source (PDF), else None
 
 
 def parse_sections(text: str) -> tuple[str | None, list[Section]]:
@@ -119,6 +120,35 @@ def chunk_markdown(
 ) -> list[Document]:
     """Chunks with the metadata the retriever, composer and citations rely on."""
     doc_title, sections = parse_sections(text)
+    return chunk_sections(
+        doc_title,
+        sections,
+        source,
+        taxonomy,
+        max_tokens=max_tokens,
+        overlap_tokens=overlap_tokens,
+        encoding=encoding,
+        doc_id=doc_id,
+        collection=collection,
+    )
+
+
+def chunk_sections(
+    doc_title: str | None,
+    sections: list[Section],
+    source: str,
+    taxonomy: Taxonomy,
+    *,
+    max_tokens: int = 480,
+    overlap_tokens: int = 40,
+    encoding: str = "cl100k_base",
+    doc_id: str | None = None,
+    collection: str = "strategy",
+) -> list[Document]:
+    """Chunk sections that a loader already found (PDF, DOCX, HTML) the same way as Markdown.
+
+    A section with a page number gets it in its metadata, so a citation can name the page.
+    """
     doc_id = doc_id or slugify(Path(source).stem)
     chunks: list[Document] = []
     parents = {s.path[:-1] for s in sections if len(s.path) > 1}
@@ -127,7 +157,7 @@ def chunk_markdown(
             continue
         item = taxonomy.by_title(section.title) if section.title else None
         section_id = (taxonomy.section_id(section.title) if section.title else None) or slugify(
-            section.title or "preamble"
+            section.title or ("preamble" if section.page is None else f"page-{section.page}")
         )
         if item is None:
             kind = "overview" if section.path in parents else "section"
@@ -166,6 +196,8 @@ def chunk_markdown(
                 "part": index,
                 "parts": len(parts),
             }
+            if section.page is not None:
+                metadata["page"] = section.page
             metadata["content_hash"] = content_hash(content, repr(sorted(metadata.items())))
             chunks.append(Document(id=chunk_id, page_content=content, metadata=metadata))
     _dedupe_ids(chunks)

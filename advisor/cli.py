@@ -27,13 +27,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="Ingest files or folders (default: the shipped knowledge base).")
-    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("paths", nargs="*", type=Path, help="Files, folders or quoted globs ('docs/**/*.pdf').")
+    ingest.add_argument(
+        "--collection", help="Target collection (default: the workspace for given paths, the strategy without)."
+    )
+
+    documents = sub.add_parser("documents", help="List ingested documents.")
+    documents.add_argument("--collection", help="Only this collection.")
+    documents.add_argument("--json", action="store_true")
+
+    delete = sub.add_parser("delete", help="Delete an ingested document by id.")
+    delete.add_argument("doc_id")
+    delete.add_argument("--collection", help="Collection holding it (default: the workspace).")
 
     ask = sub.add_parser("ask", help="Ask a question.")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--audience", choices=[*AUDIENCES, "auto"], default="auto")
     ask.add_argument("--json", action="store_true", help="Print the answer as JSON.")
     ask.add_argument("--file", type=Path, help="Ask every line of this file (one JSON object per line).")
+    ask.add_argument("--collection", action="append", help="Search only this collection (repeatable).")
+    ask.add_argument("--doc", action="append", dest="doc_ids", help="Search only this document id (repeatable).")
 
     evaluate = sub.add_parser("eval", help="Run the golden-set evaluation and write evals/results/<run>/.")
     evaluate.add_argument("--backend", choices=["composer", "openai", "local"], default="composer",
@@ -63,14 +76,47 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from advisor.ingest import IngestError
 
     advisor = _advisor()
+    collection = args.collection or (advisor.settings.workspace_collection if args.paths else None)
+
+    def progress(done: int, total: int, path: Path, outcome: str) -> None:
+        print(f"[{done}/{total}] {path}: {outcome}", file=sys.stderr, flush=True)
+
     try:
-        report = advisor.ingest(args.paths or None)
-    except IngestError as exc:
+        report = advisor.ingest(args.paths or None, collection=collection, progress=progress)
+    except (IngestError, ValueError) as exc:
         raise CliError(str(exc)) from exc
-    for _path, error in report.failed:
-        print(f"failed: {error}", file=sys.stderr)
     print(report.summary())
     return 1 if report.failed else 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from advisor.documents import list_documents
+
+    try:
+        records = list_documents(_advisor(), args.collection)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False))
+    for r in [] if args.json else records:
+        pages = f", {r.extra['pages']} pages" if r.extra.get("pages") else ""
+        print(f"{r.collection}\t{r.doc_id}\t{r.title} ({r.source}, {r.chunks} chunks{pages})")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from advisor.documents import delete_document
+
+    advisor = _advisor()
+    try:
+        record = delete_document(advisor, args.doc_id, args.collection)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if record is None:
+        where = args.collection or advisor.settings.workspace_collection
+        raise CliError(f"no document '{args.doc_id}' in collection '{where}'")
+    print(f"deleted {record.doc_id} ({record.chunks} chunks) from {record.collection}")
+    return 0
 
 
 def _questions_from_file(path: Path, limit: int) -> list[str]:
@@ -114,9 +160,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     audience = None if args.audience == "auto" else args.audience
     for question in questions:
         if advisor.answer_backend is not None and not args.json:
-            _print_stream(advisor.ask_stream(question, audience=audience))
+            _print_stream(
+                advisor.ask_stream(question, audience=audience, collections=args.collection, doc_ids=args.doc_ids)
+            )
             continue
-        answer = advisor.ask(question, audience=audience)
+        try:
+            answer = advisor.ask(question, audience=audience, collections=args.collection, doc_ids=args.doc_ids)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
         if args.json:
             print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
         else:
@@ -193,7 +244,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+    "documents": cmd_documents,
+    "delete": cmd_delete,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

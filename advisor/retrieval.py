@@ -150,26 +150,31 @@ def hybrid_search(
     similarity: dict[str, float] = {}
     dense_rank: dict[str, int] = {}
     lexical_rank: dict[str, int] = {}
+    dense_all: list[tuple[Document, float]] = []
     for name in names:
         store = indexes.stores[name]
         where = store.committed_filter(doc_ids)
         dense = store.dense_search(vector, settings.dense_k, where)
+        dense_all.extend(dense)
         lexical_index = indexes.lexical(name)
         allowed = None
         if doc_ids is not None:
             allowed = {d.metadata["chunk_id"] for d in lexical_index.documents if d.metadata.get("doc_id") in doc_ids}
         lexical = lexical_index.search(expand(question), settings.lexical_k, allowed)
-        for rank, (doc, score) in enumerate(dense, start=1):
-            cid = doc.metadata["chunk_id"]
-            docs[cid] = doc
-            similarity[cid] = float(score)
-            dense_rank.setdefault(cid, rank)
         for rank, (doc, _) in enumerate(lexical, start=1):
             cid = doc.metadata["chunk_id"]
             docs.setdefault(cid, doc)
             lexical_rank.setdefault(cid, rank)
-        rankings.append(([d.metadata["chunk_id"] for d, _ in dense], settings.dense_weight))
         rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], settings.lexical_weight))
+    # Cosine similarities are comparable across collections, so dense hits form one ranking:
+    # a weak best hit of one collection must not tie with a strong best hit of another.
+    dense_all.sort(key=lambda hit: hit[1], reverse=True)
+    for rank, (doc, score) in enumerate(dense_all[: settings.dense_k], start=1):
+        cid = doc.metadata["chunk_id"]
+        docs[cid] = doc
+        similarity[cid] = float(score)
+        dense_rank.setdefault(cid, rank)
+    rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], settings.dense_weight))
     t2 = time.perf_counter()
     fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
     scored = sorted(

@@ -17,15 +17,28 @@ def create_app(advisor: Advisor) -> FastAPI:
     from ui.embed import create_embed_router, install_frame_policy
 
     app = create_api(advisor)
+    # The UI's file uploads obey the same size limit as the API's.
     settings = advisor.settings
     feedback = FeedbackStore(settings.data_dir / settings.feedback_db)
     app.include_router(create_embed_router())
     install_frame_policy(app, settings.cors_origin_list())
     # Mounted before "/" so that "/" does not swallow "/embed/...".
     gr.mount_gradio_app(
-        app, build_chat(advisor, compact=True, feedback=feedback), path="/embed", css=CHAT_CSS, head=CHAT_HEAD
+        app,
+        build_chat(advisor, compact=True, feedback=feedback),
+        path="/embed",
+        css=CHAT_CSS,
+        head=CHAT_HEAD,
+        max_file_size=settings.max_upload_bytes,
     )
-    return gr.mount_gradio_app(app, build_chat(advisor, feedback=feedback), path="/", css=CHAT_CSS, head=CHAT_HEAD)
+    return gr.mount_gradio_app(
+        app,
+        build_chat(advisor, feedback=feedback),
+        path="/",
+        css=CHAT_CSS,
+        head=CHAT_HEAD,
+        max_file_size=settings.max_upload_bytes,
+    )
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -5,8 +5,10 @@ Built once per process (CLI command or server) and handed to whoever needs it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +17,8 @@ from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
 from advisor.conversation import Turn, as_messages, as_turns, condense
 from advisor.embeddings import LocalEmbeddings, get_encoder
-from advisor.ingest import IngestReport, ingest_paths
+from advisor.ingest import IngestReport, ProgressFn, ingest_paths
+from advisor.locking import WriteLock
 from advisor.models import Answer, check_question
 from advisor.offline import install_tiktoken_encodings, quiet_environment
 from advisor.retrieval import IndexSet, hybrid_search
@@ -36,13 +39,38 @@ class Advisor:
     sentences: SentenceVectors
     started_at: float = field(default_factory=time.time)
     answer_backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+    # Serialises document writes (threads, and processes sharing the data folder): two concurrent
+    # replacements of one document could otherwise sweep each other's freshly written chunks.
+    write_lock: AbstractContextManager = field(default_factory=threading.Lock)
 
     @property
     def strategy(self) -> Store:
         return self.indexes.stores[self.settings.collection]
 
-    def ingest(self, paths: list[Path] | None = None) -> IngestReport:
-        report = ingest_paths(paths or [self.settings.knowledge_dir], self.strategy, self.taxonomy, self.settings)
+    @property
+    def workspace(self) -> Store:
+        return self.indexes.stores[self.settings.workspace_collection]
+
+    def store(self, collection: str | None = None) -> Store:
+        """The named collection (default: the strategy); an unknown name is a ValueError."""
+        name = collection or self.settings.collection
+        if name not in self.indexes.stores:
+            known = ", ".join(sorted(self.indexes.stores))
+            raise ValueError(f"unknown collection '{name}'; known collections: {known}")
+        return self.indexes.stores[name]
+
+    def ingest(
+        self,
+        paths: list[Path] | None = None,
+        collection: str | None = None,
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        """Ingest into `collection` (default: the strategy); one writer at a time per process."""
+        store = self.store(collection)
+        with self.write_lock:
+            report = ingest_paths(
+                paths or [self.settings.knowledge_dir], store, self.taxonomy, self.settings, progress=progress
+            )
         self.indexes.invalidate()
         return report
 
@@ -63,6 +91,8 @@ class Advisor:
         """Answer a question; with `history`, a follow-up is first rewritten into a standalone
         question and the conversation's audience carries over (the composer uses the deterministic
         rules of advisor.conversation, an LLM backend its own condenser)."""
+        for name in collections or []:
+            self.store(name)
         if self.answer_backend is not None:
             from advisor.generate import final_answer
 
@@ -104,6 +134,8 @@ class Advisor:
         first delta, so servers can still answer 4xx. `history` is earlier chat messages
         ({"role", "content"} or Turn) used to rewrite a follow-up."""
         question = check_question(question, self.settings.max_question_chars)
+        for name in collections or []:
+            self.store(name)
         if self.answer_backend is None:
             answer = self.ask(question, audience, collections, doc_ids, history)
             return iter((answer.answer, answer))
@@ -150,7 +182,9 @@ def build_advisor(settings: Settings) -> Advisor:
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url)
-    stores = {settings.collection: Store(client, settings.collection, embeddings)}
+    stores = {
+        name: Store(client, name, embeddings) for name in dict.fromkeys([settings.collection, settings.workspace_collection])
+    }
     taxonomy = load_taxonomy(settings.taxonomy_file)
     backend = None
     if settings.llm != "none":
@@ -164,4 +198,5 @@ def build_advisor(settings: Settings) -> Advisor:
         indexes=IndexSet(stores),
         sentences=SentenceVectors(encoder),
         answer_backend=backend,
+        write_lock=WriteLock(settings.data_dir / "write.lock"),
     )

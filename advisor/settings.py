@@ -6,12 +6,13 @@ them once per process and everything else receives the object as a parameter.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,20 @@ class Settings(BaseSettings):
     taxonomy_file: Path = Field(PROJECT_ROOT / "knowledge" / "taxonomy.yaml")
     chroma_url: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
     collection: str = Field("strategy", description="Chroma collection holding the knowledge base.")
+    workspace_collection: str = Field(
+        "workspace", description="Chroma collection for the users' own documents (kept apart from the strategy)."
+    )
+
+    # User documents (ingest, upload)
+    admin_key: SecretStr | None = Field(
+        None, description="Key the document-writing API endpoints require; unset: they are refused."
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file accepted by upload or `advisor ingest`.")
+    allowed_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders `advisor ingest` may read from, separated by the OS path separator ("
+        "':' on Linux); empty: any folder.",
+    )
 
     # Chunking
     chunk_max_tokens: int = Field(480, description="Split a section further only above this many tokens.")
@@ -160,6 +175,18 @@ class Settings(BaseSettings):
         0.5, description="Above this share of rejected sentences the whole answer fails validation."
     )
     llm_history_turns: int = Field(6, description="Earlier chat messages given to the follow-up condenser.")
+
+    @field_validator("allowed_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        """`ADVISOR_ALLOWED_ROOTS=/srv/docs:/home/me/docs`, like PATH."""
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
 
 @lru_cache(maxsize=1)

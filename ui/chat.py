@@ -25,6 +25,7 @@ from advisor.models import Answer
 from advisor.service import Advisor
 from advisor.streaming import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable, event_source
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
+from ui.documents import build_documents_panel
 
 AUDIENCE_CHOICES = [("Any", "auto"), ("Business", "business"), ("Government", "government")]
 EXAMPLES = [q for questions in PERSONA_EXAMPLES.values() for q in questions]  # kept for callers of the old UI
@@ -325,6 +326,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 with gr.Row():
                     export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
+                if not compact:
+                    build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 

@@ -1,0 +1,181 @@
+"""Document endpoints: upload (multipart), list and delete user documents.
+
+Writing needs the admin key (`ADVISOR_ADMIN_KEY`, sent as `Authorization: Bearer KEY` or
+`X-Admin-Key: KEY`). With no key configured the writing endpoints are refused outright rather
+than left open. The key and the declared size are checked before the body is read, so an
+anonymous or oversized upload costs the server nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from advisor.api import ErrorResponse, error_response
+from advisor.documents import add_files, add_server_paths, delete_document, list_documents
+from advisor.loaders import DocumentError
+from advisor.service import Advisor
+
+# Multipart framing around a file (boundaries, part headers) is small; allow this much on top
+# of the size limit before refusing by Content-Length alone.
+_MULTIPART_SLACK_BYTES = 64 * 1024
+
+STATUS_BY_CODE = {
+    "unsupported_type": 415,
+    "too_large": 413,
+    "outside_roots": 403,
+    "paths_disabled": 403,
+    "not_found": 404,
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (401, 403, 404, 411, 413, 415, 422, 503)
+}
+CollectionQuery = Annotated[
+    str | None, Query(description="Collection to use; default: the workspace (uploads, delete) or all (list).")
+]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.headers = status, code, headers or {}
+
+
+def _advisor(request: Request) -> Advisor:
+    return request.app.state.advisor
+
+
+def require_admin(request: Request) -> None:
+    """401 without a key, 403 with a wrong one or when the server has none configured."""
+    configured = _advisor(request).settings.admin_key
+    if configured is None or not configured.get_secret_value():
+        raise ApiError(
+            403, "admin_disabled", "document upload and delete are disabled: the server has no ADVISOR_ADMIN_KEY set"
+        )
+    auth = request.headers.get("authorization", "")
+    given = request.headers.get("x-admin-key") or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
+    if not given:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "an admin key is required (Authorization: Bearer KEY or X-Admin-Key: KEY)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if not hmac.compare_digest(given.encode(), configured.get_secret_value().encode()):
+        raise ApiError(403, "forbidden", "the admin key is not valid")
+
+
+def _document_error(exc: DocumentError) -> ApiError:
+    return ApiError(STATUS_BY_CODE.get(exc.code, 422), exc.code, str(exc))
+
+
+router = APIRouter(prefix="/api/documents", tags=["documents"])
+
+
+@router.get("", responses=ERRORS)
+def get_documents(request: Request, collection: CollectionQuery = None) -> dict[str, list[dict[str, Any]]]:
+    """Committed documents with their collection, chunk count, format and pages."""
+    return {"documents": [r.to_json() for r in list_documents(_advisor(request), collection)]}
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                        "required": ["file"],
+                    }
+                },
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"paths": {"type": "array", "items": {"type": "string"}}},
+                        "required": ["paths"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def post_documents(request: Request, collection: CollectionQuery = None) -> JSONResponse:
+    """Upload one or more files (multipart field `file`, repeatable), or name files on the server
+    (JSON `{"paths": [...]}`, only under ADVISOR_ALLOWED_ROOTS). All are checked first; if one is
+    refused, none is stored. 201 when something was added or changed, 200 when all were known."""
+    require_admin(request)
+    advisor = _advisor(request)
+    settings = advisor.settings
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():  # a chunked body could not be refused before it is all on disk
+        raise ApiError(411, "length_required", "send a Content-Length header with the upload")
+    if int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK_BYTES:
+        raise ApiError(
+            413,
+            "too_large",
+            f"the upload is over the {settings.max_upload_mb:g} MB limit (ADVISOR_MAX_UPLOAD_MB, per request)",
+        )
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        return await _post_paths(request, advisor, collection)
+    if not content_type.startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "send the file as multipart/form-data (field 'file')")
+    form = await request.form(max_part_size=settings.max_upload_bytes + _MULTIPART_SLACK_BYTES)
+    uploads = [item for item in form.getlist("file") if isinstance(item, UploadFile)]
+    files = [(upload.filename or "", await upload.read()) for upload in uploads]
+    await form.close()
+    try:
+        results = await run_in_threadpool(add_files, advisor, files, collection)
+    except DocumentError as exc:
+        raise _document_error(exc) from exc
+    status = 201 if any(r.outcome != "unchanged" for r in results) else 200
+    return JSONResponse(status_code=status, content={"documents": [r.to_json() for r in results]})
+
+
+async def _post_paths(request: Request, advisor: Advisor, collection: str | None) -> JSONResponse:
+    """`{"paths": [...]}`: files already on the server, only under ADVISOR_ALLOWED_ROOTS."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise ApiError(422, "invalid_request", "the body is not valid JSON") from exc
+    paths = body.get("paths") if isinstance(body, dict) else None
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ApiError(422, "invalid_request", 'expected {"paths": ["/allowed/folder/file.pdf", ...]}')
+    try:
+        results = await run_in_threadpool(add_server_paths, advisor, paths, collection)
+    except DocumentError as exc:
+        raise _document_error(exc) from exc
+    status = 201 if any(r.outcome != "unchanged" for r in results) else 200
+    return JSONResponse(status_code=status, content={"documents": [r.to_json() for r in results]})
+
+
+@router.delete("/{doc_id}", responses=ERRORS)
+def remove_document(doc_id: str, request: Request, collection: CollectionQuery = None) -> dict[str, Any]:
+    """Delete a document's chunks from the vector store; the lexical index follows."""
+    require_admin(request)
+    record = delete_document(_advisor(request), doc_id, collection)
+    if record is None:
+        where = collection or _advisor(request).settings.workspace_collection
+        raise ApiError(404, "not_found", f"no document '{doc_id}' in collection '{where}'")
+    return {"deleted": record.to_json()}
+
+
+def include_documents(app: FastAPI) -> None:
+    """Add the document routes and the handler that turns refusals into JSON error bodies."""
+    app.include_router(router)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        response = error_response(exc.status, exc.code, str(exc))
+        response.headers.update(exc.headers)
+        return response

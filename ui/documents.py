@@ -1,0 +1,79 @@
+"""The "Your documents" panel: upload files into the workspace, see and delete documents.
+
+It calls the same functions as the HTTP API (advisor.documents), so the admin key, the size
+limit and the all-or-nothing batch behave the same in both places.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from advisor.documents import add_files, admin_key_problem, delete_document, list_documents
+from advisor.loaders import SUPPORTED_SUFFIXES, DocumentError
+from advisor.service import Advisor
+
+COLUMNS = ["collection", "id", "title", "source", "chunks", "pages"]
+
+
+def document_rows(advisor: Advisor) -> list[list[object]]:
+    return [
+        [r.collection, r.doc_id, r.title, r.source, r.chunks, r.extra.get("pages", "")]
+        for r in list_documents(advisor)
+    ]
+
+
+def workspace_ids(advisor: Advisor) -> list[str]:
+    return [r.doc_id for r in list_documents(advisor, advisor.settings.workspace_collection)]
+
+
+def upload(advisor: Advisor, paths: list[str] | None, key: str) -> str:
+    """Add the chosen files; a message saying what happened (or why nothing did)."""
+    problem = admin_key_problem(advisor.settings.admin_key, key)
+    if problem:
+        return f"⚠️ {problem}"
+    if not paths:
+        return "⚠️ choose one or more files first"
+    try:
+        files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        results = add_files(advisor, files)
+    except (DocumentError, ValueError) as exc:
+        return f"⚠️ nothing was added: {exc}"
+    return "\n".join(f"- **{r.record.doc_id}**: {r.outcome} ({r.record.chunks} chunks)" for r in results)
+
+
+def remove(advisor: Advisor, doc_id: str | None, key: str) -> str:
+    problem = admin_key_problem(advisor.settings.admin_key, key)
+    if problem:
+        return f"⚠️ {problem}"
+    if not doc_id:
+        return "⚠️ choose a document to delete"
+    record = delete_document(advisor, doc_id)
+    return f"Deleted **{doc_id}**." if record else f"⚠️ no document '{doc_id}' in the workspace"
+
+
+def build_documents_panel(advisor: Advisor) -> gr.Accordion:
+    """A closed "Your documents" accordion, created inside the caller's Blocks."""
+    enabled = advisor.settings.admin_key is not None
+    with gr.Accordion("Your documents", open=False) as panel:
+        gr.Markdown(
+            f"Add PDF, Word, HTML, Markdown or text files (up to {advisor.settings.max_upload_mb:g} MB each) to "
+            "the workspace; answers then cite them with section and page."
+            + ("" if enabled else "\n\n_Uploads are disabled: the server has no ADVISOR_ADMIN_KEY set._")
+        )
+        files = gr.File(label="Files", file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), type="filepath")
+        key = gr.Textbox(label="Admin key", type="password", interactive=enabled)
+        with gr.Row():
+            add_button = gr.Button("Add to workspace", variant="primary", interactive=enabled)
+            choice = gr.Dropdown(choices=workspace_ids(advisor), label="Workspace document", interactive=True)
+            delete_button = gr.Button("Delete", variant="stop", interactive=enabled)
+        status = gr.Markdown()
+        table = gr.Dataframe(value=document_rows(advisor), headers=COLUMNS, label="Documents", interactive=False)
+
+    def refreshed(message: str) -> tuple[str, list[list[object]], dict]:
+        return message, document_rows(advisor), gr.update(choices=workspace_ids(advisor), value=None)
+
+    add_button.click(lambda p, k: refreshed(upload(advisor, p, k)), [files, key], [status, table, choice])
+    delete_button.click(lambda d, k: refreshed(remove(advisor, d, k)), [choice, key], [status, table, choice])
+    return panel
