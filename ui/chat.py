@@ -24,8 +24,8 @@ from advisor.feedback import FeedbackStore
 from advisor.models import Answer
 from advisor.service import Advisor
 from advisor.streaming import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable, event_source
-from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 from ui.documents import build_documents_panel
+from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
 AUDIENCE_CHOICES = [("Any", "auto"), ("Business", "business"), ("Government", "government")]
 EXAMPLES = [q for questions in PERSONA_EXAMPLES.values() for q in questions]  # kept for callers of the old UI
