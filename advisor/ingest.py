@@ -98,7 +98,7 @@ def ingest_paths(
     started = time.perf_counter()
     report = IngestReport()
     report.orphans_swept = store.sweep_orphans()
-    committed = store.documents()
+    committed = store.documents(fresh=True)
     for path in expand_paths(paths):
         if progress:
             progress(path)

@@ -75,12 +75,20 @@ class DocumentRecord:
 class Store:
     """One logical collection of documents: chunks in Chroma plus the commit manifest."""
 
-    def __init__(self, client: chromadb.ClientAPI, name: str, embeddings: Embeddings) -> None:
+    def __init__(
+        self, client: chromadb.ClientAPI, name: str, embeddings: Embeddings, manifest_ttl: float = 0.0
+    ) -> None:
         self.client = client
         self.name = name
         self.embeddings = embeddings
         self._vs: Chroma | None = None
         self._manifest: Any = None
+        # Every query needs the committed versions; reading the manifest each time cost ~2 ms
+        # embedded and a round trip per query on a Chroma server. A snapshot is reused for
+        # `manifest_ttl` seconds: this process's own writes drop it at once, writes by other
+        # workers (behind a load balancer) become visible within the TTL.
+        self.manifest_ttl = manifest_ttl
+        self._snapshot: tuple[float, dict[str, DocumentRecord]] | None = None
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -115,8 +123,21 @@ class Store:
             raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
 
     # -- reading -----------------------------------------------------------------------------
-    def documents(self) -> dict[str, DocumentRecord]:
-        """Committed documents by id."""
+    def documents(self, fresh: bool = False) -> dict[str, DocumentRecord]:
+        """Committed documents by id; `fresh` bypasses the snapshot (writers need the truth)."""
+        snapshot = self._snapshot
+        if not fresh and snapshot is not None and time.monotonic() - snapshot[0] < self.manifest_ttl:
+            return dict(snapshot[1])
+        read_at = time.monotonic()
+        records = self._read_manifest()
+        self._snapshot = (read_at, records)
+        return dict(records)
+
+    def invalidate(self) -> None:
+        """Forget the manifest snapshot (after a write, or when another worker says so)."""
+        self._snapshot = None
+
+    def _read_manifest(self) -> dict[str, DocumentRecord]:
         raw = self._call(self.manifest.get, include=["metadatas"])
         records = {}
         for doc_id, meta in zip(raw["ids"], raw["metadatas"] or []):
@@ -190,13 +211,19 @@ class Store:
             "ingested_at": record.ingested_at or time.time(),
             "extra": json.dumps(record.extra),
         }
-        self._call(self.manifest.upsert, ids=[record.doc_id], metadatas=[meta], embeddings=[[1.0]])
+        try:
+            self._call(self.manifest.upsert, ids=[record.doc_id], metadatas=[meta], embeddings=[[1.0]])
+        finally:
+            self.invalidate()
         self.sweep(record.doc_id, keep_version=record.version)
 
     def delete_document(self, doc_id: str) -> bool:
         """Uncommit first (readers stop seeing it at once), then delete its chunks."""
-        existed = doc_id in self.documents()
-        self._call(self.manifest.delete, ids=[doc_id])
+        existed = doc_id in self.documents(fresh=True)
+        try:
+            self._call(self.manifest.delete, ids=[doc_id])
+        finally:
+            self.invalidate()
         self.sweep(doc_id, keep_version=None)
         return existed
 
@@ -212,7 +239,7 @@ class Store:
 
     def sweep_orphans(self) -> int:
         """Delete chunks whose document has no committed version (an ingest killed mid-way)."""
-        committed = {r.doc_id: r.version for r in self.documents().values()}
+        committed = {r.doc_id: r.version for r in self.documents(fresh=True).values()}
         raw = self._call(self.vectors.get, include=["metadatas"])
         orphans = [
             cid
