@@ -396,7 +396,7 @@ def load_synthetic(client: Any, size: int, seed: int, docs_per_chunk: int = 100)
     embeddings = LocalEmbeddings(get_encoder(settings.embed_max_length, settings.embed_batch_size))
     store = Store(client, f"scale{size}", embeddings, manifest_ttl=settings.manifest_cache_seconds)
     naive = client.get_or_create_collection(f"naive{size}", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
-    collection = store.vectors._collection
+    collection = store.collection
     sentences = corpus_sentences(settings)
     batch = 1000
     ours_s = naive_s = 0.0

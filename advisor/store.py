@@ -13,16 +13,18 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from advisor.embeddings import MiniLMChromaEmbeddingFunction
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 MANIFEST_SUFFIX = "--manifest"
 _GET_PAGE = 5000
@@ -82,6 +84,7 @@ class Store:
         self.name = name
         self.embeddings = embeddings
         self._vs: Chroma | None = None
+        self._collection: Any = None
         self._manifest: Any = None
         # Every query needs the committed versions; reading the manifest each time cost ~2 ms
         # embedded and a round trip per query on a Chroma server. A snapshot is reused for
@@ -92,16 +95,33 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
     @property
-    def vectors(self) -> Chroma:
-        if self._vs is None:
+    def collection(self) -> Any:
+        """The raw Chroma collection: what every read goes through."""
+        if self._collection is None:
             try:
-                self.client.get_or_create_collection(
+                self._collection = self.client.get_or_create_collection(
                     name=self.name,
                     embedding_function=MiniLMChromaEmbeddingFunction(),
                     configuration={"hnsw": {"space": "cosine"}},
                 )
-                self._vs = Chroma(client=self.client, collection_name=self.name, embedding_function=self.embeddings)
             except Exception as exc:  # chromadb raises many kinds on a dead server
+                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+        return self._collection
+
+    @property
+    def vectors(self) -> Chroma:
+        """The LangChain vector store over the same collection: what writes go through.
+
+        Imported lazily: langchain_chroma pulls in langchain_core's runnables and langsmith, about
+        0.5 s of a cold `advisor ask` that only reads (profiled with py-spy).
+        """
+        if self._vs is None:
+            from langchain_chroma import Chroma
+
+            collection = self.collection
+            try:
+                self._vs = Chroma(client=self.client, collection_name=collection.name, embedding_function=self.embeddings)
+            except Exception as exc:
                 raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
         return self._vs
 
@@ -168,7 +188,7 @@ class Store:
         offset = 0
         while True:
             page = self._call(
-                self.vectors.get, where=where, include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset
+                self.collection.get, where=where, include=["documents", "metadatas"], limit=_GET_PAGE, offset=offset
             )
             for cid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
                 out.append(Document(id=cid, page_content=text, metadata=meta))
@@ -177,20 +197,33 @@ class Store:
             offset += _GET_PAGE
 
     def count(self) -> int:
-        return int(self._call(self.vectors._collection.count))
+        return int(self._call(self.collection.count))
 
     def dense_search(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list[tuple[Document, float]]:
         """Nearest chunks with their cosine similarity (the collection uses cosine distance)."""
         if k <= 0:
             return []
-        # Despite its name, this LangChain call returns Chroma's raw distances.
-        hits = self._call(self.vectors.similarity_search_by_vector_with_relevance_scores, vector, k=k, filter=where)
-        return [(doc, 1.0 - float(distance)) for doc, distance in hits]
+        # The same query LangChain's similarity_search_by_vector_with_relevance_scores makes, without
+        # importing langchain_chroma on the read path (see `vectors`).
+        raw = self._call(
+            self.collection.query,
+            query_embeddings=[vector],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (Document(id=cid, page_content=text, metadata=meta or {}), 1.0 - float(distance))
+            for cid, text, meta, distance in zip(
+                raw["ids"][0], raw["documents"][0], raw["metadatas"][0], raw["distances"][0]
+            )
+            if text is not None
+        ]
 
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
-        raw = self._call(self.vectors.get, ids=ids, include=["embeddings"])
+        raw = self._call(self.collection.get, ids=ids, include=["embeddings"])
         return {cid: list(vec) for cid, vec in zip(raw["ids"], raw["embeddings"])}
 
     # -- writing -----------------------------------------------------------------------------
@@ -232,22 +265,22 @@ class Store:
         where: dict[str, Any] = {"doc_id": doc_id}
         if keep_version is not None:
             where = {"$and": [{"doc_id": doc_id}, {"doc_version": {"$ne": keep_version}}]}
-        stale = self._call(self.vectors.get, where=where, include=[])["ids"]
+        stale = self._call(self.collection.get, where=where, include=[])["ids"]
         if stale:
-            self._call(self.vectors.delete, ids=stale)
+            self._call(self.collection.delete, ids=stale)
         return len(stale)
 
     def sweep_orphans(self) -> int:
         """Delete chunks whose document has no committed version (an ingest killed mid-way)."""
         committed = {r.doc_id: r.version for r in self.documents(fresh=True).values()}
-        raw = self._call(self.vectors.get, include=["metadatas"])
+        raw = self._call(self.collection.get, include=["metadatas"])
         orphans = [
             cid
             for cid, meta in zip(raw["ids"], raw["metadatas"])
             if committed.get(meta.get("doc_id")) != meta.get("doc_version")
         ]
         if orphans:
-            self._call(self.vectors.delete, ids=orphans)
+            self._call(self.collection.delete, ids=orphans)
         return len(orphans)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
