@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor import __version__
+from advisor.limits import BodySizeLimit, RateLimit
 from advisor.models import Answer
 from advisor.service import Advisor
 from advisor.store import StoreUnavailable
@@ -56,17 +57,45 @@ def create_api(advisor: Advisor) -> FastAPI:
     )
     app.state.advisor = advisor
     install_error_handlers(app)
+    install_limits(app, advisor)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["answers"])
+    @app.get("/readyz", tags=["ops"], responses={503: {"model": ErrorResponse}})
+    def readyz(advisor: AdvisorDep) -> dict[str, str | int]:
+        """Ready when the vector store answers and holds a committed knowledge base."""
+        advisor.strategy.ping()
+        documents = advisor.strategy.documents()
+        if not documents:
+            raise StoreUnavailable("the knowledge base is not ingested yet")
+        return {"status": "ready", "documents": len(documents)}
+
+    @app.post(
+        "/api/ask",
+        response_model=Answer,
+        responses={**ERRORS, 413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+        tags=["answers"],
+    )
     def ask(body: AskRequest, advisor: AdvisorDep) -> Answer:
         audience = None if body.audience in (None, "auto") else body.audience
         return advisor.ask(body.question, audience=audience)
 
     return app
+
+
+def install_limits(app: FastAPI, advisor: Advisor) -> None:
+    """Body size and per-client answer rate limits (advisor/limits.py), from the settings."""
+    settings = advisor.settings
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        paths=settings.rate_limited_paths,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
