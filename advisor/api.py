@@ -88,7 +88,6 @@ def create_api(advisor: Advisor) -> FastAPI:
 def install_limits(app: FastAPI, advisor: Advisor) -> None:
     """Body size and per-client answer rate limits (advisor/limits.py), from the settings."""
     settings = advisor.settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         RateLimit,
         per_minute=settings.rate_limit_per_minute,
@@ -96,6 +95,8 @@ def install_limits(app: FastAPI, advisor: Advisor) -> None:
         paths=settings.rate_limited_paths,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
+    # Added last, so outermost: an oversized body is refused before it costs the client a token.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
 
 def install_error_handlers(app: FastAPI) -> None:

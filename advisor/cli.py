@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="Ingest files or folders (default: the shipped knowledge base).")
     ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("--verbose", action="store_true", help="Name each file on stderr as it is ingested.")
 
     ask = sub.add_parser("ask", help="Ask a question.")
     ask.add_argument("question", nargs="?")
@@ -62,7 +63,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     advisor = _advisor()
     try:
-        report = advisor.ingest(args.paths or None)
+        progress = (lambda p: print(f"ingesting {p.name}", file=sys.stderr, flush=True)) if args.verbose else None
+        report = advisor.ingest(args.paths or None, progress=progress)
     except IngestError as exc:
         raise CliError(str(exc)) from exc
     for _path, error in report.failed:

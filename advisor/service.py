@@ -6,6 +6,7 @@ Built once per process (CLI command or server) and handed to whoever needs it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +38,10 @@ class Advisor:
     def strategy(self) -> Store:
         return self.indexes.stores[self.settings.collection]
 
-    def ingest(self, paths: list[Path] | None = None) -> IngestReport:
-        report = ingest_paths(paths or [self.settings.knowledge_dir], self.strategy, self.taxonomy, self.settings)
+    def ingest(self, paths: list[Path] | None = None, progress: Callable[[Path], None] | None = None) -> IngestReport:
+        report = ingest_paths(
+            paths or [self.settings.knowledge_dir], self.strategy, self.taxonomy, self.settings, progress=progress
+        )
         self.indexes.invalidate()
         self.warm_sentences()
         return report
@@ -112,7 +115,7 @@ def build_advisor(settings: Settings) -> Advisor:
     install_tiktoken_encodings(settings.data_dir / "tiktoken")
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
-    client = make_client(settings.data_dir, settings.chroma_url)
+    client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
     strategy = Store(client, settings.collection, embeddings, manifest_ttl=settings.manifest_cache_seconds)
     stores = {settings.collection: strategy}
     return Advisor(

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt files.")
     taxonomy_file: Path = Field(PROJECT_ROOT / "knowledge" / "taxonomy.yaml")
     chroma_url: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
+    chroma_database: str = Field(
+        "default_database", description="Database on the Chroma server (separates deployments sharing one server)."
+    )
     collection: str = Field("strategy", description="Chroma collection holding the knowledge base.")
 
     # Chunking

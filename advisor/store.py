@@ -34,20 +34,46 @@ class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached (e.g. the Chroma server is down)."""
 
 
-def make_client(data_dir: Path, chroma_url: str | None) -> chromadb.ClientAPI:
-    """An embedded client under `data_dir`, or an HTTP client when a server URL is configured."""
+DEFAULT_DATABASE = "default_database"
+
+
+def make_client(data_dir: Path, chroma_url: str | None, database: str = DEFAULT_DATABASE) -> chromadb.ClientAPI:
+    """An embedded client under `data_dir`, or an HTTP client when a server URL is configured.
+
+    On a server, `database` separates independent deployments (and test runs) sharing one
+    Chroma; it is created on first use.
+    """
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if chroma_url:
         url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=settings,
-        )
+        host = url.hostname or "127.0.0.1"
+        port = url.port or (443 if url.scheme == "https" else 8000)
+        ssl = url.scheme == "https"
+        if database != DEFAULT_DATABASE:
+            ensure_database(host, port, ssl, database)
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
     path = data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+def ensure_database(host: str, port: int, ssl: bool, database: str) -> None:
+    admin = chromadb.AdminClient(
+        ChromaSettings(
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            chroma_server_host=host,
+            chroma_server_http_port=port,
+            chroma_server_ssl_enabled=ssl,
+            anonymized_telemetry=False,
+        )
+    )
+    try:
+        admin.get_database(database)
+    except Exception:
+        try:
+            admin.create_database(database)
+        except Exception as exc:
+            raise StoreUnavailable(f"vector store unavailable: cannot create database {database}: {exc}") from exc
 
 
 @dataclass
