@@ -51,7 +51,10 @@ def make_client(data_dir: Path, chroma_url: str | None, database: str = DEFAULT_
         ssl = url.scheme == "https"
         if database != DEFAULT_DATABASE:
             ensure_database(host, port, ssl, database)
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
+        try:
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
+        except Exception as exc:  # chromadb says ValueError("Could not connect ...") when it is down
+            raise StoreUnavailable(f"vector store unavailable at {chroma_url}: {exc}") from exc
     path = data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=settings)
