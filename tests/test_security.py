@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.conftest import LiveServer, run_cli, start_server, stop_server
@@ -48,10 +48,12 @@ def test_oversized_bodies_get_413_json(limited_server: LiveServer):
 
 def test_answering_is_rate_limited_per_client_with_retry_after(limited_server: LiveServer):
     url = limited_server.url + "/api/ask"
-    statuses = [httpx.post(url, json={"question": "What is Team Europe?"}, timeout=30).status_code for _ in range(3)]
-    assert statuses == [200, 200, 200]  # the burst
-    r = httpx.post(url, json={"question": "What is Team Europe?"}, timeout=30)
-    assert r.status_code == 429
+    # The burst is 3; the streamed oversized body of the other test may already have spent one token.
+    responses = [httpx.post(url, json={"question": "What is Team Europe?"}, timeout=30) for _ in range(4)]
+    statuses = [r.status_code for r in responses]
+    first_refusal = statuses.index(429)
+    assert 2 <= first_refusal <= 3 and set(statuses[:first_refusal]) == {200}
+    r = responses[first_refusal]
     assert int(r.headers["retry-after"]) >= 1
     assert r.json()["error"]["code"] == "rate_limited"
     assert httpx.get(limited_server.url + "/healthz", timeout=10).status_code == 200  # only answers are limited
@@ -66,19 +68,24 @@ def fuzz_server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     stop_server(server)
 
 
-@pytest.fixture(scope="module")
-def api_schema(fuzz_server: LiveServer):  # noqa: ANN201 - a schemathesis schema
-    return schemathesis.openapi.from_url(fuzz_server.url + "/openapi.json")
+def test_no_input_makes_the_api_fail_with_5xx(fuzz_server: LiveServer):
+    """Property-based requests generated from the served OpenAPI schema (bounded, derandomized).
 
+    Driven through hypothesis directly: schemathesis' pytest plugin does not load under the
+    installed pytest (AttributeError on `_nodeid`).
+    """
+    api = schemathesis.openapi.from_url(fuzz_server.url + "/openapi.json")
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert {op.path for op in operations} >= {"/api/ask", "/healthz"}
+    for operation in operations:
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+        def check(case) -> None:  # noqa: ANN001 - a schemathesis Case
+            response = case.call(base_url=fuzz_server.url, timeout=60)
+            case.validate_response(response, checks=[not_a_server_error])
 
-
-@schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_input_makes_the_api_fail_with_5xx(case):
-    response = case.call(timeout=60)
-    case.validate_response(response, checks=[not_a_server_error])
+        check()
 
 
 CANARY_DOC = """# Cable Security Notes
