@@ -119,3 +119,17 @@ def test_instructions_planted_in_a_document_do_not_change_answers(data_copy: Pat
         assert any("undersea cables" in a["text"] for a in body["actions"])  # the real advice still comes through
     finally:
         stop_server(server)
+
+
+def test_token_buckets_refill_at_the_configured_rate_per_client():
+    from advisor.limits import TokenBuckets
+
+    now = [100.0]
+    buckets = TokenBuckets(per_minute=30, burst=2, clock=lambda: now[0])  # one token every 2 s
+    assert [buckets.take("a"), buckets.take("a")] == [0.0, 0.0]
+    assert buckets.take("a") == pytest.approx(2.0)
+    assert buckets.take("b") == 0.0  # another client has its own bucket
+    now[0] += 1.0
+    assert buckets.take("a") == pytest.approx(1.0)
+    now[0] += 1.0
+    assert buckets.take("a") == 0.0
