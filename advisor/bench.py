@@ -606,22 +606,26 @@ def chart(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax = axes[0]
-    for run in result.get("http", []):
-        xs = [lv["concurrency"] for lv in run["levels"]]
-        label = "cache on" if run["answer_cache"] else "cache off"
-        ax.plot(xs, [lv["latency_ms"].get("p50", 0) for lv in run["levels"]], "o-", label=f"p50 {label}")
-        ax.plot(xs, [lv["latency_ms"].get("p95", 0) for lv in run["levels"]], "s--", label=f"p95 {label}")
-    ax.set(title="HTTP /api/ask latency", xlabel="concurrent clients", ylabel="ms")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    for backend in sorted({r["backend"] for r in result.get("scale", [])}):
-        rows = [r for r in result["scale"] if r["backend"] == backend]
-        ax.plot([r["size"] for r in rows], [r["retrieval_ms"]["p95"] for r in rows], "o-", label=f"hybrid p95 {backend}")
-        ax.plot([r["size"] for r in rows], [r["naive_query_ms"]["p95"] for r in rows], "x:", label=f"naive k=5 p95 {backend}")
-    ax.set(title="Retrieval at scale", xlabel="chunks", ylabel="ms", xscale="log")
-    ax.legend(fontsize=8)
+    panels = [name for name in ("http", "scale") if result.get(name)]
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for ax, name in zip(axes[0], panels):
+        if name == "http":
+            for run in result["http"]:
+                xs = [lv["concurrency"] for lv in run["levels"]]
+                label = "cache on" if run["answer_cache"] else "cache off"
+                ax.plot(xs, [lv["latency_ms"].get("p50", 0) for lv in run["levels"]], "o-", label=f"p50 {label}")
+                ax.plot(xs, [lv["latency_ms"].get("p95", 0) for lv in run["levels"]], "s--", label=f"p95 {label}")
+            ax.set(title="HTTP /api/ask latency", xlabel="concurrent clients", ylabel="ms")
+        else:
+            for backend in sorted({r["backend"] for r in result["scale"]}):
+                rows = [r for r in result["scale"] if r["backend"] == backend]
+                sizes = [r["size"] for r in rows]
+                ax.plot(sizes, [r["retrieval_ms"]["p95"] for r in rows], "o-", label=f"hybrid p95 {backend}")
+                ax.plot(sizes, [r["naive_query_ms"]["p95"] for r in rows], "x:", label=f"naive k=5 p95 {backend}")
+            ax.set(title="Retrieval at scale", xlabel="chunks", ylabel="ms", xscale="log")
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
