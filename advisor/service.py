@@ -116,7 +116,13 @@ def build_advisor(settings: Settings) -> Advisor:
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
-    strategy = Store(client, settings.collection, embeddings, manifest_ttl=settings.manifest_cache_seconds)
+    strategy = Store(
+        client,
+        settings.collection,
+        embeddings,
+        manifest_ttl=settings.manifest_cache_seconds,
+        overfetch=settings.dense_overfetch,
+    )
     stores = {settings.collection: strategy}
     return Advisor(
         settings=settings,

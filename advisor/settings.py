@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         description="Reuse the committed-documents manifest this long between store reads; writes by "
         "this process refresh it at once, writes by other workers show within this time.",
     )
+    dense_overfetch: int = Field(
+        8,
+        description="Extra dense hits fetched unfiltered so that uncommitted chunks can be dropped "
+        "without Chroma's slow version filter.",
+    )
     answer_cache_size: int = Field(1024, description="Finished answers kept per worker (0 disables).")
 
     # Abuse limits on the HTTP API
