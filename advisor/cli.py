@@ -113,12 +113,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     advisor.ensure_index()
     audience = None if args.audience == "auto" else args.audience
     for question in questions:
+        if advisor.answer_backend is not None and not args.json:
+            _print_stream(advisor.ask_stream(question, audience=audience))
+            continue
         answer = advisor.ask(question, audience=audience)
         if args.json:
             print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
         else:
             print(answer_as_text(answer))
     return 0
+
+
+def _print_stream(events) -> None:  # noqa: ANN001 - Iterator[str | Answer]
+    """Print validated text as the model writes it, then the sources and notes."""
+    from advisor.models import Answer
+    from advisor.render import answer_as_text
+
+    for event in events:
+        if isinstance(event, Answer):
+            full = answer_as_text(event)
+            tail = full[len(event.answer) :] if full.startswith(event.answer) else "\n\n" + full
+            print(tail, flush=True)
+        else:
+            print(event, end="", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -160,10 +177,14 @@ COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "serve": cmd_serve, "bench": c
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from advisor.settings import ConfigError
     from advisor.store import StoreUnavailable
 
     try:
         return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"advisor: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except CliError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return exc.code

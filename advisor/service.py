@@ -6,9 +6,10 @@ Built once per process (CLI command or server) and handed to whoever needs it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.answer_cache import AnswerCache
 from advisor.audience import resolve_audience
@@ -23,6 +24,9 @@ from advisor.settings import Settings
 from advisor.store import Store, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
 
+if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
+    from advisor.generate import LLMBackend, StreamEvent
+
 
 @dataclass
 class Advisor:
@@ -32,7 +36,8 @@ class Advisor:
     indexes: IndexSet
     sentences: SentenceVectors
     started_at: float = field(default_factory=time.time)
-    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    answer_backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))  # composer answers only
 
     @property
     def strategy(self) -> Store:
@@ -79,6 +84,10 @@ class Advisor:
         collections: list[str] | None = None,
         doc_ids: list[str] | None = None,
     ) -> Answer:
+        if self.answer_backend is not None:
+            from advisor.generate import final_answer
+
+            return final_answer(self.ask_stream(question, audience, collections, doc_ids))
         started = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         key = (
@@ -108,6 +117,54 @@ class Advisor:
             self.answers.put(key, answer)
         return answer
 
+    def ask_stream(
+        self,
+        question: str,
+        audience: str | None = None,
+        collections: list[str] | None = None,
+        doc_ids: list[str] | None = None,
+        history: list[dict[str, str]] | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Text deltas (str) then the final Answer. Bad input raises ValueError here, before the
+        first delta, so servers can still answer 4xx. `history` is earlier chat messages
+        ({"role", "content"}) used to rewrite a follow-up; only an LLM backend uses it."""
+        question = check_question(question, self.settings.max_question_chars)
+        if self.answer_backend is None:
+            answer = self.ask(question, audience, collections, doc_ids)
+            return iter((answer.answer, answer))
+        return self._generate(self.answer_backend, question, audience, collections, doc_ids, history or [])
+
+    def _generate(
+        self,
+        backend: LLMBackend,
+        question: str,
+        audience: str | None,
+        collections: list[str] | None,
+        doc_ids: list[str] | None,
+        history: list[dict[str, str]],
+    ) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        standalone, note = backend.standalone(question, history) if history else (question, None)
+        resolved = resolve_audience(standalone, audience)
+        result = hybrid_search(standalone, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
+
+        def compose() -> Answer:
+            return compose_answer(
+                standalone, resolved, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings
+            )
+
+        for event in backend.stream(standalone, resolved, result.passages, compose):
+            if isinstance(event, Answer):
+                event.question = question
+                event.standalone_question = standalone if standalone != question else None
+                event.notes += [note] if note else []
+                event.timings_ms = {
+                    **{k: round(v, 2) for k, v in result.timings_ms.items()},
+                    **event.timings_ms,
+                    "total": round((time.perf_counter() - started) * 1000, 2),
+                }
+            yield event
+
 
 def build_advisor(settings: Settings) -> Advisor:
     """Everything an advisor needs, from settings alone; nothing touches the network."""
@@ -124,11 +181,18 @@ def build_advisor(settings: Settings) -> Advisor:
         overfetch=settings.dense_overfetch,
     )
     stores = {settings.collection: strategy}
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    backend = None
+    if settings.llm != "none":
+        from advisor.generate import build_answer_backend
+
+        backend = build_answer_backend(settings, taxonomy)
     return Advisor(
         settings=settings,
-        taxonomy=load_taxonomy(settings.taxonomy_file),
+        taxonomy=taxonomy,
         embeddings=embeddings,
         indexes=IndexSet(stores),
         sentences=SharedSentenceVectors(encoder, strategy),
+        answer_backend=backend,
         answers=AnswerCache(settings.answer_cache_size),
     )

@@ -10,10 +10,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """The settings ask for something that cannot run (e.g. an LLM backend with no server)."""
 
 
 class Settings(BaseSettings):
@@ -101,6 +105,33 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     llm: Literal["none", "openai", "local"] = "none"
+
+    # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"),
+        description="Standard OPENAI_API_KEY; local servers (Ollama, vLLM) need none.",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("openai_base_url", "OPENAI_BASE_URL"),
+        description="Standard OPENAI_BASE_URL, e.g. http://127.0.0.1:11434/v1 for Ollama.",
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the server; also names the backend.")
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = Field(700, description="Upper bound on the generated answer.")
+    llm_timeout_s: float = Field(30.0, description="Per request: connect, and wait between streamed chunks.")
+    llm_deadline_s: float = Field(90.0, description="Whole generation, however slowly the server streams.")
+    llm_max_retries: int = Field(1, description="Retries on connection errors, 429 and 5xx (with backoff).")
+    llm_context_tokens: int = Field(2500, description="Token budget for the numbered passages in the prompt.")
+    llm_prompt_version: str = Field("v1", description="Which prompts/*.<version>.md files to use.")
+    llm_on_unsupported: Literal["remove", "flag"] = Field(
+        "remove", description="What the validator does with an uncited or unsupported sentence."
+    )
+    llm_max_rejected_fraction: float = Field(
+        0.5, description="Above this share of rejected sentences the whole answer fails validation."
+    )
+    llm_history_turns: int = Field(6, description="Earlier chat messages given to the follow-up condenser.")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,155 @@
+"""The LLM answer backend: pack passages, stream the model, validate as it streams, fall back.
+
+The grounded composer stays the safety net: when the model errors, times out, or its answer
+fails validation, the composer's answer is returned instead, with the reason in `Answer.notes`.
+Streaming yields text deltas (only validated text) and ends with the final `Answer`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_core.runnables import Runnable
+
+from advisor.context import pack_passages
+from advisor.llm import (
+    DeadlineExceeded,
+    LLMConfigError,
+    answer_chain,
+    chat_model,
+    condense_chain,
+    failure_reason,
+    load_prompts,
+)
+from advisor.models import Answer
+from advisor.retrieval import Passage
+from advisor.settings import Settings
+from advisor.taxonomy import Taxonomy
+from advisor.validate import StreamValidator, validated_answer
+
+log = logging.getLogger(__name__)
+
+AUDIENCE_PROMPT = {
+    "business": "a business or SME",
+    "government": "a government or public administration",
+    "general": "a general reader (business, government or trainer)",
+}
+
+StreamEvent = str | Answer
+
+
+@dataclass
+class LLMBackend:
+    settings: Settings
+    taxonomy: Taxonomy
+    chain: Runnable  # passages, question, audience -> answer text
+    condenser: Runnable  # history, question -> standalone question
+    name: str
+
+    def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
+        """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
+        turns = [m for m in history if m.get("role") in ("user", "assistant") and m.get("content")]
+        turns = turns[-self.settings.llm_history_turns :]
+        if not turns:
+            return question, None
+        lines = [f"{m['role'].capitalize()}: {' '.join(str(m['content']).split())[:600]}" for m in turns]
+        try:
+            rewritten = self.condenser.invoke({"history": "\n".join(lines), "question": question})
+        except Exception as exc:  # noqa: BLE001 - any model failure means "use the question as asked"
+            return question, f"follow-up not rewritten: {failure_reason(exc, self.settings)}"
+        rewritten = next((line.strip() for line in rewritten.splitlines() if line.strip()), "")
+        # small models often echo the label or quote the question
+        rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten, flags=re.I).strip("\"“”' ")
+        rewritten = rewritten[: self.settings.max_question_chars]
+        return (rewritten, None) if rewritten else (question, "follow-up not rewritten: the model returned nothing")
+
+    def stream(
+        self, question: str, audience: str, passages: list[Passage], fallback: Callable[[], Answer]
+    ) -> Iterator[StreamEvent]:
+        """Validated text deltas, then the final Answer (the model's, or the composer's on fallback)."""
+        settings = self.settings
+        if not passages or max(p.similarity for p in passages) < settings.min_scope_similarity:
+            answer = fallback()
+            answer.notes.append("the model was not asked: no passage is close enough to the question")
+            yield answer.answer
+            yield answer
+            return
+        usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
+        context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
+        validator = StreamValidator(context, settings.llm_on_unsupported)
+        inputs = {"passages": context.prompt_block(), "question": question, "audience": AUDIENCE_PROMPT[audience]}
+        started = time.perf_counter()
+        deadline = time.monotonic() + settings.llm_deadline_s
+        shown = False
+        try:
+            for chunk in self.chain.stream(inputs):
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded()
+                piece = validator.feed(chunk)
+                if piece:
+                    shown = True
+                    yield piece
+            piece = validator.finish()
+            if piece:
+                shown = True
+                yield piece
+        except Exception as exc:  # noqa: BLE001 - every model failure falls back, with its reason
+            log.warning("LLM answer failed: %r", exc)
+            yield from self._fall_back(fallback, failure_reason(exc, settings), shown)
+            return
+        generated_ms = (time.perf_counter() - started) * 1000
+        failure = validator.result.failure(settings.llm_max_rejected_fraction)
+        if failure:
+            yield from self._fall_back(fallback, f"the model's answer failed validation: {failure}", shown,
+                                       validator.result.notes)
+            return
+        answer = validated_answer(question, audience, validator.result, self.taxonomy, self.name)
+        if context.dropped:
+            answer.notes.append(f"{context.dropped} retrieved passage(s) left out to fit the context budget")
+        answer.timings_ms["generate"] = round(generated_ms, 2)
+        yield answer
+
+    def _fall_back(
+        self, fallback: Callable[[], Answer], reason: str, shown: bool, details: list[str] | None = None
+    ) -> Iterator[StreamEvent]:
+        answer = fallback()
+        answer.notes = [f"fallback to the grounded composer: {reason}", *(details or []), *answer.notes]
+        if shown:  # the client already holds part of the withdrawn answer: say so in the stream
+            yield f"\n\n---\n*The model's answer was withdrawn ({reason}). Grounded answer:*\n\n"
+        yield answer.answer
+        yield answer
+
+
+def build_answer_backend(settings: Settings, taxonomy: Taxonomy) -> LLMBackend | None:
+    """None for the default composer; raises LLMConfigError when the chosen backend cannot run."""
+    if settings.llm == "none":
+        return None
+    if settings.llm == "local":
+        raise LLMConfigError(
+            "ADVISOR_LLM=local is not available in this build; use ADVISOR_LLM=openai with a local "
+            "OpenAI-compatible server (Ollama, llama.cpp server, vLLM) via OPENAI_BASE_URL"
+        )
+    prompts = load_prompts(settings.prompts_dir, settings.llm_prompt_version)
+    model = chat_model(settings)
+    return LLMBackend(
+        settings=settings,
+        taxonomy=taxonomy,
+        chain=answer_chain(prompts, model),
+        condenser=condense_chain(prompts, model),
+        name=f"openai:{settings.llm_model}",
+    )
+
+
+def final_answer(events: Iterator[StreamEvent]) -> Answer:
+    """Drain a stream and return its Answer (for callers that do not stream)."""
+    answer = None
+    for event in events:
+        if isinstance(event, Answer):
+            answer = event
+    if answer is None:  # a stream always ends with its Answer; this guards against regressions
+        raise RuntimeError("answer stream ended without an Answer")
+    return answer
