@@ -72,6 +72,7 @@ class BenchPlan:
     scale_sizes: list[int] = field(default_factory=lambda: [1000, 10000, 100000])
     scale_queries: int = 40
     chroma_server: bool = True
+    embedded: bool = True
     seed: int = 7
 
     @classmethod
@@ -479,12 +480,13 @@ def bench_scale(plan: BenchPlan, work: Path, log: Callable[[str], None]) -> list
 
     results = []
     for size in plan.scale_sizes:
-        path = work / f"scale-embedded-{size}"
-        client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-        log(f"scale {size}: embedded")
-        results.append({"backend": "embedded", **bench_scale_one(client, size, plan)})
-        del client
-        shutil.rmtree(path, ignore_errors=True)
+        if plan.embedded:
+            path = work / f"scale-embedded-{size}"
+            client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+            log(f"scale {size}: embedded")
+            results.append({"backend": "embedded", **bench_scale_one(client, size, plan)})
+            del client
+            shutil.rmtree(path, ignore_errors=True)
         if plan.chroma_server:
             path = work / f"scale-server-{size}"
             log(f"scale {size}: chroma server")

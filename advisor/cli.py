@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--sizes", help="Scale corpus sizes, e.g. 1000,10000,100000.")
     bench.add_argument("--no-chroma-server", action="store_true", help="Scale runs on embedded Chroma only.")
+    bench.add_argument("--no-embedded", action="store_true", help="Scale runs on a Chroma server only.")
     return parser
 
 
@@ -166,6 +167,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise CliError("--sizes must be positive")
     if args.no_chroma_server:
         plan.chroma_server = False
+    if args.no_embedded:
+        plan.embedded = False
     out = run_bench(plan, parts, log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
     print((out / "bench.md").read_text())
     print(f"written to {out}")
