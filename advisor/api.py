@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor import __version__
 from advisor.api_chat import create_chat_router
+from advisor.limits import BodySizeLimit, RateLimit
 from advisor.models import Answer
 from advisor.service import Advisor
 from advisor.store import StoreUnavailable
@@ -65,12 +66,18 @@ def create_api(advisor: Advisor) -> FastAPI:
     from advisor.api_documents import include_documents  # imports this module: must come late
 
     include_documents(app)
+    install_limits(app, advisor)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["answers"])
+    @app.post(
+        "/api/ask",
+        response_model=Answer,
+        responses={**ERRORS, 413: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+        tags=["answers"],
+    )
     def ask(body: AskRequest, advisor: AdvisorDep) -> Answer:
         audience = None if body.audience in (None, "auto") else body.audience
         return advisor.ask(body.question, audience=audience, collections=body.collections, doc_ids=body.doc_ids)
@@ -89,6 +96,20 @@ def install_cors(app: FastAPI, origins: list[str]) -> None:
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization"],
         )
+
+
+def install_limits(app: FastAPI, advisor: Advisor) -> None:
+    """Body size and per-client answer rate limits (advisor/limits.py), from the settings."""
+    settings = advisor.settings
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        paths=settings.rate_limited_paths,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
+    # Added last, so outermost: an oversized body is refused before it costs the client a token.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
 
 def install_error_handlers(app: FastAPI) -> None:

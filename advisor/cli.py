@@ -62,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="Serve the chat UI and the API.")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+
+    bench = sub.add_parser("bench", help="Measure ingest, latency, cold start, memory and scale.")
+    bench.add_argument("--quick", action="store_true", help="Small counts: a smoke test, not figures to quote.")
+    bench.add_argument("--out", type=Path, default=Path("evals/bench"), help="Runs go to OUT/<timestamp>/.")
+    bench.add_argument(
+        "--parts", default="product,cold,http,scale", help="Comma list of: product, cold, http, scale."
+    )
+    bench.add_argument("--sizes", help="Scale corpus sizes, e.g. 1000,10000,100000.")
+    bench.add_argument("--no-chroma-server", action="store_true", help="Scale runs on embedded Chroma only.")
+    bench.add_argument("--no-embedded", action="store_true", help="Scale runs on a Chroma server only.")
     return parser
 
 
@@ -244,11 +254,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+BENCH_PARTS = {"product", "cold", "http", "scale"}
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from advisor.bench import BenchPlan, run_bench
+
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    if not parts or parts - BENCH_PARTS:
+        raise CliError(f"--parts takes a comma list of {', '.join(sorted(BENCH_PARTS))}")
+    plan = BenchPlan.quick(args.out) if args.quick else BenchPlan(args.out)
+    if args.sizes:
+        try:
+            plan.scale_sizes = [int(x) for x in args.sizes.split(",")]
+        except ValueError as exc:
+            raise CliError("--sizes takes a comma list of whole numbers") from exc
+        if any(n <= 0 for n in plan.scale_sizes):
+            raise CliError("--sizes must be positive")
+    if args.no_chroma_server:
+        plan.chroma_server = False
+    if args.no_embedded:
+        plan.embedded = False
+    out = run_bench(plan, parts, log=lambda m: print(f"bench: {m}", file=sys.stderr, flush=True))
+    print((out / "bench.md").read_text())
+    print(f"written to {out}")
+    return 0
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "eval": cmd_eval,
     "serve": cmd_serve,
+    "bench": cmd_bench,
     "documents": cmd_documents,
     "delete": cmd_delete,
 }

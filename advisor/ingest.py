@@ -194,7 +194,7 @@ def ingest_paths(
     report = IngestReport()
     files = expand_paths(paths, settings.allowed_roots)
     report.orphans_swept = store.sweep_orphans()
-    committed = store.documents()
+    committed = store.documents(fresh=True)
     first_path: dict[str, Path] = {}
     for index, path in enumerate(files, start=1):
         try:

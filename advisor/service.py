@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor.answer_cache import AnswerCache
 from advisor.audience import resolve_audience
 from advisor.compose import SentenceVectors, compose_answer
 from advisor.conversation import Turn, as_messages, as_turns, condense
@@ -22,6 +23,7 @@ from advisor.locking import WriteLock
 from advisor.models import Answer, check_question
 from advisor.offline import install_tiktoken_encodings, quiet_environment
 from advisor.retrieval import IndexSet, hybrid_search
+from advisor.sentence_store import SharedSentenceVectors
 from advisor.settings import Settings
 from advisor.store import Store, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
@@ -42,6 +44,7 @@ class Advisor:
     # Serialises document writes (threads, and processes sharing the data folder): two concurrent
     # replacements of one document could otherwise sweep each other's freshly written chunks.
     write_lock: AbstractContextManager = field(default_factory=threading.Lock)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))  # composer answers only
 
     @property
     def strategy(self) -> Store:
@@ -72,7 +75,28 @@ class Advisor:
                 paths or [self.settings.knowledge_dir], store, self.taxonomy, self.settings, progress=progress
             )
         self.indexes.invalidate()
+        self.warm_sentences(store)
         return report
+
+    def warm_sentences(self, store: Store | None = None) -> int:
+        """Store a vector for every committed sentence, so that cold processes need not encode."""
+        if not isinstance(self.sentences, SharedSentenceVectors):
+            return 0
+        return sum(self.sentences.warm(s.chunks()) for s in ([store] if store else self.indexes.stores.values()))
+
+    def warm(self) -> None:
+        """Pay the first-request costs at start-up: lexical indexes and sentence vectors."""
+        for name in self.indexes.stores:
+            self.indexes.lexical(name)
+        self.warm_sentences()
+
+    def corpus_key(self, collections: list[str] | None = None) -> tuple:
+        """What answers depend on besides the question: the committed documents of each store."""
+        names = collections or list(self.indexes.stores)
+        return tuple(
+            (name, tuple(sorted((r.doc_id, r.version) for r in self.indexes.stores[name].documents().values())))
+            for name in names
+        )
 
     def ensure_index(self) -> IngestReport | None:
         """Ingest the shipped knowledge base when the store has none of it yet."""
@@ -106,6 +130,19 @@ class Advisor:
                 standalone = question = condensed.question
             if audience in (None, "auto") and condensed.audience:
                 audience = condensed.audience
+        key = (
+            asked,
+            question,
+            audience,
+            tuple(collections or ()),
+            tuple(doc_ids) if doc_ids is not None else None,
+            self.corpus_key(collections),
+        )
+        cached = self.answers.get(key)
+        if cached is not None:
+            cached.timings_ms = {"cache": round((time.perf_counter() - started) * 1000, 2)}
+            cached.timings_ms["total"] = cached.timings_ms["cache"]
+            return cached
         resolved = resolve_audience(question, audience)
         result = hybrid_search(question, resolved, self.indexes, self.embeddings, self.settings, collections, doc_ids)
         t_compose = time.perf_counter()
@@ -120,6 +157,8 @@ class Advisor:
             "compose": round((time.perf_counter() - t_compose) * 1000, 2),
             "total": round((time.perf_counter() - started) * 1000, 2),
         }
+        if answer.backend == "grounded-composer":  # deterministic, so safe to repeat
+            self.answers.put(key, answer)
         return answer
 
     def ask_stream(
@@ -181,9 +220,16 @@ def build_advisor(settings: Settings) -> Advisor:
     install_tiktoken_encodings(settings.data_dir / "tiktoken")
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
-    client = make_client(settings.data_dir, settings.chroma_url)
+    client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
     stores = {
-        name: Store(client, name, embeddings) for name in dict.fromkeys([settings.collection, settings.workspace_collection])
+        name: Store(
+            client,
+            name,
+            embeddings,
+            manifest_ttl=settings.manifest_cache_seconds,
+            overfetch=settings.dense_overfetch,
+        )
+        for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }
     taxonomy = load_taxonomy(settings.taxonomy_file)
     backend = None
@@ -196,7 +242,8 @@ def build_advisor(settings: Settings) -> Advisor:
         taxonomy=taxonomy,
         embeddings=embeddings,
         indexes=IndexSet(stores),
-        sentences=SentenceVectors(encoder),
+        sentences=SharedSentenceVectors(encoder, strategy),
         answer_backend=backend,
         write_lock=WriteLock(settings.data_dir / "write.lock"),
+        answers=AnswerCache(settings.answer_cache_size),
     )

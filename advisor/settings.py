@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt files.")
     taxonomy_file: Path = Field(PROJECT_ROOT / "knowledge" / "taxonomy.yaml")
     chroma_url: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
+    chroma_database: str = Field(
+        "default_database", description="Database on the Chroma server (separates deployments sharing one server)."
+    )
     collection: str = Field("strategy", description="Chroma collection holding the knowledge base.")
     workspace_collection: str = Field(
         "workspace", description="Chroma collection for the users' own documents (kept apart from the strategy)."
@@ -127,6 +130,32 @@ class Settings(BaseSettings):
     # Input limits
     max_question_chars: int = 2000
     max_questions_per_file: int = 500
+
+    # Performance (see README-7: each was added because a profile showed the cost)
+    manifest_cache_seconds: float = Field(
+        1.0,
+        description="Reuse the committed-documents manifest this long between store reads; writes by "
+        "this process refresh it at once, writes by other workers show within this time.",
+    )
+    dense_overfetch: int = Field(
+        8,
+        description="Extra dense hits fetched unfiltered so that uncommitted chunks can be dropped "
+        "without Chroma's slow version filter.",
+    )
+    answer_cache_size: int = Field(1024, description="Finished answers kept per worker (0 disables).")
+
+    # Abuse limits on the HTTP API
+    rate_limit_per_minute: int = Field(120, description="Answers per client per minute (0 disables).")
+    rate_limit_burst: int = Field(20, description="Answers a client may ask at once before the rate applies.")
+    rate_limited_paths: list[str] = Field(
+        ["/api/ask", "/api/chat", "/v1/chat/completions"], description="Answering endpoints that are rate limited."
+    )
+    trust_forwarded_for: bool = Field(
+        False, description="Identify clients by X-Forwarded-For (only behind a proxy that sets it)."
+    )
+    max_body_bytes: int = Field(
+        65536, description="Largest non-multipart request body; uploads have their own limit."
+    )
 
     # Serving
     host: str = "127.0.0.1"

@@ -1,4 +1,10 @@
-"""Shared fixtures: one built index per test session, real subprocesses and real servers."""
+"""Shared fixtures: one built index per test session, real subprocesses and real servers.
+
+`pytest --chroma-server` (or ADVISOR_TEST_CHROMA_SERVER=1) runs the same suite against a real
+`chroma run` server on 127.0.0.1 instead of the embedded store: every test gets its own Chroma
+database on that server (ADVISOR_CHROMA_DATABASE), and the built index is cloned into it where
+the embedded mode copies the data directory.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +25,60 @@ from advisor.service import Advisor, build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+SERVER_ENV = ("ADVISOR_CHROMA_URL", "ADVISOR_CHROMA_DATABASE")  # passed on to subprocesses
+BUILT_DB = "built"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--chroma-server", action="store_true", help="Run against a real `chroma run` server.")
+
+
+@pytest.fixture(scope="session")
+def chroma_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """The URL of the session's Chroma server, or None in embedded mode."""
+    if not (request.config.getoption("--chroma-server") or os.environ.get("ADVISOR_TEST_CHROMA_SERVER")):
+        yield None
+        return
+    from advisor.bench import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _own_chroma_database(chroma_url: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server mode: a fresh database per test, seen by Settings() and by subprocesses alike."""
+    if chroma_url:
+        monkeypatch.setenv("ADVISOR_CHROMA_URL", chroma_url)
+        monkeypatch.setenv("ADVISOR_CHROMA_DATABASE", f"t{uuid.uuid4().hex[:12]}")
+    else:  # a developer's exported server settings must not leak into the embedded run
+        for name in SERVER_ENV:
+            monkeypatch.delenv(name, raising=False)
+
+
+def clone_database(chroma_url: str, source: str, target: str) -> None:
+    """Copy every collection of one server database into another (the server-mode `copytree`)."""
+    from advisor.embeddings import MiniLMChromaEmbeddingFunction
+    from advisor.store import make_client
+
+    src = make_client(Path("."), chroma_url, source)
+    dst = make_client(Path("."), chroma_url, target)
+    for col in src.list_collections():
+        name = col.name if hasattr(col, "name") else str(col)
+        data = src.get_collection(name).get(include=["embeddings", "documents", "metadatas"])
+        plain = "--" in name  # manifest and sentence side collections carry no embedding function
+        new = dst.get_or_create_collection(
+            name,
+            embedding_function=None if plain else MiniLMChromaEmbeddingFunction(),
+            configuration=None if plain else {"hnsw": {"space": "cosine"}},
+        )
+        for i in range(0, len(data["ids"]), 1000):
+            new.add(
+                ids=data["ids"][i : i + 1000],
+                embeddings=data["embeddings"][i : i + 1000],
+                documents=None if plain else data["documents"][i : i + 1000],
+                metadatas=data["metadatas"][i : i + 1000] if any(data["metadatas"][i : i + 1000]) else None,
+            )
 
 
 def free_port() -> int:
@@ -27,7 +88,11 @@ def free_port() -> int:
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_") and not k.startswith("OPENAI_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("ADVISOR_") or k in SERVER_ENV) and not k.startswith("OPENAI_")
+    }
     env.update({"ADVISOR_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **extra})
     return env
 
@@ -45,25 +110,27 @@ def run_cli(args: list[str], data_dir: Path, timeout: float = 120, **env: str) -
 
 
 @pytest.fixture(scope="session")
-def built_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_data_dir(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -> Path:
     """A data directory with the shipped knowledge base ingested once for the whole session."""
     data_dir = tmp_path_factory.mktemp("data-built")
-    advisor = build_advisor(Settings(data_dir=data_dir))
+    advisor = build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB))
     advisor.ingest()
     return data_dir
 
 
 @pytest.fixture()
-def data_copy(built_data_dir: Path, tmp_path: Path) -> Path:
+def data_copy(built_data_dir: Path, tmp_path: Path, chroma_url: str | None) -> Path:
     """A private copy of the built index, for tests that write or run another process."""
     target = tmp_path / "data"
     shutil.copytree(built_data_dir, target)
+    if chroma_url:
+        clone_database(chroma_url, BUILT_DB, os.environ["ADVISOR_CHROMA_DATABASE"])
     return target
 
 
 @pytest.fixture(scope="session")
-def settings(built_data_dir: Path) -> Settings:
-    return Settings(data_dir=built_data_dir)
+def settings(built_data_dir: Path, chroma_url: str | None) -> Settings:
+    return Settings(data_dir=built_data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB)
 
 
 @pytest.fixture(scope="session")
@@ -114,9 +181,15 @@ def stop_server(server: LiveServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None
+) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("data-server")
     shutil.copytree(built_data_dir, data_dir, dirs_exist_ok=True)
-    server = start_server(data_dir)
+    env = {"ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}  # many tests share it; the limiter has its own test
+    if chroma_url:
+        clone_database(chroma_url, BUILT_DB, "live-server")
+        env |= {"ADVISOR_CHROMA_URL": chroma_url, "ADVISOR_CHROMA_DATABASE": "live-server"}
+    server = start_server(data_dir, **env)
     yield server
     stop_server(server)
