@@ -242,7 +242,7 @@ def build_advisor(settings: Settings) -> Advisor:
         taxonomy=taxonomy,
         embeddings=embeddings,
         indexes=IndexSet(stores),
-        sentences=SharedSentenceVectors(encoder, strategy),
+        sentences=SharedSentenceVectors(encoder, stores[settings.collection]),
         answer_backend=backend,
         write_lock=WriteLock(settings.data_dir / "write.lock"),
         answers=AnswerCache(settings.answer_cache_size),
