@@ -42,6 +42,9 @@ SYNONYMS: dict[str, str] = {
     **dict.fromkeys(terms("presented launched published released announced introduced"), "unveiled"),
     **dict.fromkeys(terms("kids minors"), "children"),
     **dict.fromkeys(terms("money funds financing"), "funding investment"),
+    # Who is asking: the documents address "businesses" and "governments" by those words.
+    **dict.fromkeys(terms("sme smes msme msmes entrepreneur entrepreneurs enterprise enterprises"), "businesses"),
+    **dict.fromkeys(terms("ministry ministries administration administrations officials servant servants"), "governments"),
 }
 
 
