@@ -105,7 +105,7 @@ def references_markdown(citations: list[Citation]) -> str:
     lines = ["", "", "**Sources**", ""]
     for c in citations:
         where = f" — {c.section}" if c.section and c.section != c.title else ""
-        lines.append(f"[{c.n}] *{c.title}*{where} ({c.source})")
+        lines.append(f"[{c.n}] *{c.title}*{where} ({c.origin})")
     return "\n".join(lines)
 
 

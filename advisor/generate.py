@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from langchain_core.runnables import Runnable
 
+from advisor.compose import in_scope
 from advisor.context import pack_passages
 from advisor.llm import (
     DeadlineExceeded,
@@ -27,6 +28,7 @@ from advisor.llm import (
 )
 from advisor.models import Answer
 from advisor.retrieval import Passage
+from advisor.scope import ScopeSignal
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
 from advisor.validate import StreamValidator, validated_answer
@@ -68,11 +70,19 @@ class LLMBackend:
         return (rewritten, None) if rewritten else (question, "follow-up not rewritten: the model returned nothing")
 
     def stream(
-        self, question: str, audience: str, passages: list[Passage], fallback: Callable[[], Answer]
+        self,
+        question: str,
+        audience: str,
+        passages: list[Passage],
+        fallback: Callable[[], Answer],
+        scope: ScopeSignal | None = None,
     ) -> Iterator[StreamEvent]:
-        """Validated text deltas, then the final Answer (the model's, or the composer's on fallback)."""
+        """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
+
+        The scope decision is the composer's own, so both backends decline the same questions
+        and a model is never asked to answer from passages that do not cover the question."""
         settings = self.settings
-        if not passages or max(p.similarity for p in passages) < settings.min_scope_similarity:
+        if not passages or not in_scope(max(p.similarity for p in passages), scope, settings):
             answer = fallback()
             answer.notes.append("the model was not asked: no passage is close enough to the question")
             yield answer.answer

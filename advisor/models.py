@@ -29,6 +29,11 @@ class Citation(BaseModel):
     start: int | None = None
     end: int | None = None
 
+    @property
+    def origin(self) -> str:
+        """The document, with its page when it has pages: what a reader needs to find the passage."""
+        return f"{self.source}, page {self.page}" if self.page is not None else self.source
+
 
 class KeyPoint(BaseModel):
     text: str

@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from advisor.audience import asks_for_advice
 from advisor.lexical import LexicalIndex
@@ -214,23 +211,3 @@ def _fill_similarity(
     for name in names:
         for record_id, emb in indexes.stores[name].embeddings_for(record_ids).items():
             similarity[by_record[record_id]] = float(np.dot(query, np.asarray(emb, dtype=np.float32)))
-
-
-class HybridRetriever(BaseRetriever):
-    """LangChain face of `hybrid_search`, for use inside runnable chains."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    indexes: IndexSet
-    embeddings: Embeddings
-    settings: Settings
-    audience: str = "general"
-    collections: list[str] | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = hybrid_search(query, self.audience, self.indexes, self.embeddings, self.settings, self.collections)
-        out = []
-        for passage in result.passages:
-            meta = {**passage.metadata, "score": passage.score, "similarity": passage.similarity}
-            out.append(Document(id=passage.document.id, page_content=passage.document.page_content, metadata=meta))
-        return out

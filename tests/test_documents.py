@@ -18,6 +18,7 @@ from advisor.loaders import DocumentError, load_document
 from advisor.service import Advisor, build_advisor
 from advisor.settings import Settings
 from tests.conftest import run_cli, start_server, stop_server
+from ui.chat import export_markdown, sources_html
 
 ADMIN_KEY = "test-admin-key-6"
 
@@ -238,6 +239,8 @@ def test_answers_from_user_documents_cite_document_section_and_page(workspace_ad
         2,
         "harbour.pdf",
     )
+    shown = {"role": "assistant", "content": "", "answer": advisor.ask("Who recalibrates the quay sensors in Port Lindqvist?").model_dump()}
+    assert "(harbour.pdf, page 2)" in export_markdown([shown]) and "harbour.pdf, page 2" in sources_html([shown])
     c = cited(advisor, "Where do port operators apply for the Harbour Data Pilot grant?", "Lindqvist harbour office")
     assert (c.doc_id, c.section, c.page) == ("harbour-pdf", "Harbour Pilot Funding", 1)
 
@@ -603,6 +606,12 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
             page.get_by_label("Admin key").fill(ADMIN_KEY)
             page.get_by_role("button", name="Add to workspace").click()
             page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
+            # Asked in the same chat, the answer's source names the file and the page.
+            page.fill("#question textarea", "Who recalibrates the quay sensors in Port Lindqvist?")
+            page.click("#ask")
+            page.locator("#sources-panel .src-file").get_by_text("browser-harbour.pdf, page 2").first.wait_for(
+                state="attached", timeout=60_000
+            )
         finally:
             browser.close()
     assert "browser-harbour-pdf" in {d["id"] for d in _documents(admin_server.url)}

@@ -251,6 +251,17 @@ def test_out_of_scope_question_is_declined_without_calling_the_model(advisor: Ad
     assert "the model was not asked" in answer.notes[-1]
 
 
+@pytest.mark.parametrize("question", ["How does the EU regulate crypto?", "What are the EU plans for space exploration?"])
+def test_related_but_off_topic_is_declined_as_the_composer_would(advisor: Advisor, server, question: str) -> None:
+    """These sound close to the strategy (dense similarity alone would let them through); the
+    model must not be asked, so it cannot improvise an answer the documents do not give."""
+    server.script = lambda body: Reply(good_answer(body))
+    answer = llm_advisor(advisor, server).ask(question)
+    assert server.requests == []
+    assert answer.in_scope is False and answer.citations == []
+    assert answer.in_scope == advisor.ask(question).in_scope
+
+
 # ---- streaming ------------------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ def test_rrf_rewards_agreement():
 
 
 def test_langchain_retriever_face(advisor):
-    from advisor.retrieval import HybridRetriever
+    from advisor.retriever import HybridRetriever
 
     retriever = HybridRetriever(indexes=advisor.indexes, embeddings=advisor.embeddings, settings=advisor.settings,
                                 audience="government")

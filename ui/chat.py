@@ -151,7 +151,7 @@ def sources_html(conversation: list[dict[str, Any]]) -> str:
         items = "".join(
             f'<details class="src" id="src-{turn}-{c.n}"><summary>[{c.n}] {esc(c.title)}</summary>'
             f'<p class="src-section">{esc(c.section)}</p><blockquote>{esc(c.text)}</blockquote>'
-            f'<p class="src-file">{esc(c.source)}</p></details>'
+            f'<p class="src-file">{esc(c.origin)}</p></details>'
             for c in answer.citations
         )
         groups.append(
@@ -188,7 +188,7 @@ def export_markdown(conversation: list[dict[str, Any]]) -> str:
         answer = Answer.model_validate(entry["answer"]) if entry.get("answer") else None
         if answer and answer.citations:
             lines += ["**Sources**", ""]
-            lines += [f"[{c.n}] *{c.title}* — {c.section} ({c.source})" for c in answer.citations]
+            lines += [f"[{c.n}] *{c.title}* — {c.section} ({c.origin})" for c in answer.citations]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
