@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 MANIFEST_SUFFIX = "--manifest"
 _GET_PAGE = 5000
+# The `where` of a store (or a doc_ids selection) with no committed document: matches nothing.
+NOTHING_COMMITTED: dict[str, Any] = {"doc_version": "__none__"}
 
 
 class StoreUnavailable(RuntimeError):
@@ -216,7 +218,7 @@ class Store:
         records = self.documents()
         versions = [r.version for r in records.values() if doc_ids is None or r.doc_id in doc_ids]
         if not versions:
-            return {"doc_version": "__none__"}
+            return NOTHING_COMMITTED
         where = {"doc_version": {"$in": versions}}
         if doc_ids is None:
             self._all_committed = (where, frozenset(versions))
@@ -243,6 +245,8 @@ class Store:
     def chunks(self, where: dict[str, Any] | None = None) -> list[Document]:
         """All committed chunks (what the lexical index and listings are built from)."""
         where = where or self.committed_filter()
+        if where is NOTHING_COMMITTED:
+            return []
         out: list[Document] = []
         offset = 0
         while True:
@@ -267,7 +271,7 @@ class Store:
         uncommitted ones (an ingest in progress, crash leftovers) are dropped here. If too many
         were dropped to fill k, the filtered query runs after all: same result, only slower.
         """
-        if k <= 0:
+        if k <= 0 or where is NOTHING_COMMITTED:  # an empty workspace costs no query (~3 ms each)
             return []
         committed = self._all_committed
         if committed is None or where is not committed[0]:
