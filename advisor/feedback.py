@@ -2,7 +2,9 @@
 
 Each row keeps the question, the answer text and the citations as shown, so a reviewer can later
 see exactly what was rated without re-running retrieval (the index may have changed since).
-One short transaction per write: a crash never leaves a half-written row.
+One short transaction per write: a crash never leaves a half-written row. A rating given with an
+`answer_key` (the chat gives each shown answer one) replaces that answer's earlier rating, so a
+user who changes their mind leaves one row, not two that contradict each other.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL,
     backend TEXT,
-    comment TEXT
+    comment TEXT,
+    answer_key TEXT
 )
 """
+# Databases written before answer keys existed get the column; NULL keys never collide.
+MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN answer_key TEXT",)
+KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer_key ON feedback (answer_key)"
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,23 @@ class FeedbackStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+            if "answer_key" not in columns:
+                for statement in MIGRATIONS:
+                    db.execute(statement)
+            db.execute(KEY_INDEX)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
-    def record(self, answer: Answer, liked: bool, comment: str | None = None) -> int:
-        """Store one rating of one answer; returns the row id."""
+    def record(self, answer: Answer, liked: bool, comment: str | None = None, answer_key: str | None = None) -> int:
+        """Store one rating of one answer (replacing an earlier rating with the same key); returns the row id."""
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO feedback (created_at, rating, question, standalone_question, audience, answer, "
-                "citations, backend, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "citations, backend, comment, answer_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (answer_key) DO UPDATE SET created_at = excluded.created_at, "
+                "rating = excluded.rating, comment = excluded.comment RETURNING id",
                 (
                     time.time(),
                     1 if liked else -1,
@@ -67,9 +80,10 @@ class FeedbackStore:
                     json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
                     answer.backend,
                     comment,
+                    answer_key,
                 ),
             )
-            return int(cursor.lastrowid or 0)
+            return int(cursor.fetchone()[0])
 
     def recent(self, limit: int = 50) -> list[FeedbackRow]:
         with self._connect() as db:

@@ -78,6 +78,26 @@ def test_new_topic_keeps_the_audience(funding):
     assert "funding" not in condensed.question
 
 
+def test_changing_a_rating_replaces_it_and_old_databases_are_migrated(tmp_path, funding):
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:  # a database from before answer keys existed, with one row
+        db.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, "
+            "rating INTEGER NOT NULL CHECK (rating IN (-1, 1)), question TEXT NOT NULL, standalone_question TEXT, "
+            "audience TEXT, answer TEXT NOT NULL, citations TEXT NOT NULL, backend TEXT, comment TEXT)"
+        )
+        db.execute("INSERT INTO feedback (created_at, rating, question, answer, citations) VALUES (0, 1, 'q', 'a', '[]')")
+    store = FeedbackStore(path)
+    first = store.record(funding, liked=True, answer_key="k1")
+    again = store.record(funding, liked=False, answer_key="k1")  # the user changed their mind
+    other = store.record(funding, liked=True, answer_key="k2")
+    unkeyed = [store.record(funding, liked=True), store.record(funding, liked=True)]
+    assert first == again and len({first, other, *unkeyed}) == 4
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT answer_key, rating FROM feedback ORDER BY id").fetchall()
+    assert rows == [(None, 1), ("k1", -1), ("k2", 1), (None, 1), (None, 1)]
+
+
 def test_feedback_rows_and_rendering_are_inert(advisor, tmp_path, funding):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     row = store.record(funding, liked=False, comment="too long")

@@ -157,6 +157,12 @@ def test_ask_stream_cite_switch_feedback_export_clear(page, server, settings):
     rating, question, answer, citations = rows[0]
     assert (rating, question) == (1, FUNDING)
     assert "Actions to take" in answer and json.loads(citations)[0]["n"] == 1
+    # Changing one's mind replaces the rating of that answer instead of adding a second row.
+    page.locator('#chatbot [data-testid="bot"]').first.hover()
+    page.locator("#chatbot button[aria-label='Dislike']").first.click()
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('noted')")
+    with sqlite3.connect(server.data_dir / "feedback.sqlite3") as db:
+        assert db.execute("SELECT rating, question FROM feedback").fetchall() == [(-1, FUNDING)]
 
     # Export the conversation as Markdown.
     with page.expect_download() as download:

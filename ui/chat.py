@@ -239,7 +239,12 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 elif isinstance(event, AnswerEvent):
                     conversation += [
                         {"role": "user", "content": message, "answer": None},
-                        {"role": "assistant", "content": event.answer.answer, "answer": event.answer.model_dump()},
+                        {
+                            "role": "assistant",
+                            "content": event.answer.answer,
+                            "answer": event.answer.model_dump(),
+                            "key": uuid.uuid4().hex,  # one feedback row per shown answer
+                        },
                     ]
         except ValueError as exc:
             conversation += [
@@ -260,7 +265,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         if not entry or not entry.get("answer"):
             return "Feedback can only be given on answers."
         liked = data.liked is True or (isinstance(data.liked, str) and data.liked.lower() == "like")
-        feedback.record(Answer.model_validate(entry["answer"]), liked)
+        feedback.record(Answer.model_validate(entry["answer"]), liked, answer_key=entry.get("key"))
         return "Thanks — your feedback was saved." if liked else "Thanks — noted; this helps us improve."
 
     def clear() -> tuple[Any, ...]:
