@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
 from advisor.compose import in_scope
 from advisor.context import pack_passages
 from advisor.llm import (
     DeadlineExceeded,
-    LLMConfigError,
     answer_chain,
     chat_model,
     condense_chain,
@@ -138,19 +138,21 @@ def build_answer_backend(settings: Settings, taxonomy: Taxonomy) -> LLMBackend |
     """None for the default composer; raises LLMConfigError when the chosen backend cannot run."""
     if settings.llm == "none":
         return None
-    if settings.llm == "local":
-        raise LLMConfigError(
-            "ADVISOR_LLM=local is not available in this build; use ADVISOR_LLM=openai with a local "
-            "OpenAI-compatible server (Ollama, llama.cpp server, vLLM) via OPENAI_BASE_URL"
-        )
     prompts = load_prompts(settings.prompts_dir, settings.llm_prompt_version)
-    model = chat_model(settings)
+    if settings.llm == "local":
+        from advisor.local_llm import local_chat_model
+
+        model: BaseChatModel = local_chat_model(settings)
+        name = f"local:{settings.local_model}"
+    else:
+        model = chat_model(settings)
+        name = f"openai:{settings.llm_model}"
     return LLMBackend(
         settings=settings,
         taxonomy=taxonomy,
         chain=answer_chain(prompts, model),
         condenser=condense_chain(prompts, model),
-        name=f"openai:{settings.llm_model}",
+        name=name,
     )
 
 

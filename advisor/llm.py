@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import openai
+from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
@@ -70,13 +71,13 @@ def chat_model(settings: Settings) -> ChatOpenAI:
     )
 
 
-def answer_chain(prompts: Prompts, model: ChatOpenAI) -> Runnable:
+def answer_chain(prompts: Prompts, model: BaseChatModel) -> Runnable:
     """Inputs: passages (numbered blocks), question, audience. Output: answer text."""
     prompt = ChatPromptTemplate.from_messages([("system", prompts.system), ("human", prompts.answer)])
     return prompt | model | StrOutputParser()
 
 
-def condense_chain(prompts: Prompts, model: ChatOpenAI) -> Runnable:
+def condense_chain(prompts: Prompts, model: BaseChatModel) -> Runnable:
     """Inputs: history (one turn per line), question. Output: a standalone question."""
     prompt = ChatPromptTemplate.from_messages([("human", prompts.condense)])
     return prompt | model | StrOutputParser()

@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     )
     llm_history_turns: int = Field(6, description="Earlier chat messages given to the follow-up condenser.")
 
+    # ADVISOR_LLM=local (optional extra `local`): a packaged GGUF model run by llama-cpp-python
+    local_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Which packaged model to run.")
+    local_context_tokens: int = Field(4096, description="llama.cpp context: prompt, passages and answer together.")
+    local_threads: int = Field(0, description="CPU threads for llama.cpp; 0 uses every core.")
+
     @field_validator("allowed_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:

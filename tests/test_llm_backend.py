@@ -409,7 +409,7 @@ def test_cli_streams_the_validated_answer(data_copy: Path, server) -> None:
     ("env", "message"),
     [
         ({"ADVISOR_LLM": "openai"}, "ADVISOR_LLM=openai needs OPENAI_API_KEY"),
-        ({"ADVISOR_LLM": "local"}, "ADVISOR_LLM=local is not available"),
+        ({"ADVISOR_LLM": "local", "ADVISOR_LOCAL_MODEL": "gpt-5"}, "ADVISOR_LOCAL_MODEL must be one of"),
         (
             {"ADVISOR_LLM": "openai", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "ADVISOR_LLM_PROMPT_VERSION": "v9"},
             "prompt file missing",
