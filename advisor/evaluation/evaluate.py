@@ -7,6 +7,7 @@ import json
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,12 @@ def run_evaluation(
         "by_category": by_group(rows, "category"),
         "by_persona": by_group(rows, "persona"),
         "build_seconds": ctx.build_seconds,
+        "model_outcomes": dict(Counter(row["model_outcome"] for row in rows)),
     }
+    answered, fell_back = summary["model_outcomes"].get("answered", 0), summary["model_outcomes"].get("fallback", 0)
+    if answered + fell_back:
+        # Of the answers the model was asked for, the share that passed the validator and was shown.
+        summary["model_pass_rate"] = round(answered / (answered + fell_back), 3)
     if naive_rows:
         add_retrieval_scores(naive_rows)
         summary["naive"] = {

@@ -96,6 +96,11 @@ def markdown(summary: dict[str, Any], comparison: dict[str, list[str]] | None, w
         f"Backend: `{summary['backend']}` · cases: {m['cases']} · golden set: `{summary['golden']}` · "
         f"follow-ups: {summary['follow_up_mode']}",
         "",
+        *(
+            [f"Model answers shown after validation: {summary['model_pass_rate']:.3f} "
+             f"(outcomes: {summary.get('model_outcomes')})", ""]
+            if "model_pass_rate" in summary else []
+        ),
         "## Advisor vs naive LangChain pipeline",
         "",
         "The naive pipeline: RecursiveCharacterTextSplitter 1000/200 over the same knowledge document, the same "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.audience import resolve_audience
+from advisor.compose import BACKEND as COMPOSER
 from advisor.evaluation.golden import GoldenCase
 from advisor.evaluation.judge import Judge
 from advisor.evaluation.naive import NaivePipeline
@@ -156,7 +157,20 @@ def run_case(ctx: EvalContext, case: GoldenCase, area_titles: dict[str, str]) ->
         "canary_in_citations": bool(case.canary) and any(case.canary.lower() in c.text.lower() for c in answer.citations),
         "latency_ms": round(latency_ms, 2),
         "backend": answer.backend,
+        "model_outcome": model_outcome(answer),
+        "notes": answer.notes,
     }
+
+
+def model_outcome(answer: Answer) -> str:
+    """For LLM backends: did the model's answer reach the user, fall back, or was it not asked?"""
+    if answer.backend != COMPOSER:
+        return "answered"
+    if answer.notes and answer.notes[0].startswith("fallback to the grounded composer"):
+        return "fallback"
+    if any("the model was not asked" in note for note in answer.notes):
+        return "not_asked"
+    return "composer"
 
 
 def run_naive_case(naive: NaivePipeline, case: GoldenCase) -> dict[str, Any]:
