@@ -327,7 +327,7 @@ def build_answer(
 ) -> Answer:
     used = sorted({s.passage_index for s in (*key_points, *actions)})
     number = {index: n for n, index in enumerate(used, start=1)}
-    citations = [citation(number[i], passages[i]) for i in used]
+    citations = [passages[i].citation(number[i]) for i in used]
     action_models = [Action(text=tidy(s.text), citations=[number[s.passage_index]]) for s in actions]
     point_models = [KeyPoint(text=tidy(s.text), citations=[number[s.passage_index]]) for s in key_points]
     areas = focus_area_titles([passages[i] for i in used], taxonomy)
@@ -398,25 +398,6 @@ def decline(question: str, audience: str) -> Answer:
         actions=[],
         citations=[],
         backend=BACKEND,
-    )
-
-
-def citation(n: int, passage: Passage) -> Citation:
-    meta = passage.metadata
-    return Citation(
-        n=n,
-        id=passage.chunk_id,
-        title=meta.get("title", ""),
-        section=meta.get("section", ""),
-        source=meta.get("source", ""),
-        text=passage.document.page_content,
-        score=round(passage.score, 6),
-        section_id=meta.get("section_id", ""),
-        doc_id=meta.get("doc_id", ""),
-        collection=meta.get("collection", ""),
-        page=meta.get("page") if isinstance(meta.get("page"), int) and meta.get("page") >= 0 else None,
-        start=meta.get("start"),
-        end=meta.get("end"),
     )
 
 

@@ -13,6 +13,7 @@ from langchain_core.embeddings import Embeddings
 
 from advisor.audience import asks_for_advice
 from advisor.lexical import LexicalIndex
+from advisor.models import Citation
 from advisor.scope import ScopeSignal, expand, scope_signal
 from advisor.settings import Settings
 from advisor.store import Store
@@ -36,6 +37,26 @@ class Passage:
     @property
     def metadata(self) -> dict[str, Any]:
         return self.document.metadata
+
+    def citation(self, n: int) -> Citation:
+        """This passage as citation [n]; every backend cites through here so clients render all alike."""
+        meta = self.metadata
+        page = meta.get("page")
+        return Citation(
+            n=n,
+            id=self.chunk_id,
+            title=meta.get("title", ""),
+            section=meta.get("section", ""),
+            source=meta.get("source", ""),
+            text=self.document.page_content,
+            score=round(self.score, 6),
+            section_id=meta.get("section_id", ""),
+            doc_id=meta.get("doc_id", ""),
+            collection=meta.get("collection", ""),
+            page=page if isinstance(page, int) and page >= 0 else None,
+            start=meta.get("start"),
+            end=meta.get("end"),
+        )
 
 
 @dataclass

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from advisor.context import PackedContext, PackedPassage
 from advisor.grounding import is_injection, unsupported_figures
-from advisor.models import Action, Answer, Citation, KeyPoint
+from advisor.models import Action, Answer, KeyPoint
 from advisor.taxonomy import Taxonomy
 
 UNVERIFIED = "(unverified)"
@@ -304,7 +304,7 @@ def validated_answer(
 ) -> Answer:
     """The Answer contract from validated sentences: citations in display order, actions from
     list items in the actions part, key points from the other cited sentences."""
-    citations = [to_citation(i, packed) for i, packed in enumerate(validation.used, start=1)]
+    citations = [packed.passage.citation(i) for i, packed in enumerate(validation.used, start=1)]
     actions: list[Action] = []
     key_points: list[KeyPoint] = []
     items: dict[int, list[Sentence]] = {}
@@ -331,28 +331,6 @@ def validated_answer(
         key_points=key_points,
         missing_detail=decline,
         notes=list(validation.notes),
-    )
-
-
-def to_citation(n: int, packed: PackedPassage) -> Citation:
-    """Same fields as the composer's citations, so clients render both alike."""
-    passage = packed.passage
-    meta = passage.metadata
-    page = meta.get("page")
-    return Citation(
-        n=n,
-        id=passage.chunk_id,
-        title=meta.get("title", ""),
-        section=meta.get("section", ""),
-        source=meta.get("source", ""),
-        text=passage.document.page_content,
-        score=round(passage.score, 6),
-        section_id=meta.get("section_id", ""),
-        doc_id=meta.get("doc_id", ""),
-        collection=meta.get("collection", ""),
-        page=page if isinstance(page, int) and page >= 0 else None,
-        start=meta.get("start"),
-        end=meta.get("end"),
     )
 
 
