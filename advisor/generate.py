@@ -84,7 +84,7 @@ class LLMBackend:
         settings = self.settings
         if not passages or not in_scope(max(p.similarity for p in passages), scope, settings):
             answer = fallback()
-            answer.notes.append("the model was not asked: no passage is close enough to the question")
+            answer.notes.append("the model was not asked: the documents do not cover the question")
             yield answer.answer
             yield answer
             return
