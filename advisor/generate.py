@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
-from advisor.compose import in_scope
 from advisor.context import pack_passages
 from advisor.llm import (
     DeadlineExceeded,
@@ -28,7 +27,6 @@ from advisor.llm import (
 )
 from advisor.models import Answer
 from advisor.retrieval import Passage
-from advisor.scope import ScopeSignal
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
 from advisor.validate import StreamValidator, validated_answer
@@ -74,19 +72,23 @@ class LLMBackend:
         question: str,
         audience: str,
         passages: list[Passage],
-        fallback: Callable[[], Answer],
-        scope: ScopeSignal | None = None,
+        compose: Callable[[], Answer],
     ) -> Iterator[StreamEvent]:
         """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
 
-        The scope decision is the composer's own, so both backends decline the same questions
-        and a model is never asked to answer from passages that do not cover the question."""
+        The composer's answer is built first (a few ms): when it declines, because the documents do
+        not cover the question or do not give the figure or date asked for, the model is not asked.
+        Both backends so decline the same questions, and a model never gets the chance to answer
+        from passages that do not hold the answer."""
         settings = self.settings
-        if not passages or not in_scope(max(p.similarity for p in passages), scope, settings):
-            answer = fallback()
-            answer.notes.append("the model was not asked: the documents do not cover the question")
-            yield answer.answer
-            yield answer
+        composed = compose()
+        if not composed.in_scope:
+            why = "the documents do not give the detail asked for" if composed.missing_detail else (
+                "the documents do not cover the question"
+            )
+            composed.notes.append(f"the model was not asked: {why}")
+            yield composed.answer
+            yield composed
             return
         usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
         context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
@@ -109,12 +111,12 @@ class LLMBackend:
                 yield piece
         except Exception as exc:  # noqa: BLE001 - every model failure falls back, with its reason
             log.warning("LLM answer failed: %r", exc)
-            yield from self._fall_back(fallback, failure_reason(exc, settings), shown)
+            yield from self._fall_back(composed, failure_reason(exc, settings), shown)
             return
         generated_ms = (time.perf_counter() - started) * 1000
         failure = validator.result.failure(settings.llm_max_rejected_fraction)
         if failure:
-            yield from self._fall_back(fallback, f"the model's answer failed validation: {failure}", shown,
+            yield from self._fall_back(composed, f"the model's answer failed validation: {failure}", shown,
                                        validator.result.notes)
             return
         answer = validated_answer(question, audience, validator.result, self.taxonomy, self.name)
@@ -124,9 +126,8 @@ class LLMBackend:
         yield answer
 
     def _fall_back(
-        self, fallback: Callable[[], Answer], reason: str, shown: bool, details: list[str] | None = None
+        self, answer: Answer, reason: str, shown: bool, details: list[str] | None = None
     ) -> Iterator[StreamEvent]:
-        answer = fallback()
         answer.notes = [f"fallback to the grounded composer: {reason}", *(details or []), *answer.notes]
         if shown:  # the client already holds part of the withdrawn answer: say so in the stream
             yield f"\n\n---\n*The model's answer was withdrawn ({reason}). Grounded answer:*\n\n"

@@ -201,7 +201,7 @@ class Advisor:
                 scope=result.scope,
             )
 
-        for event in backend.stream(standalone, resolved, result.passages, compose, result.scope):
+        for event in backend.stream(standalone, resolved, result.passages, compose):
             if isinstance(event, Answer):
                 event.question = question
                 event.standalone_question = standalone if standalone != question else None

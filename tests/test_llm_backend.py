@@ -236,11 +236,28 @@ def test_planted_instruction_never_reaches_the_user(advisor: Advisor, server) ->
 
 
 def test_model_decline_is_out_of_scope_without_citations(advisor: Advisor, server) -> None:
-    server.script = lambda body: Reply("The documents do not cover the size of grants for SME cybersecurity.")
-    answer = llm_advisor(advisor, server).ask("How much grant money can an SME get for cybersecurity?")
+    server.script = lambda body: Reply("The documents do not cover cybersecurity partnerships for SMEs.")
+    answer = llm_advisor(advisor, server).ask(QUESTION)
     assert answer.backend == f"openai:{MODEL}"
     assert answer.in_scope is False and answer.citations == []
     assert answer.missing_detail.startswith("The documents do not cover")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much grant money can an SME get for cybersecurity?", "What is the deadline for the next Global Gateway call for proposals?"],
+)
+def test_a_figure_the_documents_do_not_give_is_declined_without_the_model(
+    advisor: Advisor, server, question: str
+) -> None:
+    """Trap questions: the topic is covered, the amount or deadline is not. A model would answer
+    the covered part and the figure would silently vanish in validation; the composer says which
+    detail is missing, so the model is not asked."""
+    server.script = lambda body: Reply(good_answer(body))
+    answer = llm_advisor(advisor, server).ask(question)
+    assert server.requests == []
+    assert answer.in_scope is False and answer.missing_detail
+    assert answer.notes[-1] == "the model was not asked: the documents do not give the detail asked for"
 
 
 def test_out_of_scope_question_is_declined_without_calling_the_model(advisor: Advisor, server) -> None:
