@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--golden", type=Path, help="Golden set (default: evals/golden.jsonl).")
     evaluate.add_argument("--baseline", type=Path, help="Run folder to compare with (default: evals/results/baseline).")
     evaluate.add_argument("--no-naive", action="store_true", help="Skip the naive LangChain pipeline.")
+    evaluate.add_argument("--every", type=int, default=1, metavar="N",
+                          help="Run every N-th case only (a spread-out sample for slow backends such as local).")
     evaluate.add_argument("--judge", action="store_true",
                           help="Also score faithfulness with the configured LLM (needs ADVISOR_LLM and an endpoint).")
 
@@ -211,13 +213,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"eval_golden_file": args.golden.resolve()})
     if args.baseline and not (args.baseline / "summary.json").is_file():
         raise CliError(f"no summary.json in baseline folder: {args.baseline}")
+    if args.every < 1:
+        raise CliError("--every must be 1 or more")
     backend = "none" if args.backend == "composer" else args.backend
     if args.judge and settings.llm == "none" and backend == "none":
         raise CliError("--judge needs an LLM: set ADVISOR_LLM=openai and OPENAI_BASE_URL or OPENAI_API_KEY")
     try:
         summary, comparison, folder = run_evaluation(
             settings, backend=backend, run_name=args.run, out_dir=args.out, baseline_dir=args.baseline,
-            include_naive=not args.no_naive, judge=args.judge, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+            include_naive=not args.no_naive, judge=args.judge, every=args.every, progress=lambda msg: print(msg, file=sys.stderr, flush=True),
         )
     except GoldenError as exc:
         raise CliError(str(exc)) from exc

@@ -92,7 +92,7 @@ class LLMBackend:
             return
         usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
         context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
-        validator = StreamValidator(context, settings.llm_on_unsupported)
+        validator = StreamValidator(context, settings.llm_on_unsupported, settings.llm_min_term_coverage)
         inputs = {"passages": context.prompt_block(), "question": question, "audience": AUDIENCE_PROMPT[audience]}
         started = time.perf_counter()
         deadline = time.monotonic() + settings.llm_deadline_s

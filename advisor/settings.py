@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     llm_on_unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What the validator does with an uncited or unsupported sentence."
     )
+    llm_min_term_coverage: float = Field(
+        0.6, description="Share of a generated sentence's content words that must occur in the passages it cites."
+    )
     llm_max_rejected_fraction: float = Field(
         0.5, description="Above this share of rejected sentences the whole answer fails validation."
     )

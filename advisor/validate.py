@@ -5,6 +5,9 @@ sources do not contain. The validator holds generated text to the composer's sta
 - every sentence that states something must cite [n] of a passage that was in the prompt;
 - every number, date or amount in a sentence must appear in one of the passages it cites
   (`advisor.grounding.unsupported_figures`);
+- most of a sentence's content words (stemmed; `min_term_coverage`) must occur in the passages it
+  cites, so a well-formed sentence about something else cannot borrow a citation (a small local
+  model copied the prompt's format illustration, citations and all, before this rule);
 - sentences that read like planted instructions never pass.
 A sentence that breaks a rule is removed (or, with ADVISOR_LLM_ON_UNSUPPORTED=flag, kept and
 marked "(unverified)"), and each one is named in `Answer.notes`. Only checked sentences are
@@ -21,6 +24,7 @@ from advisor.context import PackedContext, PackedPassage
 from advisor.grounding import is_injection, unsupported_figures
 from advisor.models import Action, Answer, KeyPoint
 from advisor.taxonomy import Taxonomy
+from advisor.textutil import terms
 
 UNVERIFIED = "(unverified)"
 
@@ -95,9 +99,10 @@ class StreamValidator:
     never leaves an empty "Actions" heading behind. Ordered lists are renumbered after removals.
     """
 
-    def __init__(self, context: PackedContext, mode: str = "remove") -> None:
+    def __init__(self, context: PackedContext, mode: str = "remove", min_term_coverage: float = 0.0) -> None:
         self.given = context.by_number()
         self.mode = mode
+        self.min_term_coverage = min_term_coverage
         self.result = Validation()
         self._display: dict[int, int] = {}
         self._buffer = ""  # the current, unfinished line
@@ -233,6 +238,10 @@ class StreamValidator:
         if figures:
             marks = "".join(f"[{c}]" for c in valid)
             return self._reject(sentence, plain, f"states {', '.join(figures)}, not in the cited passage {marks}")
+        coverage = term_coverage(plain, [self.given[c].text for c in valid])
+        if coverage < self.min_term_coverage:
+            marks = "".join(f"[{c}]" for c in valid)
+            return self._reject(sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%})")
         if invalid:
             self.result.notes.append(
                 f"dropped citation {''.join(f'[{n}]' for n in invalid)} (no such passage) from: {_snippet(plain)}"
@@ -343,9 +352,20 @@ def focus_areas(used: list[PackedPassage], taxonomy: Taxonomy) -> list[str]:
     return taxonomy.titles(list(dict.fromkeys(ids)))
 
 
-def validate_text(text: str, context: PackedContext, mode: str = "remove") -> Validation:
+def term_coverage(sentence: str, passages: list[str]) -> float:
+    """Share of the sentence's content terms that occur in the passages (1.0 when it has none)."""
+    wanted = set(terms(sentence))
+    if not wanted:
+        return 1.0
+    have: set[str] = set()
+    for text in passages:
+        have.update(terms(text))
+    return len(wanted & have) / len(wanted)
+
+
+def validate_text(text: str, context: PackedContext, mode: str = "remove", min_term_coverage: float = 0.0) -> Validation:
     """Validate a complete (non-streamed) answer; same rules as streaming."""
-    validator = StreamValidator(context, mode)
+    validator = StreamValidator(context, mode, min_term_coverage)
     validator.feed(text)
     validator.finish()
     return validator.result

@@ -37,10 +37,12 @@ def run_evaluation(
     baseline_dir: Path | None = None,
     include_naive: bool = True,
     judge: bool = False,
+    every: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]] | None, Path]:
-    """Returns the summary, the comparison with the baseline (None without one) and the run folder."""
-    cases = load_golden(settings.eval_golden_file)
+    """Returns the summary, the comparison with the baseline (None without one) and the run folder.
+    `every` > 1 runs cases 1, 1+every, ... of the golden file: a sample spread over its categories."""
+    cases = load_golden(settings.eval_golden_file)[::every]
     run_name = run_name or time.strftime("%Y%m%d-%H%M%S")
     target = (out_dir or settings.eval_results_dir) / run_name
     target.mkdir(parents=True, exist_ok=True)
@@ -58,6 +60,7 @@ def run_evaluation(
         "golden": str(settings.eval_golden_file.relative_to(PROJECT_ROOT))
         if settings.eval_golden_file.is_relative_to(PROJECT_ROOT) else str(settings.eval_golden_file),
         "commit": _git_commit(),
+        "sample": f"every {every}th case" if every > 1 else "all cases",
         "follow_up_mode": ctx.follow_up_mode,
         "metrics": summarise(rows),
         "by_category": by_group(rows, "category"),

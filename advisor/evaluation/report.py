@@ -93,7 +93,8 @@ def markdown(summary: dict[str, Any], comparison: dict[str, list[str]] | None, w
     lines = [
         f"# Evaluation run `{summary['run']}`",
         "",
-        f"Backend: `{summary['backend']}` · cases: {m['cases']} · golden set: `{summary['golden']}` · "
+        f"Backend: `{summary['backend']}` · cases: {m['cases']} ({summary.get('sample', 'all cases')}) · "
+        f"golden set: `{summary['golden']}` · "
         f"follow-ups: {summary['follow_up_mode']}",
         "",
         *(
