@@ -108,3 +108,9 @@ def test_eval_rejects_a_missing_golden_file(tmp_path):
     result = run_cli(["eval", "--golden", str(tmp_path / "nope.jsonl")], tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "no such file" in result.stderr
+
+
+def test_eval_refuses_a_sample_step_below_one(tmp_path):
+    result = run_cli(["eval", "--every", "0"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "--every must be 1 or more" in result.stderr

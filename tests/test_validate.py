@@ -14,7 +14,7 @@ from advisor.context import PackedContext, pack_passages
 from advisor.retrieval import hybrid_search
 from advisor.service import Advisor
 from advisor.textutil import split_sentences
-from advisor.validate import StreamValidator, validate_text
+from advisor.validate import StreamValidator, term_coverage, validate_text
 
 QUESTION = "How can businesses take part in EU digital partnerships and the Global Gateway?"
 
@@ -85,3 +85,15 @@ def test_unsupported_majority_fails_validation(context: PackedContext) -> None:
     a = sentences_of(context, 1)[0]
     result = validate_text(f"{a} [1]. It is simple. Everyone agrees. Nothing else matters.", context)
     assert result.failure(0.5) == "3 of the model's 4 sentences failed validation"
+
+
+def test_a_sentence_borrowing_a_citation_for_other_content_is_removed(context: PackedContext) -> None:
+    """Well formed and cited, but about something the cited passage never mentions."""
+    a = sentences_of(context, 1)[0]
+    borrowed = "The city library opens on weekday mornings and lends up to ten books"
+    result = validate_text(f"{a} [1]. {borrowed} [1].", context, min_term_coverage=0.6)
+    assert result.text == f"{a} [1]."
+    assert any(n.startswith("removed (its words are mostly not in the cited passage [1]") for n in result.notes)
+    # The copied sentence itself covers all its words; without the rule the borrowed one passes.
+    assert term_coverage(a, [sentences_of(context, 1)[0]]) == 1.0
+    assert validate_text(f"{a} [1]. {borrowed} [1].", context).text == f"{a} [1]. {borrowed} [1]."
