@@ -223,6 +223,8 @@ def in_scope(best_similarity: float, scope: ScopeSignal | None, settings: Settin
     threshold = settings.min_scope_similarity
     if scope is not None and scope.self_reference:
         threshold = settings.min_scope_similarity_self_reference
+    elif scope is not None and scope.topic_terms and not scope.unknown_terms:
+        threshold = settings.min_scope_similarity_known_topic
     if best_similarity < threshold:
         return False
     if scope is None or best_similarity >= settings.strong_scope_similarity:

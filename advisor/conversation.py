@@ -166,10 +166,11 @@ def _condense_one(message: str, topic: Condensed | None, previous: PreviousAnswe
         return Condensed(reference, carried, True, "refers to an item of the previous answer")
 
     own_topic = topic_terms(message)
-    looks_dependent = bool(_FOLLOW_UP_START.match(message)) or (
-        len(own_topic) <= 1 and bool(_BACK_REFERENCE.search(message))
-    )
-    if not own_topic or (looks_dependent and len(own_topic) <= 2 and not _has_new_topic(own_topic, topic.question)):
+    refers_back = bool(_BACK_REFERENCE.search(message))
+    looks_dependent = bool(_FOLLOW_UP_START.match(message)) or (len(own_topic) <= 1 and refers_back)
+    # "Is there a deadline for that?": a new word, but about the previous topic ("that").
+    about_previous = refers_back or not _has_new_topic(own_topic, topic.question)
+    if not own_topic or (looks_dependent and len(own_topic) <= 2 and about_previous):
         if own_audience and own_audience != topic.audience:
             question = f"{_strip_follow_up(message)} regarding: {_topic_phrase(topic.question)}?"
             return Condensed(question, own_audience, True, "same topic, other audience")

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     min_scope_similarity_self_reference: float = Field(
         0.2, description="Scope threshold when the question names the strategy itself ('when was the strategy...')."
     )
+    min_scope_similarity_known_topic: float = Field(
+        0.22,
+        description="Scope threshold when every topic word of the question occurs in the documents "
+        "(short questions on a documented term, e.g. 'What should we do about our CERT?').",
+    )
     max_unknown_topic_fraction: float = Field(
         0.5,
         description="Decline when at least this share of the question's topic words never occurs in the documents "

@@ -98,6 +98,12 @@ def test_changing_a_rating_replaces_it_and_old_databases_are_migrated(tmp_path, 
     assert rows == [(None, 1), ("k1", -1), ("k2", 1), (None, 1), (None, 1)]
 
 
+def test_a_new_word_about_that_stays_on_the_previous_topic(funding):
+    condensed = condense("Is there a deadline for that?", history(funding, structured=False))
+    assert condensed.follow_up and condensed.question.startswith(FUNDING.rstrip("?"))
+    assert "deadline" in condensed.question and condensed.audience == "business"
+
+
 def test_feedback_rows_and_rendering_are_inert(advisor, tmp_path, funding):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     row = store.record(funding, liked=False, comment="too long")
