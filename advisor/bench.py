@@ -153,19 +153,16 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def advisor_server(data_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    log = (data_dir / f"bench-server-{port}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=child_env(data_dir, **env),
-        cwd=PROJECT_ROOT,
-    )
+def loopback_server(
+    command: list[str], port: int, health_path: str, log_path: Path, env: dict[str, str], timeout: float,
+    cwd: Path | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A server subprocess on 127.0.0.1:`port`, ready once `health_path` answers 200; stopped on exit."""
+    log = log_path.open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/healthz", process, 120)
+        wait_http(url + health_path, process, timeout)
         yield url, process
     finally:
         process.terminate()
@@ -174,6 +171,15 @@ def advisor_server(data_dir: Path, **env: str) -> Iterator[tuple[str, subprocess
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def advisor_server(data_dir: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    command = [sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    log_path = data_dir / f"bench-server-{port}.log"
+    with loopback_server(command, port, "/healthz", log_path, child_env(data_dir, **env), 120, PROJECT_ROOT) as server:
+        yield server
 
 
 def chroma_executable() -> str:
@@ -185,24 +191,10 @@ def chroma_executable() -> str:
 def chroma_server(path: Path) -> Iterator[str]:
     """`chroma run` on a free loopback port; yields its URL."""
     port = free_port()
-    log = (path.parent / f"chroma-{port}.log").open("w")
-    process = subprocess.Popen(
-        [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/api/v2/heartbeat", process, 60)
+    command = [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with loopback_server(command, port, "/api/v2/heartbeat", path.parent / f"chroma-{port}.log", env, 60) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def rss_mb(pid: int) -> float:
