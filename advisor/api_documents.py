@@ -9,6 +9,7 @@ anonymous or oversized upload costs the server nothing.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from advisor.api import ErrorResponse, error_response
-from advisor.documents import add_files, add_server_paths, delete_document, list_documents
+from advisor.documents import AddedDocument, add_files, add_server_paths, delete_document, list_documents
 from advisor.loaders import DocumentError
 from advisor.service import Advisor
 
@@ -134,12 +135,7 @@ async def post_documents(request: Request, collection: CollectionQuery = None) -
     uploads = [item for item in form.getlist("file") if isinstance(item, UploadFile)]
     files = [(upload.filename or "", await upload.read()) for upload in uploads]
     await form.close()
-    try:
-        results = await run_in_threadpool(add_files, advisor, files, collection)
-    except DocumentError as exc:
-        raise _document_error(exc) from exc
-    status = 201 if any(r.outcome != "unchanged" for r in results) else 200
-    return JSONResponse(status_code=status, content={"documents": [r.to_json() for r in results]})
+    return await _add(add_files, advisor, files, collection)
 
 
 async def _post_paths(request: Request, advisor: Advisor, collection: str | None) -> JSONResponse:
@@ -151,8 +147,13 @@ async def _post_paths(request: Request, advisor: Advisor, collection: str | None
     paths = body.get("paths") if isinstance(body, dict) else None
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ApiError(422, "invalid_request", 'expected {"paths": ["/allowed/folder/file.pdf", ...]}')
+    return await _add(add_server_paths, advisor, paths, collection)
+
+
+async def _add(add: Callable[..., list[AddedDocument]], advisor: Advisor, items: list[Any], collection: str | None) -> JSONResponse:
+    """Ingest off the event loop; 201 when anything was added or updated, 200 when all was unchanged."""
     try:
-        results = await run_in_threadpool(add_server_paths, advisor, paths, collection)
+        results = await run_in_threadpool(add, advisor, items, collection)
     except DocumentError as exc:
         raise _document_error(exc) from exc
     status = 201 if any(r.outcome != "unchanged" for r in results) else 200
