@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -107,30 +108,11 @@ def _audience(path: tuple[str, ...]) -> str:
     return "general"
 
 
-def chunk_markdown(
-    text: str,
-    source: str,
-    taxonomy: Taxonomy,
-    *,
-    max_tokens: int = 480,
-    overlap_tokens: int = 40,
-    encoding: str = "cl100k_base",
-    doc_id: str | None = None,
-    collection: str = "strategy",
-) -> list[Document]:
-    """Chunks with the metadata the retriever, composer and citations rely on."""
+def chunk_markdown(text: str, source: str, taxonomy: Taxonomy, **options: Any) -> list[Document]:
+    """Chunks with the metadata the retriever, composer and citations rely on; `options` are
+    those of `chunk_sections`."""
     doc_title, sections = parse_sections(text)
-    return chunk_sections(
-        doc_title,
-        sections,
-        source,
-        taxonomy,
-        max_tokens=max_tokens,
-        overlap_tokens=overlap_tokens,
-        encoding=encoding,
-        doc_id=doc_id,
-        collection=collection,
-    )
+    return chunk_sections(doc_title, sections, source, taxonomy, **options)
 
 
 def chunk_sections(
