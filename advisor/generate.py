@@ -25,7 +25,7 @@ from advisor.llm import (
     failure_reason,
     load_prompts,
 )
-from advisor.models import Answer
+from advisor.models import FALLBACK_NOTE, NOT_ASKED_NOTE, Answer
 from advisor.retrieval import Passage
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
@@ -86,7 +86,7 @@ class LLMBackend:
             why = "the documents do not give the detail asked for" if composed.missing_detail else (
                 "the documents do not cover the question"
             )
-            composed.notes.append(f"the model was not asked: {why}")
+            composed.notes.append(f"{NOT_ASKED_NOTE}: {why}")
             yield composed.answer
             yield composed
             return
@@ -128,7 +128,7 @@ class LLMBackend:
     def _fall_back(
         self, answer: Answer, reason: str, shown: bool, details: list[str] | None = None
     ) -> Iterator[StreamEvent]:
-        answer.notes = [f"fallback to the grounded composer: {reason}", *(details or []), *answer.notes]
+        answer.notes = [f"{FALLBACK_NOTE}: {reason}", *(details or []), *answer.notes]
         if shown:  # the client already holds part of the withdrawn answer: say so in the stream
             yield f"\n\n---\n*The model's answer was withdrawn ({reason}). Grounded answer:*\n\n"
         yield answer.answer

@@ -8,6 +8,9 @@ from pydantic import BaseModel, Field
 
 Audience = Literal["business", "government", "general"]
 
+# Note prefixes saying what happened to an LLM backend's answer (advisor eval reads them back).
+FALLBACK_NOTE = "fallback to the grounded composer"
+NOT_ASKED_NOTE = "the model was not asked"
 
 class Action(BaseModel):
     text: str

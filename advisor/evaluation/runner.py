@@ -22,7 +22,7 @@ from advisor.evaluation.naive import NaivePipeline
 from advisor.evaluation.support import SupportChecker
 from advisor.grounding import unsupported_figures
 from advisor.ingest import expand_paths
-from advisor.models import Answer
+from advisor.models import FALLBACK_NOTE, NOT_ASKED_NOTE, Answer
 from advisor.retrieval import hybrid_search
 from advisor.service import Advisor, build_advisor
 from advisor.settings import Settings
@@ -166,9 +166,9 @@ def model_outcome(answer: Answer) -> str:
     """For LLM backends: did the model's answer reach the user, fall back, or was it not asked?"""
     if answer.backend != COMPOSER:
         return "answered"
-    if answer.notes and answer.notes[0].startswith("fallback to the grounded composer"):
+    if answer.notes and answer.notes[0].startswith(FALLBACK_NOTE):
         return "fallback"
-    if any("the model was not asked" in note for note in answer.notes):
+    if any(note.startswith(NOT_ASKED_NOTE) for note in answer.notes):
         return "not_asked"
     return "composer"
 
