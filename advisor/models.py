@@ -12,6 +12,7 @@ Audience = Literal["business", "government", "general"]
 FALLBACK_NOTE = "fallback to the grounded composer"
 NOT_ASKED_NOTE = "the model was not asked"
 
+
 class Action(BaseModel):
     text: str
     citations: list[int]
