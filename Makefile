@@ -28,11 +28,11 @@ run: install
 
 test: install
 	bash scripts/ensure-chromium.sh
-	$(BIN)/ruff check advisor ui evals tests
+	$(BIN)/ruff check advisor advisor_tools ui evals tests
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check advisor ui evals tests
+	$(BIN)/ruff check advisor advisor_tools ui evals tests
 
 clean:
 	rm -rf data .pytest_cache

@@ -7,8 +7,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from advisor.audience import AUDIENCES
+from advisor.query.audience import AUDIENCES
+
+if TYPE_CHECKING:
+    from advisor.answer.events import AnswerStream
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
@@ -78,14 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _advisor():  # noqa: ANN202 - imported lazily so `--help` stays fast
-    from advisor.service import build_advisor
+    from advisor.components import build_advisor
     from advisor.settings import get_settings
 
     return build_advisor(get_settings())
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from advisor.ingest import IngestError
+    from advisor.indexing.ingest import IngestError
 
     advisor = _advisor()
     collection = args.collection or (advisor.settings.workspace_collection if args.paths else None)
@@ -97,15 +101,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = advisor.ingest(args.paths or None, collection=collection, progress=progress)
     except (IngestError, ValueError) as exc:
         raise CliError(str(exc)) from exc
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())
     return 1 if report.failed else 0
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    from advisor.documents import list_documents
-
     try:
-        records = list_documents(_advisor(), args.collection)
+        records = _advisor().documents(args.collection)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     if args.json:
@@ -117,11 +121,9 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from advisor.documents import delete_document
-
     advisor = _advisor()
     try:
-        record = delete_document(advisor, args.doc_id, args.collection)
+        record = advisor.delete_document(args.doc_id, args.collection)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     if record is None:
@@ -150,7 +152,6 @@ def _questions_from_file(path: Path, limit: int) -> list[str]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from advisor.models import check_question
-    from advisor.render import answer_as_text
     from advisor.settings import get_settings
 
     settings = get_settings()
@@ -171,40 +172,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
     advisor.ensure_index()
     audience = None if args.audience == "auto" else args.audience
     for question in questions:
-        if advisor.answer_backend is not None and not args.json:
-            _print_stream(
-                advisor.ask_stream(question, audience=audience, collections=args.collection, doc_ids=args.doc_ids)
-            )
-            continue
         try:
-            answer = advisor.ask(question, audience=audience, collections=args.collection, doc_ids=args.doc_ids)
+            stream = advisor.stream(question, audience=audience, collections=args.collection, doc_ids=args.doc_ids)
         except ValueError as exc:
             raise CliError(str(exc)) from exc
         if args.json:
-            print(json.dumps(answer.model_dump(), ensure_ascii=False), flush=True)
+            print(json.dumps(stream.answer().model_dump(), ensure_ascii=False), flush=True)
         else:
-            print(answer_as_text(answer))
+            _print_stream(stream)
     return 0
 
 
-def _print_stream(events) -> None:  # noqa: ANN001 - Iterator[str | Answer]
-    """Print validated text as the model writes it, then the sources and notes."""
-    from advisor.models import Answer
-    from advisor.render import answer_as_text
+def _print_stream(stream: AnswerStream) -> None:
+    """Print the text as it comes, then the sources and notes."""
+    from advisor.answer.events import AnswerEvent, DeltaEvent
+    from advisor.answer.render import answer_as_text
 
-    for event in events:
-        if isinstance(event, Answer):
-            full = answer_as_text(event)
-            tail = full[len(event.answer) :] if full.startswith(event.answer) else "\n\n" + full
+    for event in stream:
+        if isinstance(event, DeltaEvent):
+            print(event.text, end="", flush=True)
+        elif isinstance(event, AnswerEvent):
+            full = answer_as_text(event.answer)
+            tail = full[len(event.answer.answer) :] if full.startswith(event.answer.answer) else "\n\n" + full
             print(tail, flush=True)
-        else:
-            print(event, end="", flush=True)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from advisor.evaluation.evaluate import run_evaluation
-    from advisor.evaluation.golden import GoldenError
     from advisor.settings import ConfigError, get_settings
+    from advisor_tools.evaluation.evaluate import run_evaluation
+    from advisor_tools.evaluation.golden import GoldenError
 
     settings = get_settings()
     if args.golden:
@@ -250,7 +246,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from advisor.server import serve
+    from advisor.http.server import serve
     from advisor.settings import get_settings
 
     settings = get_settings()
@@ -262,7 +258,7 @@ BENCH_PARTS = {"product", "cold", "http", "scale"}
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from advisor.bench import BenchPlan, run_bench
+    from advisor_tools.bench import BenchPlan, run_bench
 
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     if not parts or parts - BENCH_PARTS:
@@ -299,7 +295,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from advisor.settings import ConfigError
-    from advisor.store import StoreUnavailable
+    from advisor.storage.vectorstore import StoreUnavailable
 
     try:
         return COMMANDS[args.command](args)

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
 
     # Answer composer
     max_actions: int = 5
+    max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
+    min_quotable_chars: int = Field(
+        25, description="Shorter sentences are never quoted (fragments such as list lead-ins say nothing alone)."
+    )
+    # How a candidate sentence is scored: cosine similarity to the question, plus these terms.
+    score_overlap_weight: float = Field(0.15, description="Weight of the share of question terms the sentence uses.")
+    score_rank_penalty: float = Field(0.04, description="Subtracted per rank of the sentence's passage.")
+    score_action_weight: float = Field(0.12, description="Weight of how much the sentence reads as advice.")
+    score_passage_weight: float = Field(0.08, description="Weight of the passage's fused score (relative to the best).")
+    section_actionability_factor: float = Field(
+        0.5, description="Advice in section introductions counts this much: the subsections say it more precisely."
+    )
     max_actions_per_passage: int = 2
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
@@ -92,13 +104,10 @@ class Settings(BaseSettings):
     min_scope_similarity: float = Field(
         0.30, description="Below this cosine similarity of the best passage, the question is out of scope."
     )
-    min_scope_similarity_self_reference: float = Field(
-        0.2, description="Scope threshold when the question names the strategy itself ('when was the strategy...')."
-    )
+    min_scope_similarity_self_reference: float = Field(0.2, description="Scope threshold when the question names the strategy.")
+    # Short questions on a documented term ("What should we do about our CERT?") are often weakly similar.
     min_scope_similarity_known_topic: float = Field(
-        0.22,
-        description="Scope threshold when every topic word of the question occurs in the documents "
-        "(short questions on a documented term, e.g. 'What should we do about our CERT?').",
+        0.22, description="Scope threshold when every topic word of the question occurs in the documents."
     )
     max_unknown_topic_fraction: float = Field(
         0.5,
@@ -111,9 +120,7 @@ class Settings(BaseSettings):
     detail_evidence_passages: int = Field(
         2, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
     )
-    min_passage_similarity: float = Field(
-        0.22, description="Passages less similar than this to the question are not cited."
-    )
+    min_passage_similarity: float = Field(0.22, description="Passages less similar than this are not cited.")
 
     # Evaluation (`advisor eval`)
     eval_golden_file: Path = Field(PROJECT_ROOT / "evals" / "golden.jsonl", description="Golden questions.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -49,6 +50,15 @@ class Taxonomy:
 
     def titles(self, area_ids: list[str]) -> list[str]:
         return [a.title for a in (self.area(i) for i in area_ids) if a is not None]
+
+    def areas_served(self, metadatas: list[dict[str, Any]]) -> list[str]:
+        """Area titles that cited passages serve, in order: every area of the first passage, then
+        the primary area of each later one. Every backend names its focus areas through here."""
+        ids: list[str] = []
+        for i, meta in enumerate(metadatas):
+            serves = [a for a in str(meta.get("focus_areas", "")).split(",") if a]
+            ids.extend(serves if i == 0 else serves[:1])
+        return self.titles(list(dict.fromkeys(ids)))
 
 
 def normalize_title(title: str) -> str:

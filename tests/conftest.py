@@ -8,6 +8,7 @@ the embedded mode copies the data directory.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import socket
@@ -21,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from advisor.service import Advisor, build_advisor
+from advisor.components import Advisor, build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -39,7 +40,7 @@ def chroma_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     if not (request.config.getoption("--chroma-server") or os.environ.get("ADVISOR_TEST_CHROMA_SERVER")):
         yield None
         return
-    from advisor.bench import chroma_server
+    from advisor_tools.bench import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
         yield url
@@ -58,8 +59,8 @@ def _own_chroma_database(chroma_url: str | None, monkeypatch: pytest.MonkeyPatch
 
 def clone_database(chroma_url: str, source: str, target: str) -> None:
     """Copy every collection of one server database into another (the server-mode `copytree`)."""
-    from advisor.embeddings import MiniLMChromaEmbeddingFunction
-    from advisor.store import make_client
+    from advisor.storage.embeddings import MiniLMChromaEmbeddingFunction
+    from advisor.storage.vectorstore import make_client
 
     src = make_client(Path("."), chroma_url, source)
     dst = make_client(Path("."), chroma_url, target)
@@ -193,3 +194,22 @@ def live_server(
     server = start_server(data_dir, **env)
     yield server
     stop_server(server)
+
+
+# Tests that build an index, start a server or a browser, or run the CLI are marked `slow`;
+# `pytest -m "not slow"` runs the pure-logic tests alone, without the ONNX model.
+_HEAVY_FIXTURES = {"built_data_dir", "live_server", "llm", "page", "eval_run"}
+_HEAVY_CALLS = ("run_cli(", "build_advisor(", "start_server(", "RunningServer(")
+_HEAVY_MODULES = {"test_cli", "test_ui_browser", "test_scale_faults", "test_eval_gate"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        try:
+            source = inspect.getsource(item.function)  # type: ignore[attr-defined]
+        except (AttributeError, OSError, TypeError):
+            source = ""
+        heavy_call = any(call in source for call in _HEAVY_CALLS)
+        if _HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or module in _HEAVY_MODULES or heavy_call:
+            item.add_marker(pytest.mark.slow)

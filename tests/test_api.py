@@ -40,4 +40,10 @@ def test_bad_requests_get_json_errors(live_server):
 
 def test_chat_ui_is_served(live_server):
     r = httpx.get(live_server.url + "/", timeout=30, follow_redirects=True)
-    assert r.status_code == 200 and "gradio" in r.text.lower()
+    assert r.status_code == 200
+    config = httpx.get(live_server.url + "/config", timeout=30).json()
+    assert config.get("title") == "Digital Strategy Advisor"
+    ids = {c.get("props", {}).get("elem_id") for c in config["components"]}
+    assert {"audience"} <= ids, sorted(i for i in ids if i)  # the chat's own components, not any Gradio page
+    labels = {c.get("props", {}).get("label") for c in config["components"]}
+    assert "Answer for" in labels

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.chunking import chunk_markdown, count_tokens
+from advisor.indexing.chunking import chunk_markdown, count_tokens
 from advisor.offline import install_tiktoken_encodings
 from advisor.settings import Settings
 from advisor.taxonomy import load_taxonomy

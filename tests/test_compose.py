@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from advisor.grounding import numbers_in
+from advisor.answer.grounding import numbers_in
 
 IN_SCOPE = [
     ("How can SMEs qualify for funding through the EU Tech Business Offer?", None),
@@ -62,14 +62,14 @@ def test_missing_figures_and_deadlines_are_named_not_invented(advisor, question)
 
 
 def test_focus_areas_come_from_the_taxonomy(advisor):
-    answer = advisor.ask("How should our country build trusted digital infrastructure with 5G security?", "government")
+    answer = advisor.ask("How should our country build trusted digital infrastructure with 5G security?", audience="government")
     titles = {a.title for a in advisor.taxonomy.areas}
     assert answer.focus_areas[0] == "Secure and Trusted Digital Infrastructure"
     assert set(answer.focus_areas) <= titles
 
 
 def test_planted_instructions_never_reach_the_answer(tmp_path):
-    from advisor.service import build_advisor
+    from advisor.components import build_advisor
     from advisor.settings import Settings
 
     advisor = build_advisor(Settings(data_dir=tmp_path / "data"))

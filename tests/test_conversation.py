@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from advisor.api_chat import references_markdown
-from advisor.conversation import Turn, condense, parse_previous
-from advisor.feedback import FeedbackStore
+from advisor.answer.render import references_markdown
+from advisor.query.followup import Turn, condense, parse_previous
+from advisor.storage.feedback import FeedbackStore
 from ui.chat import export_markdown, link_markers, sources_html
 
 FUNDING = "How can SMEs get funding?"

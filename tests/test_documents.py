@@ -12,10 +12,9 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from advisor.documents import add_files, delete_document
-from advisor.ingest import IngestError, ingest_paths
-from advisor.loaders import DocumentError, load_document
-from advisor.service import Advisor, build_advisor
+from advisor.components import Advisor, build_advisor
+from advisor.indexing.ingest import IngestError, ingest_paths
+from advisor.indexing.loaders import DocumentError, load_document
 from advisor.settings import Settings
 from tests.conftest import run_cli, start_server, stop_server
 from ui.chat import export_markdown, sources_html
@@ -116,7 +115,7 @@ def snapshot(advisor: Advisor) -> tuple[dict, dict]:
     """Manifest versions and chunk ids of every collection: what 'unchanged' is checked against."""
     state = {}
     manifests = {}
-    for name, store in advisor.indexes.stores.items():
+    for name, store in advisor.stores.items():
         state[name] = sorted(store.vectors.get(include=[])["ids"])
         manifests[name] = {k: v.version for k, v in store.documents().items()}
     return state, manifests
@@ -284,7 +283,7 @@ def test_reingest_is_idempotent_and_a_changed_file_replaces_its_chunks(workspace
     assert [c.metadata["page"] for c in pdf_chunks] == [1] and records["harbour-pdf"].extra["pages"] == 1
     assert any("fire station" in c.page_content for c in chunks)
     assert not any("village hall" in c.page_content for c in chunks)
-    lexical_ids = {d.metadata["chunk_id"] for d in advisor.indexes.lexical("workspace").documents}
+    lexical_ids = {d.metadata["chunk_id"] for d in advisor.retriever.lexical("workspace").documents}
     assert lexical_ids == {c.metadata["chunk_id"] for c in chunks}
 
 
@@ -293,13 +292,13 @@ def test_delete_removes_a_document_from_vectors_and_lexical_index(workspace_advi
     advisor.ingest([make_pdf(tmp_path / "harbour.pdf", HARBOUR_PAGES)], collection="workspace")
     question = "Who recalibrates the quay sensors in Port Lindqvist?"
     assert advisor.ask(question).citations[0].doc_id == "harbour-pdf"
-    assert any(d.metadata["doc_id"] == "harbour-pdf" for d in advisor.indexes.lexical("workspace").documents)
-    record = delete_document(advisor, "harbour-pdf")
+    assert any(d.metadata["doc_id"] == "harbour-pdf" for d in advisor.retriever.lexical("workspace").documents)
+    record = advisor.delete_document("harbour-pdf")
     assert record is not None and record.doc_id == "harbour-pdf"
     assert advisor.workspace.count() == 0 and advisor.workspace.documents() == {}
-    assert advisor.indexes.lexical("workspace").documents == []
+    assert advisor.retriever.lexical("workspace").documents == []
     assert all(c.doc_id != "harbour-pdf" for c in advisor.ask(question).citations)
-    assert delete_document(advisor, "harbour-pdf") is None
+    assert advisor.delete_document("harbour-pdf") is None
 
 
 # -- bad input --------------------------------------------------------------------------------
@@ -343,7 +342,7 @@ def test_every_bad_file_fails_clearly_and_leaves_the_store_unchanged(workspace_a
         report = ingest_paths([path], advisor.workspace, advisor.taxonomy, advisor.settings)
         assert report.failed and words in report.failed[0][1] and not report.added, path.name
         with pytest.raises(DocumentError, match=words.split("'")[0]):
-            add_files(advisor, [(path.name, path.read_bytes())])
+            advisor.add_files([(path.name, path.read_bytes())])
         assert snapshot(advisor) == before, path.name
 
 
@@ -363,7 +362,7 @@ def test_size_limit_and_allowed_roots(data_copy: Path, tmp_path: Path):
     report = advisor.ingest([big], collection="workspace")
     assert report.failed and "over the 0.005 MB limit" in report.failed[0][1]
     with pytest.raises(DocumentError, match="over the 0.005 MB limit"):
-        add_files(advisor, [("big.txt", big.read_bytes())])
+        advisor.add_files([("big.txt", big.read_bytes())])
     assert snapshot(advisor) == before
 
 
@@ -545,10 +544,9 @@ def test_api_ingests_server_paths_only_under_the_allowed_roots(admin_server, tmp
 
 
 def test_server_paths_are_refused_without_allowed_roots(workspace_advisor: Advisor, tmp_path: Path):
-    from advisor.documents import add_server_paths
 
     with pytest.raises(IngestError, match="set ADVISOR_ALLOWED_ROOTS") as caught:
-        add_server_paths(workspace_advisor, [str(make_html(tmp_path / "oskarsby.html"))])
+        workspace_advisor.add_server_paths([str(make_html(tmp_path / "oskarsby.html"))])
     assert caught.value.code == "paths_disabled" and workspace_advisor.workspace.count() == 0
 
 
@@ -576,7 +574,7 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
     before = snapshot(advisor)
     assert "not valid" in upload(advisor, [str(pdf)], "wrong")
     with pytest.raises(IngestError, match="two files for the same document id: harbour-pdf"):
-        add_files(advisor, [("harbour.pdf", pdf.read_bytes()), ("dir/harbour.pdf", pdf.read_bytes())])
+        advisor.add_files([("harbour.pdf", pdf.read_bytes()), ("dir/harbour.pdf", pdf.read_bytes())])
     latin = tmp_path / "latin.txt"
     latin.write_bytes("caf\u00e9".encode("latin-1"))
     assert "nothing was added" in upload(advisor, [str(pdf), str(latin)], ADMIN_KEY)

@@ -10,8 +10,8 @@ import pytest
 from conftest import run_cli
 from llm_server import Reply, RunningServer
 
-from advisor.evaluation.judge import build_judge
 from advisor.settings import PROJECT_ROOT, Settings
+from advisor_tools.evaluation.judge import build_judge
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.ingest import IngestError, ingest_paths
-from advisor.service import build_advisor
+from advisor.components import build_advisor
+from advisor.indexing.ingest import IngestError, ingest_paths
 from advisor.settings import Settings
 
 
@@ -46,7 +46,7 @@ def test_orphans_from_an_interrupted_ingest_are_swept(tmp_path: Path):
     doc.write_text("# A\n\n## One\n\nFirst version text.\n")
     ingest_paths([doc], advisor.strategy, advisor.taxonomy, settings)
     # Simulate a crash after the new chunks were written but before the manifest commit.
-    from advisor.ingest import chunk_document
+    from advisor.indexing.ingest import chunk_document
 
     doc.write_text("# A\n\n## One\n\nSecond version text.\n")
     record, chunks = chunk_document(doc.read_text(), doc.name, "a", advisor.strategy, advisor.taxonomy, settings)
@@ -55,7 +55,7 @@ def test_orphans_from_an_interrupted_ingest_are_swept(tmp_path: Path):
     advisor.strategy.vectors.add_documents(chunks, ids=[c.id for c in chunks])
     visible = advisor.strategy.chunks()
     assert [c.page_content for c in visible] == ["One: First version text."]  # readers see the old version only
-    report = ingest_paths([doc], advisor.strategy, advisor.taxonomy, settings)
+    report = advisor.ingest([doc])  # the one write path sweeps what a crashed write left
     assert report.orphans_swept == 1 and report.updated == ["a"]
     assert [c.page_content for c in advisor.strategy.chunks()] == ["One: Second version text."]
     assert advisor.strategy.count() == 1

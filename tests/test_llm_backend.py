@@ -17,15 +17,17 @@ import httpx
 import pytest
 import tiktoken
 from conftest import run_cli, start_server, stop_server
+from helpers import collect
 from llm_server import Reply, RunningServer, is_condense, passages_in
 
-from advisor.context import pack_passages
-from advisor.generate import build_answer_backend
-from advisor.grounding import numbers_in
+from advisor.answer.events import AnswerEvent, DeltaEvent
+from advisor.answer.grounding import numbers_in
+from advisor.answer.llm.backend import build_answer_backend
+from advisor.answer.llm.context import pack_passages
+from advisor.components import Advisor
 from advisor.models import Answer
-from advisor.service import Advisor
 from advisor.settings import Settings
-from advisor.textutil import split_sentences
+from advisor.text import split_sentences
 
 MODEL = "scripted-model"
 QUESTION = "How should SMEs strengthen their cybersecurity when working with international partners?"
@@ -83,15 +85,6 @@ def good_answer(body: dict) -> str:
     return "\n".join(lines)
 
 
-def collect(events: Iterator) -> tuple[list[str], Answer]:
-    deltas, answer = [], None
-    for event in events:
-        if isinstance(event, Answer):
-            answer = event
-        else:
-            deltas.append(event)
-    assert answer is not None
-    return deltas, answer
 
 
 def assert_fallback(answer: Answer, reason: str) -> None:
@@ -172,7 +165,7 @@ def test_sentence_without_citation_is_removed_and_named(advisor: Advisor, server
 
 def test_answer_without_any_citation_falls_back_with_reason(advisor: Advisor, server) -> None:
     server.script = lambda body: Reply(re.sub(r"\s*\[\d+\]", "", good_answer(body)))
-    deltas, answer = collect(llm_advisor(advisor, server).ask_stream(QUESTION, audience="business"))
+    deltas, answer = collect(llm_advisor(advisor, server).stream(QUESTION, audience="business"))
 
     assert_fallback(answer, "failed validation: none of the model's")
     assert any("cites no passage" in n for n in answer.notes)
@@ -284,16 +277,16 @@ def test_related_but_off_topic_is_declined_as_the_composer_would(advisor: Adviso
 
 def test_slow_stream_arrives_incrementally_and_equals_the_final_answer(advisor: Advisor, server) -> None:
     server.script = lambda body: Reply(good_answer(body), chunk_delay=0.04, chunk_chars=6)
-    events = llm_advisor(advisor, server).ask_stream(QUESTION, audience="business")
+    events = llm_advisor(advisor, server).stream(QUESTION, audience="business")
     deltas: list[str] = []
     first_delta_at = None
     answer = None
     for event in events:
-        if isinstance(event, Answer):
-            answer = event
-        else:
+        if isinstance(event, AnswerEvent):
+            answer = event.answer
+        elif isinstance(event, DeltaEvent):
             first_delta_at = first_delta_at or time.monotonic()
-            deltas.append(event)
+            deltas.append(event.text)
 
     assert answer is not None and answer.backend == f"openai:{MODEL}"
     assert len(deltas) >= 3
@@ -304,7 +297,7 @@ def test_slow_stream_arrives_incrementally_and_equals_the_final_answer(advisor: 
 
 def test_bad_question_raises_before_streaming(advisor: Advisor, server) -> None:
     with pytest.raises(ValueError, match="empty"):
-        llm_advisor(advisor, server).ask_stream("   ")
+        llm_advisor(advisor, server).stream("   ")
     assert server.requests == []
 
 
@@ -321,7 +314,7 @@ def test_stream_past_the_deadline_is_withdrawn(advisor: Advisor, server) -> None
     # the first sentence arrives well within the deadline, the whole answer well after it
     server.script = lambda body: Reply(good_answer(body), chunk_delay=0.1, chunk_chars=20)
     deltas, answer = collect(
-        llm_advisor(advisor, server, llm_deadline_s=2.0).ask_stream(QUESTION, audience="business")
+        llm_advisor(advisor, server, llm_deadline_s=2.0).stream(QUESTION, audience="business")
     )
     assert_fallback(answer, "did not finish its answer within 2 s")
     streamed = "".join(deltas)
@@ -369,7 +362,7 @@ def test_follow_up_is_condensed_before_retrieval(advisor: Advisor, server) -> No
         {"role": "user", "content": "What does the strategy say about cybersecurity?"},
         {"role": "assistant", "content": "It asks businesses to invest in cyber resilience [1]."},
     ]
-    _, answer = collect(llm_advisor(advisor, server).ask_stream("And what about SMEs?", history=history))
+    _, answer = collect(llm_advisor(advisor, server).stream("And what about SMEs?", history=history))
     assert answer.question == "And what about SMEs?"
     assert answer.standalone_question == standalone
     condense_body, answer_body = server.requests
@@ -380,16 +373,16 @@ def test_follow_up_is_condensed_before_retrieval(advisor: Advisor, server) -> No
 def test_follow_up_condenser_failure_keeps_the_question_as_asked(advisor: Advisor, server) -> None:
     server.script = lambda body: Reply(status=500) if is_condense(body) else Reply(good_answer(body))
     history = [{"role": "user", "content": "What does the strategy say about cybersecurity?"}]
-    _, answer = collect(llm_advisor(advisor, server).ask_stream(QUESTION, history=history))
+    _, answer = collect(llm_advisor(advisor, server).stream(QUESTION, history=history))
     assert answer.backend == f"openai:{MODEL}" and answer.standalone_question is None
     assert "follow-up not rewritten: the model server returned HTTP 500" in answer.notes
 
 
 def test_context_is_packed_within_the_token_budget(advisor: Advisor, server) -> None:
-    from advisor.retrieval import hybrid_search
+    from helpers import search
 
     budget = 260
-    result = hybrid_search(QUESTION, "business", advisor.indexes, advisor.embeddings, advisor.settings)
+    result = search(advisor, QUESTION, "business")
     packed = pack_passages(result.passages, budget, advisor.settings.tiktoken_encoding)
     encoding = tiktoken.get_encoding(advisor.settings.tiktoken_encoding)
     assert len(encoding.encode(packed.prompt_block())) <= budget

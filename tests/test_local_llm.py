@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import collect
 from llm_server import passages_in
 from test_llm_backend import good_answer
 
-from advisor.generate import LLMBackend, build_answer_backend
-from advisor.llm import LLMConfigError, answer_chain, condense_chain, load_prompts
-from advisor.local_llm import MODELS, LlamaCppChat, PackagedModel, assemble
-from advisor.models import Answer
-from advisor.service import Advisor
+from advisor.answer.llm.backend import LLMBackend, build_answer_backend
+from advisor.answer.llm.chains import LLMConfigError, answer_chain, condense_chain, load_prompts
+from advisor.answer.llm.local import MODELS, LlamaCppChat, PackagedModel, assemble
+from advisor.components import Advisor
 from advisor.settings import Settings
 
 QUESTION = "How can my software company take part in Global Gateway projects?"
@@ -89,10 +89,9 @@ def test_llama_cpp_stream_goes_through_the_validated_chain(advisor: Advisor) -> 
         name="local:scripted",
     )
     local = dataclasses.replace(advisor, answer_backend=backend)
-    events = list(local.ask_stream(QUESTION, audience="business"))
-    answer = events[-1]
-    assert isinstance(answer, Answer) and answer.backend == "local:scripted", answer.notes
-    assert len(events) > 3 and "".join(e for e in events if isinstance(e, str)).strip() == answer.answer.strip()
+    deltas, answer = collect(local.stream(QUESTION, audience="business"))
+    assert answer.backend == "local:scripted", answer.notes
+    assert len(deltas) > 2 and "".join(deltas).strip() == answer.answer.strip()
     call = llama.calls[0]
     assert [m["role"] for m in call["messages"]] == ["system", "user"]
     assert call["max_tokens"] == 300 and passages_in({"messages": call["messages"]})
@@ -122,5 +121,7 @@ def test_the_packaged_model_answers_or_falls_back_with_a_reason(advisor: Advisor
     if answer.backend.startswith("local:"):
         numbers = {c.n for c in answer.citations}
         assert answer.in_scope and all(set(a.citations) <= numbers for a in answer.actions)
-    else:
-        assert answer.notes[0].startswith("fallback to the grounded composer"), answer.notes
+    else:  # a fallback names its reason and is exactly the composer's answer
+        assert answer.notes[0].startswith("fallback to the grounded composer: "), answer.notes
+        assert len(answer.notes[0]) > len("fallback to the grounded composer: ") + 10, answer.notes
+        assert answer.answer == advisor.ask(QUESTION, audience="business").answer

@@ -1,7 +1,8 @@
 import pytest
+from helpers import search
 
-from advisor.audience import detect_audience
-from advisor.retrieval import hybrid_search, reciprocal_rank_fusion
+from advisor.query.audience import detect_audience
+from advisor.retrieval.fusion import reciprocal_rank_fusion
 
 SAMPLES = [
     ("How can my startup get EU money for an AI project abroad?", "business", "biz-tech-offer"),
@@ -15,7 +16,7 @@ SAMPLES = [
 @pytest.mark.parametrize(("question", "audience", "expected"), SAMPLES)
 def test_sample_questions_rank_the_answering_section_first(advisor, question, audience, expected):
     assert detect_audience(question) == audience
-    result = hybrid_search(question, audience, advisor.indexes, advisor.embeddings, advisor.settings)
+    result = search(advisor, question, audience)
     sections = [p.metadata["section_id"] for p in result.passages]
     if expected:
         assert sections[0] == expected
@@ -28,12 +29,12 @@ def test_sample_questions_rank_the_answering_section_first(advisor, question, au
 def test_audience_puts_that_audiences_recommendation_first(advisor):
     question = "How do we get involved in the EU's digital partnerships and dialogues?"
     for audience, expected in (("business", "biz-partnerships"), ("government", "gov-partnerships")):
-        result = hybrid_search(question, audience, advisor.indexes, advisor.embeddings, advisor.settings)
+        result = search(advisor, question, audience)
         assert result.passages[0].metadata["section_id"] == expected
 
 
 def test_lexical_side_finds_exact_names(advisor):
-    lexical = advisor.indexes.lexical(advisor.settings.collection)
+    lexical = advisor.retriever.lexical(advisor.settings.collection)
     hits = lexical.search("Budapest Convention", 3)
     assert hits[0][0].metadata["section_id"] == "gov-cybersecurity"
 
@@ -45,10 +46,9 @@ def test_rrf_rewards_agreement():
 
 
 def test_langchain_retriever_face(advisor):
-    from advisor.retriever import HybridRetriever
+    from advisor.retrieval.langchain import HybridRetriever
 
-    retriever = HybridRetriever(indexes=advisor.indexes, embeddings=advisor.embeddings, settings=advisor.settings,
-                                audience="government")
+    retriever = HybridRetriever(retriever=advisor.retriever, audience="government")
     docs = retriever.invoke("eIDAS compatible digital identity")
     assert docs and docs[0].metadata["section_id"] in {"gov-dpi", "fa-dpi-identity", "biz-dpi"}
     assert "score" in docs[0].metadata

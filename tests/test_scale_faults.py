@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from advisor.bench import chroma_executable, wait_http
 from advisor.settings import PROJECT_ROOT
+from advisor_tools.bench import chroma_executable, wait_http
 from tests.conftest import cli_env, free_port, run_cli, start_server, stop_server
 
 FERRY_DOC = """# Baltic Ferry Digitalisation Memo
@@ -147,7 +147,7 @@ def test_chroma_server_down_gives_503_and_service_recovers(tmp_path: Path):
 STATE_SCRIPT = """
 import json, sys
 from pathlib import Path
-from advisor.service import build_advisor
+from advisor.components import build_advisor
 from advisor.settings import Settings
 store = build_advisor(Settings(data_dir=Path(sys.argv[1]), manifest_cache_seconds=0)).strategy
 records = store.documents(fresh=True)

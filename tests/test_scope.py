@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.audience import asks_for_advice, detect_audience
-from advisor.compose import is_directive
-from advisor.scope import scope_signal, topic_terms
+from advisor.answer.quotable import is_directive
+from advisor.query.audience import asks_for_advice, detect_audience
+from advisor.query.scope import scope_signal, topic_terms
+from advisor.query.understand import understand
 
 RELATED_BUT_OFF_TOPIC = [
     "What are the EU plans for space exploration?",
@@ -53,10 +54,11 @@ def test_advice_and_descriptive_questions_are_told_apart():
 
 def test_topic_words_ignore_question_framing(advisor):
     assert topic_terms("Can you explain what the plans are for undersea cables?") == ["undersea", "cabl"]  # stemmed like the index
-    vocabulary = advisor.indexes.vocabulary(advisor.settings.collection)
-    signal = scope_signal("How is the EU regulating stablecoins?", vocabulary)
+    vocabulary = advisor.retriever.vocabulary([advisor.settings.collection])
+    stablecoins = understand("How is the EU regulating stablecoins?", max_chars=2000)
+    signal = scope_signal(stablecoins.topic_terms, stablecoins.self_reference, vocabulary)
     assert signal.unknown_terms == ["stablecoin"]
-    assert scope_signal("When was the strategy launched?", vocabulary).about_whole
+    assert understand("When was the strategy launched?", max_chars=2000).about_whole
 
 
 def test_instructions_addressed_to_the_assistant_are_never_quoted():

@@ -122,7 +122,7 @@ def test_instructions_planted_in_a_document_do_not_change_answers(data_copy: Pat
 
 
 def test_token_buckets_refill_at_the_configured_rate_per_client():
-    from advisor.limits import TokenBuckets
+    from advisor.http.limits import TokenBuckets
 
     now = [100.0]
     buckets = TokenBuckets(per_minute=30, burst=2, clock=lambda: now[0])  # one token every 2 s

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor.ingest import chunk_document, ingest_paths
-from advisor.retrieval import hybrid_search
-from advisor.service import build_advisor
+from helpers import search
+
+from advisor.components import build_advisor
+from advisor.indexing.ingest import chunk_document, ingest_paths
 from advisor.settings import Settings
 
 
@@ -33,5 +34,5 @@ def test_uncommitted_chunks_never_reach_dense_or_hybrid_results(tmp_path: Path):
     vector = advisor.embeddings.embed_query("Should harbour authorities share berth data?")
     hits = store.dense_search(vector, 3, store.committed_filter())
     assert hits and all(doc.metadata["doc_version"] == committed for doc, _ in hits)
-    result = hybrid_search("Should harbour authorities share berth data?", "general", advisor.indexes, advisor.embeddings, settings)
+    result = search(advisor, "Should harbour authorities share berth data?", "general")
     assert {p.document.metadata["doc_version"] for p in result.passages} == {committed}

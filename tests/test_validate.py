@@ -9,19 +9,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import search
 
-from advisor.context import PackedContext, pack_passages
-from advisor.retrieval import hybrid_search
-from advisor.service import Advisor
-from advisor.textutil import split_sentences
-from advisor.validate import StreamValidator, term_coverage, validate_text
+from advisor.answer.llm.context import PackedContext, pack_passages
+from advisor.answer.llm.validator import StreamValidator, term_coverage, validate_text
+from advisor.components import Advisor
+from advisor.text import split_sentences
 
 QUESTION = "How can businesses take part in EU digital partnerships and the Global Gateway?"
 
 
 @pytest.fixture(scope="module")
 def context(advisor: Advisor) -> PackedContext:
-    result = hybrid_search(QUESTION, "business", advisor.indexes, advisor.embeddings, advisor.settings)
+    result = search(advisor, QUESTION, "business")
     return pack_passages(result.passages, advisor.settings.llm_context_tokens, advisor.settings.tiktoken_encoding)
 
 

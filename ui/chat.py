@@ -19,16 +19,17 @@ from typing import Any
 
 import gradio as gr
 
-from advisor.conversation import Turn
-from advisor.feedback import FeedbackStore
+from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
+from advisor.answer.render import source_line
+from advisor.components import Advisor
 from advisor.models import Answer
-from advisor.service import Advisor
-from advisor.streaming import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable, event_source
+from advisor.query.audience import audience_name
+from advisor.query.followup import Turn
+from advisor.storage.feedback import FeedbackStore
 from ui.documents import build_documents_panel
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
-AUDIENCE_CHOICES = [("Any", "auto"), ("Business", "business"), ("Government", "government")]
-EXAMPLES = [q for questions in PERSONA_EXAMPLES.values() for q in questions]  # kept for callers of the old UI
+AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
 
@@ -188,7 +189,7 @@ def export_markdown(conversation: list[dict[str, Any]]) -> str:
         answer = Answer.model_validate(entry["answer"]) if entry.get("answer") else None
         if answer and answer.citations:
             lines += ["**Sources**", ""]
-            lines += [f"[{c.n}] *{c.title}* — {c.section} ({c.origin})" for c in answer.citations]
+            lines += [source_line(c) for c in answer.citations]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -215,7 +216,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
     feedback = feedback or FeedbackStore(settings.data_dir / settings.feedback_db)
     workshops = load_workshops(settings.workshops_file)
     export_dir = Path(tempfile.gettempdir()) / "gradio" / "advisor-exports"
-    stream = as_runnable(event_source(advisor))
+    stream = as_runnable(advisor.chat)
 
     def respond(message: str, conversation: list[dict[str, Any]], audience: str) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()

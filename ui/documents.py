@@ -1,7 +1,7 @@
 """The "Your documents" panel: upload files into the workspace, see and delete documents.
 
-It calls the same functions as the HTTP API (advisor.documents), so the admin key, the size
-limit and the all-or-nothing batch behave the same in both places.
+It calls the same advisor methods and admin-key rule as the HTTP API, so the admin key, the size
+limit, the all-or-nothing batch and the ingest warnings behave the same in both places.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from advisor.documents import add_files, admin_key_problem, delete_document, list_documents
-from advisor.loaders import SUPPORTED_SUFFIXES, DocumentError
-from advisor.service import Advisor
+from advisor.auth import admin_key_problem
+from advisor.components import Advisor
+from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError
 
 COLUMNS = ["collection", "id", "title", "source", "chunks", "pages"]
 
@@ -20,36 +20,38 @@ COLUMNS = ["collection", "id", "title", "source", "chunks", "pages"]
 def document_rows(advisor: Advisor) -> list[list[object]]:
     return [
         [r.collection, r.doc_id, r.title, r.source, r.chunks, r.extra.get("pages", "")]
-        for r in list_documents(advisor)
+        for r in advisor.documents()
     ]
 
 
 def workspace_ids(advisor: Advisor) -> list[str]:
-    return [r.doc_id for r in list_documents(advisor, advisor.settings.workspace_collection)]
+    return [r.doc_id for r in advisor.documents(advisor.settings.workspace_collection)]
 
 
 def upload(advisor: Advisor, paths: list[str] | None, key: str) -> str:
     """Add the chosen files; a message saying what happened (or why nothing did)."""
     problem = admin_key_problem(advisor.settings.admin_key, key)
     if problem:
-        return f"⚠️ {problem}"
+        return f"⚠️ {problem[1]}"
     if not paths:
         return "⚠️ choose one or more files first"
     try:
         files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-        results = add_files(advisor, files)
+        results = advisor.add_files(files)
     except (DocumentError, ValueError) as exc:
         return f"⚠️ nothing was added: {exc}"
-    return "\n".join(f"- **{r.record.doc_id}**: {r.outcome} ({r.record.chunks} chunks)" for r in results)
+    lines = [f"- **{r.record.doc_id}**: {r.outcome} ({r.record.chunks} chunks)" for r in results]
+    lines += [f"  - ⚠️ {warning}" for r in results for warning in r.warnings]
+    return "\n".join(lines)
 
 
 def remove(advisor: Advisor, doc_id: str | None, key: str) -> str:
     problem = admin_key_problem(advisor.settings.admin_key, key)
     if problem:
-        return f"⚠️ {problem}"
+        return f"⚠️ {problem[1]}"
     if not doc_id:
         return "⚠️ choose a document to delete"
-    record = delete_document(advisor, doc_id)
+    record = advisor.delete_document(doc_id)
     return f"Deleted **{doc_id}**." if record else f"⚠️ no document '{doc_id}' in the workspace"
 
 

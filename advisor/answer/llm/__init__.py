@@ -1,0 +1,1 @@
+"""The optional LLM backend: chains, local model, prompt packing and the validator."""

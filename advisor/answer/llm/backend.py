@@ -1,0 +1,157 @@
+"""The LLM answer backend: pack passages, stream the model, validate as it streams, fall back.
+
+The grounded composer stays the safety net: when the model errors, times out, or its answer
+fails validation, the composer's answer is returned instead, with the reason in `Answer.notes`.
+It streams events of the one answer protocol (advisor.answer.events): validated text deltas as
+they are generated, then the final `Answer`; the pipeline adds its citations event once the
+validator has numbered them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable
+
+from advisor.answer.events import AnswerEvent, DeltaEvent, StreamEvent
+from advisor.answer.llm.chains import (
+    DeadlineExceeded,
+    answer_chain,
+    chat_model,
+    condense_chain,
+    failure_reason,
+    load_prompts,
+)
+from advisor.answer.llm.context import pack_passages
+from advisor.answer.llm.validator import StreamValidator, validated_answer
+from advisor.models import FALLBACK_NOTE, NOT_ASKED_NOTE, Answer
+from advisor.query.audience import audience_name
+from advisor.query.understand import Query
+from advisor.retrieval.passage import Passage
+from advisor.settings import Settings
+from advisor.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class LLMBackend:
+    settings: Settings
+    taxonomy: Taxonomy
+    chain: Runnable  # passages, question, audience -> answer text
+    condenser: Runnable  # history, question -> standalone question
+    name: str
+
+    def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
+        """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
+        turns = [m for m in history if m.get("role") in ("user", "assistant") and m.get("content")]
+        turns = turns[-self.settings.llm_history_turns :]
+        if not turns:
+            return question, None
+        lines = [f"{m['role'].capitalize()}: {' '.join(str(m['content']).split())[:600]}" for m in turns]
+        try:
+            rewritten = self.condenser.invoke({"history": "\n".join(lines), "question": question})
+        except Exception as exc:  # noqa: BLE001 - any model failure means "use the question as asked"
+            return question, f"follow-up not rewritten: {failure_reason(exc, self.settings)}"
+        rewritten = next((line.strip() for line in rewritten.splitlines() if line.strip()), "")
+        # small models often echo the label or quote the question
+        rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten, flags=re.I).strip("\"“”' ")
+        rewritten = rewritten[: self.settings.max_question_chars]
+        return (rewritten, None) if rewritten else (question, "follow-up not rewritten: the model returned nothing")
+
+    def stream(
+        self,
+        query: Query,
+        passages: list[Passage],
+        compose: Callable[[], Answer],
+    ) -> Iterator[StreamEvent]:
+        """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
+
+        The composer's answer is built first (a few ms): when it declines, because the documents do
+        not cover the question or do not give the figure or date asked for, the model is not asked.
+        Both backends so decline the same questions, and a model never gets the chance to answer
+        from passages that do not hold the answer."""
+        settings = self.settings
+        composed = compose()
+        if not composed.in_scope:
+            why = "the documents do not give the detail asked for" if composed.missing_detail else (
+                "the documents do not cover the question"
+            )
+            composed.notes.append(f"{NOT_ASKED_NOTE}: {why}")
+            yield DeltaEvent(composed.answer)
+            yield AnswerEvent(composed)
+            return
+        usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
+        context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
+        validator = StreamValidator(context, settings.llm_on_unsupported, settings.llm_min_term_coverage)
+        inputs = {
+            "passages": context.prompt_block(),
+            "question": query.text,
+            "audience": audience_name(query.audience, "prompt"),
+        }
+        started = time.perf_counter()
+        deadline = time.monotonic() + settings.llm_deadline_s
+        shown = False
+        try:
+            for chunk in self.chain.stream(inputs):
+                if time.monotonic() > deadline:
+                    raise DeadlineExceeded()
+                piece = validator.feed(chunk)
+                if piece:
+                    shown = True
+                    yield DeltaEvent(piece)
+            piece = validator.finish()
+            if piece:
+                shown = True
+                yield DeltaEvent(piece)
+        except Exception as exc:  # noqa: BLE001 - every model failure falls back, with its reason
+            log.warning("LLM answer failed: %r", exc)
+            yield from self._fall_back(composed, failure_reason(exc, settings), shown)
+            return
+        generated_ms = (time.perf_counter() - started) * 1000
+        failure = validator.result.failure(settings.llm_max_rejected_fraction)
+        if failure:
+            yield from self._fall_back(composed, f"the model's answer failed validation: {failure}", shown,
+                                       validator.result.notes)
+            return
+        answer = validated_answer(query.asked, query.audience, validator.result, self.taxonomy, self.name)
+        if context.dropped:
+            answer.notes.append(f"{context.dropped} retrieved passage(s) left out to fit the context budget")
+        answer.timings_ms["generate"] = round(generated_ms, 2)
+        yield AnswerEvent(answer)
+
+    def _fall_back(
+        self, answer: Answer, reason: str, shown: bool, details: list[str] | None = None
+    ) -> Iterator[StreamEvent]:
+        answer.notes = [f"{FALLBACK_NOTE}: {reason}", *(details or []), *answer.notes]
+        if shown:  # the client already holds part of the withdrawn answer: say so in the stream
+            yield DeltaEvent(f"\n\n---\n*The model's answer was withdrawn ({reason}). Grounded answer:*\n\n")
+        yield DeltaEvent(answer.answer)
+        yield AnswerEvent(answer)
+
+
+
+def build_answer_backend(settings: Settings, taxonomy: Taxonomy) -> LLMBackend | None:
+    """None for the default composer; raises LLMConfigError when the chosen backend cannot run."""
+    if settings.llm == "none":
+        return None
+    prompts = load_prompts(settings.prompts_dir, settings.llm_prompt_version)
+    if settings.llm == "local":
+        from advisor.answer.llm.local import local_chat_model
+
+        model: BaseChatModel = local_chat_model(settings)
+        name = f"local:{settings.local_model}"
+    else:
+        model = chat_model(settings)
+        name = f"openai:{settings.llm_model}"
+    return LLMBackend(
+        settings=settings,
+        taxonomy=taxonomy,
+        chain=answer_chain(prompts, model),
+        condenser=condense_chain(prompts, model),
+        name=name,
+    )

@@ -1,0 +1,88 @@
+"""The answer pipeline: understood query → passages → one scope decision → composer or LLM → events.
+
+Written once for both backends, so the steps and their timings cannot drift apart; the
+composer's finished answers are cached (they are deterministic), a model's never are.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from advisor.answer.composer import BACKEND, compose_answer
+from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
+from advisor.models import Answer
+from advisor.query.scope import in_scope, scope_signal
+from advisor.query.understand import Query
+from advisor.retrieval.retriever import Retriever
+from advisor.settings import Settings
+from advisor.storage.answer_cache import AnswerCache
+from advisor.storage.sentence_vectors import SentenceVectors
+from advisor.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
+    from advisor.answer.llm.backend import LLMBackend
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+@dataclass
+class AnswerPipeline:
+    retriever: Retriever
+    sentences: SentenceVectors
+    taxonomy: Taxonomy
+    settings: Settings
+    cache: AnswerCache
+    corpus_key: Callable[[list[str] | None], tuple]  # what answers depend on besides the question
+    backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+
+    def stream(self, query: Query, collections: list[str] | None = None, doc_ids: list[str] | None = None) -> AnswerStream:
+        return AnswerStream(self._events(query, collections, doc_ids))
+
+    def _events(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        key = None
+        if self.backend is None:
+            key = (query.asked, query.text, query.audience, tuple(collections or ()),
+                   tuple(doc_ids) if doc_ids is not None else None, self.corpus_key(collections))
+            cached = self.cache.get(key)
+            if cached is not None:
+                cached.timings_ms = {"cache": _ms(time.perf_counter() - started)}
+                cached.timings_ms["total"] = cached.timings_ms["cache"]
+                yield from finished_events(cached, self.settings.stream_words_per_chunk)
+                return
+        result = self.retriever.search(query, collections, doc_ids)
+        signal = scope_signal(query.topic_terms, query.self_reference, self.retriever.vocabulary(collections))
+        best = max((p.similarity for p in result.passages), default=0.0)
+        covered = in_scope(best, signal, self.settings)
+        searched = {k: round(v, 2) for k, v in result.timings_ms.items()}
+
+        def compose() -> Answer:
+            return compose_answer(
+                query, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings, covered
+            )
+
+        def finish(answer: Answer, extra: dict[str, float]) -> Answer:
+            answer.question = query.asked
+            answer.standalone_question = query.standalone
+            answer.notes += query.notes
+            answer.timings_ms = {**searched, **extra, "total": _ms(time.perf_counter() - started)}
+            return answer
+
+        if self.backend is None:
+            t_compose = time.perf_counter()
+            answer = compose()
+            finish(answer, {"compose": _ms(time.perf_counter() - t_compose)})
+            if answer.backend == BACKEND:
+                self.cache.put(key, answer)
+            yield from finished_events(answer, self.settings.stream_words_per_chunk)
+            return
+        for event in self.backend.stream(query, result.passages, compose):
+            if isinstance(event, AnswerEvent):
+                # a model's citations are final only once validated: they come last, with the answer
+                yield citations_event(finish(event.answer, dict(event.answer.timings_ms)))
+            yield event

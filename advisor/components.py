@@ -1,0 +1,226 @@
+"""Wires the components together: settings, stores, retriever, sentence vectors, answer backend.
+
+Built once per process (CLI command or server) and handed to whoever needs it. It also owns the
+one write path: every document write (shipped knowledge, CLI paths, uploads) takes the write
+lock, sweeps orphans of crashed writes, refreshes the lexical indexes and stores the vectors of
+the new sentences, so no write path can skip a step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from advisor.answer.events import AnswerStream, ChatRequest
+from advisor.answer.pipeline import AnswerPipeline
+from advisor.answer.quotable import quotable_sentences
+from advisor.indexing.documents import AddedDocument, commit_all, prepare_files, prepare_server_paths
+from advisor.indexing.ingest import IngestReport, ProgressFn, ingest_paths
+from advisor.models import Answer
+from advisor.offline import install_tiktoken_encodings, quiet_environment
+from advisor.query.followup import Turn
+from advisor.query.understand import Query, understand
+from advisor.retrieval.retriever import Retriever
+from advisor.settings import Settings
+from advisor.storage.answer_cache import AnswerCache
+from advisor.storage.embeddings import LocalEmbeddings, get_encoder
+from advisor.storage.locking import WriteLock
+from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
+from advisor.storage.vectorstore import DocumentRecord, Store, make_client
+from advisor.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
+    from advisor.answer.llm.backend import LLMBackend
+
+T = TypeVar("T")
+History = Sequence[Turn] | Sequence[dict[str, Any]]
+
+
+@dataclass
+class Advisor:
+    settings: Settings
+    taxonomy: Taxonomy
+    embeddings: LocalEmbeddings
+    retriever: Retriever
+    sentences: SentenceVectors
+    started_at: float = field(default_factory=time.time)
+    answer_backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+    # Serialises document writes (threads, and processes sharing the data folder): two concurrent
+    # replacements of one document could otherwise sweep each other's freshly written chunks.
+    write_lock: AbstractContextManager = field(default_factory=threading.Lock)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))  # composer answers only
+
+    @property
+    def pipeline(self) -> AnswerPipeline:
+        return AnswerPipeline(
+            self.retriever, self.sentences, self.taxonomy, self.settings, self.answers, self.corpus_key,
+            self.answer_backend,
+        )
+
+    # ---- stores ---------------------------------------------------------------------------
+    @property
+    def stores(self) -> dict[str, Store]:
+        return self.retriever.stores
+
+    @property
+    def strategy(self) -> Store:
+        return self.stores[self.settings.collection]
+
+    @property
+    def workspace(self) -> Store:
+        return self.stores[self.settings.workspace_collection]
+
+    def store(self, collection: str | None = None) -> Store:
+        """The named collection (default: the strategy); an unknown name is a ValueError."""
+        name = collection or self.settings.collection
+        if name not in self.stores:
+            raise ValueError(f"unknown collection '{name}'; known collections: {', '.join(sorted(self.stores))}")
+        return self.stores[name]
+
+    def corpus_key(self, collections: list[str] | None = None) -> tuple:
+        """What answers depend on besides the question: the committed documents of each store."""
+        names = collections or list(self.stores)
+        return tuple(
+            (name, tuple(sorted((r.doc_id, r.version) for r in self.stores[name].documents().values())))
+            for name in names
+        )
+
+    # ---- the one write path ---------------------------------------------------------------
+    def _write(self, store: Store, write: Callable[[int], T]) -> T:
+        """Run `write(orphans_swept)` under the write lock, then refresh what depends on the store."""
+        with self.write_lock:
+            swept = store.sweep_orphans()  # leftovers of a write that was killed half-way
+            result = write(swept)
+        self.retriever.invalidate()
+        self.warm_sentences(store)
+        return result
+
+    def ingest(
+        self, paths: list[Path] | None = None, collection: str | None = None, progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Ingest files or folders into `collection` (default: the strategy, from the knowledge folder)."""
+        store = self.store(collection)
+        paths = paths or [self.settings.knowledge_dir]
+
+        def run(swept: int) -> IngestReport:
+            report = ingest_paths(paths, store, self.taxonomy, self.settings, progress=progress)
+            report.orphans_swept = swept
+            return report
+
+        return self._write(store, run)
+
+    def add_files(self, files: list[tuple[str, bytes]], collection: str | None = None) -> list[AddedDocument]:
+        """Add uploaded files (name, content), all checked before any is written (default: the workspace)."""
+        store = self.store(collection or self.settings.workspace_collection)
+        prepared = prepare_files(files, store, self.taxonomy, self.settings)
+        return self._write(store, lambda _: commit_all(store, prepared))
+
+    def add_server_paths(self, paths: list[str], collection: str | None = None) -> list[AddedDocument]:
+        """Add files already on the server, only under ADVISOR_ALLOWED_ROOTS (default: the workspace)."""
+        store = self.store(collection or self.settings.workspace_collection)
+        prepared = prepare_server_paths(paths, store, self.taxonomy, self.settings)
+        return self._write(store, lambda _: commit_all(store, prepared))
+
+    def delete_document(self, doc_id: str, collection: str | None = None) -> DocumentRecord | None:
+        """Remove a document (default collection: the workspace); None when there is no such document."""
+        store = self.store(collection or self.settings.workspace_collection)
+
+        def delete(_: int) -> DocumentRecord | None:
+            record = store.documents().get(doc_id)
+            if record is not None:
+                store.delete_document(doc_id)
+            return record
+
+        return self._write(store, delete)
+
+    def documents(self, collection: str | None = None) -> list[DocumentRecord]:
+        """Committed documents of one collection, or of all of them."""
+        names = [self.store(collection).name] if collection else list(self.stores)
+        return [r for name in names for r in sorted(self.stores[name].documents().values(), key=lambda r: r.doc_id)]
+
+    def ensure_index(self) -> IngestReport | None:
+        """Ingest the shipped knowledge base when the store has none of it yet."""
+        return None if self.strategy.documents() else self.ingest()
+
+    # ---- caches ---------------------------------------------------------------------------
+    def warm_sentences(self, store: Store | None = None) -> int:
+        """Store a vector for every quotable sentence, so that cold processes need not encode."""
+        if not isinstance(self.sentences, SharedSentenceVectors):
+            return 0
+        minimum = self.settings.min_quotable_chars
+        return sum(
+            self.sentences.warm([s for chunk in each.chunks() for _, _, s in quotable_sentences(chunk, minimum)])
+            for each in ([store] if store else self.stores.values())
+        )
+
+    def warm(self) -> None:
+        """Pay the first-request costs at start-up: lexical indexes and sentence vectors."""
+        for name in self.stores:
+            self.retriever.lexical(name)
+        self.warm_sentences()
+
+    # ---- answers --------------------------------------------------------------------------
+    def understand(self, question: str | None, audience: str | None = None, history: History | None = None) -> Query:
+        """The question understood once (follow-up rewritten, audience, intent...); ValueError on bad input."""
+        condenser = self.answer_backend.standalone if self.answer_backend is not None else None
+        return understand(
+            question, audience, history, max_chars=self.settings.max_question_chars, condenser=condenser
+        )
+
+    def stream(
+        self,
+        question: str | None,
+        audience: str | None = None,
+        collections: list[str] | None = None,
+        doc_ids: list[str] | None = None,
+        history: History | None = None,
+    ) -> AnswerStream:
+        """The answer as a stream of events; iterate it, or call `.answer()`. Bad input raises
+        ValueError here, before the first event, so servers can still answer 4xx. `history` is the
+        earlier chat messages ({"role", "content"} or Turn) used to rewrite a follow-up."""
+        for name in collections or []:
+            self.store(name)
+        query = self.understand(question, audience, history)
+        return self.pipeline.stream(query, collections, doc_ids)
+
+    def ask(self, question: str | None, **options: Any) -> Answer:
+        """The finished answer: the stream (same options), drained."""
+        return self.stream(question, **options).answer()
+
+    def chat(self, request: ChatRequest) -> AnswerStream:
+        """The stream for a chat surface's request (the UI, /api/chat, /v1/chat/completions)."""
+        return self.stream(request.message, request.audience, history=request.history or None)
+
+
+def build_advisor(settings: Settings) -> Advisor:
+    """Everything an advisor needs, from settings alone; nothing touches the network."""
+    quiet_environment()
+    install_tiktoken_encodings(settings.data_dir / "tiktoken")
+    encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
+    embeddings = LocalEmbeddings(encoder)
+    client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
+    stores = {
+        name: Store(client, name, embeddings, manifest_ttl=settings.manifest_cache_seconds, overfetch=settings.dense_overfetch)
+        for name in dict.fromkeys([settings.collection, settings.workspace_collection])
+    }
+    taxonomy = load_taxonomy(settings.taxonomy_file)
+    backend = None
+    if settings.llm != "none":
+        from advisor.answer.llm.backend import build_answer_backend
+
+        backend = build_answer_backend(settings, taxonomy)
+    return Advisor(
+        settings=settings,
+        taxonomy=taxonomy,
+        embeddings=embeddings,
+        retriever=Retriever(stores, embeddings, settings),
+        sentences=SharedSentenceVectors(encoder, stores[settings.collection]),
+        answer_backend=backend,
+        write_lock=WriteLock(settings.data_dir / "write.lock"),
+        answers=AnswerCache(settings.answer_cache_size),
+    )

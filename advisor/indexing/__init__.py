@@ -1,0 +1,1 @@
+"""Indexing: load files, chunk them, and write them to a store as one unit per document."""

@@ -1,0 +1,1 @@
+"""Query understanding: turn a raw question (and its conversation) into one `Query` value."""

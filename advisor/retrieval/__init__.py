@@ -1,0 +1,1 @@
+"""Retrieval: find the passages that answer a `Query` (dense + lexical, fused)."""

@@ -1,0 +1,38 @@
+"""Rank fusion and priors: reciprocal rank fusion of the dense and lexical rankings, then a
+multiplier that puts the asker's own recommendations first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.settings import Settings
+
+
+def reciprocal_rank_fusion(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
+    """Weighted RRF: each ranking adds weight / (k + rank) to the ids it holds."""
+    fused: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, cid in enumerate(ids, start=1):
+            fused[cid] = fused.get(cid, 0.0) + weight / (k + rank)
+    return fused
+
+
+def passage_prior(
+    metadata: dict[str, Any], audience: str, settings: Settings, descriptive: bool = False, about_whole: bool = False
+) -> float:
+    """Multiplier on the fused score: the asker's audience first, section introductions last;
+    for questions about what the strategy itself does, its objectives and focus areas first;
+    for questions about the strategy as a whole (when, who, what about), its general sections."""
+    kind = metadata.get("kind")
+    factor = settings.overview_factor if kind == "overview" else 1.0
+    if about_whole:
+        if kind in ("section", "overview"):
+            factor *= 1.0 + settings.descriptive_area_boost
+    elif descriptive and kind in ("objective", "focus_area"):
+        factor *= 1.0 + settings.descriptive_area_boost
+    chunk_audience = metadata.get("audience", "general")
+    if audience == "general" or chunk_audience == "general":
+        return factor
+    if chunk_audience == audience:
+        return factor * (1.0 + settings.audience_boost)
+    return factor * (1.0 - settings.other_audience_penalty)

@@ -1,0 +1,146 @@
+"""The `Retriever`: holds the stores and their lexical indexes, and ranks passages for a `Query`.
+
+Dense (Chroma) and lexical (BM25) candidates are fused by reciprocal rank, then re-weighted so
+the asker's own recommendations come first. Lexical indexes are rebuilt when a store's committed
+documents change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from advisor.query.understand import Query
+from advisor.retrieval.fusion import passage_prior, reciprocal_rank_fusion
+from advisor.retrieval.lexical import LexicalIndex
+from advisor.retrieval.passage import Passage, SearchResult
+from advisor.settings import Settings
+from advisor.storage.vectorstore import Store
+from advisor.text import terms
+
+
+class Retriever:
+    """Stores with their lexical indexes and vocabularies, and the hybrid search over them."""
+
+    def __init__(self, stores: dict[str, Store], embeddings: Embeddings, settings: Settings) -> None:
+        self.stores = stores
+        self.embeddings = embeddings
+        self.settings = settings
+        self._lexical: dict[str, tuple[tuple, LexicalIndex]] = {}
+        self._vocabulary: dict[str, tuple[LexicalIndex, set[str]]] = {}
+        self._lock = threading.Lock()
+
+    def lexical(self, name: str) -> LexicalIndex:
+        store = self.stores[name]
+        key = tuple(sorted((r.doc_id, r.version) for r in store.documents().values()))
+        with self._lock:
+            cached = self._lexical.get(name)
+            if cached is None or cached[0] != key:
+                cached = (key, LexicalIndex.build(store.chunks()))
+                self._lexical[name] = cached
+        return cached[1]
+
+    def vocabulary(self, collections: list[str] | None = None) -> set[str]:
+        """Every term the committed chunks of these collections (default: all) use."""
+        words: set[str] = set()
+        for name in collections or list(self.stores):
+            words |= self._store_vocabulary(name)
+        return words
+
+    def _store_vocabulary(self, name: str) -> set[str]:
+        index = self.lexical(name)
+        with self._lock:
+            cached = self._vocabulary.get(name)
+            if cached is None or cached[0] is not index:
+                words: set[str] = set()
+                for doc in index.documents:
+                    words.update(terms(doc.page_content.replace("-", " ")))
+                    words.update(terms(doc.page_content))
+                cached = (index, words)
+                self._vocabulary[name] = cached
+        return cached[1]
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._lexical.clear()
+            self._vocabulary.clear()
+
+    def search(
+        self,
+        query: Query,
+        collections: list[str] | None = None,
+        doc_ids: list[str] | None = None,
+        k: int | None = None,
+    ) -> SearchResult:
+        """Rank passages for a query; `collections` / `doc_ids` narrow where to look."""
+        settings = self.settings
+        k = k or settings.top_k
+        t0 = time.perf_counter()
+        vector = self.embeddings.embed_query(query.text)
+        t1 = time.perf_counter()
+        names = collections or list(self.stores)
+        rankings: list[tuple[list[str], float]] = []
+        docs: dict[str, Document] = {}
+        similarity: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        lexical_rank: dict[str, int] = {}
+        dense_all: list[tuple[Document, float]] = []
+        for name in names:
+            store = self.stores[name]
+            dense_all.extend(store.dense_search(vector, settings.dense_k, store.committed_filter(doc_ids)))
+            lexical_index = self.lexical(name)
+            allowed = None
+            if doc_ids is not None:
+                allowed = {d.metadata["chunk_id"] for d in lexical_index.documents if d.metadata.get("doc_id") in doc_ids}
+            lexical = lexical_index.search(query.lexical_text, settings.lexical_k, allowed)
+            for rank, (doc, _) in enumerate(lexical, start=1):
+                cid = doc.metadata["chunk_id"]
+                docs.setdefault(cid, doc)
+                lexical_rank.setdefault(cid, rank)
+            rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], settings.lexical_weight))
+        # Cosine similarities are comparable across collections, so dense hits form one ranking:
+        # a weak best hit of one collection must not tie with a strong best hit of another.
+        dense_all.sort(key=lambda hit: hit[1], reverse=True)
+        for rank, (doc, score) in enumerate(dense_all[: settings.dense_k], start=1):
+            cid = doc.metadata["chunk_id"]
+            docs[cid] = doc
+            similarity[cid] = float(score)
+            dense_rank.setdefault(cid, rank)
+        rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], settings.dense_weight))
+        t2 = time.perf_counter()
+        fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
+        prior = {
+            cid: passage_prior(docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole)
+            for cid in fused
+        }
+        scored = sorted(((score * prior[cid], cid) for cid, score in fused.items()), reverse=True)[:k]
+        missing = [docs[cid].id for _, cid in scored if cid not in similarity]
+        if missing:
+            self._fill_similarity(missing, docs, similarity, vector, names)
+        passages = [
+            Passage(docs[cid], score, similarity.get(cid, 0.0), dense_rank.get(cid), lexical_rank.get(cid))
+            for score, cid in scored
+        ]
+        t3 = time.perf_counter()
+        return SearchResult(
+            passages, vector, {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000}
+        )
+
+    def _fill_similarity(
+        self,
+        record_ids: list[str],
+        docs: dict[str, Document],
+        similarity: dict[str, float],
+        vector: list[float],
+        names: list[str],
+    ) -> None:
+        """Lexical-only hits have no dense score yet: fetch their stored vectors and compute it."""
+        query = np.asarray(vector, dtype=np.float32)
+        by_record = {doc.id: cid for cid, doc in docs.items()}
+        for name in names:
+            for record_id, emb in self.stores[name].embeddings_for(record_ids).items():
+                similarity[by_record[record_id]] = float(np.dot(query, np.asarray(emb, dtype=np.float32)))

@@ -1,0 +1,1 @@
+"""Storage: the vector store, embeddings, sentence vectors, caches, locks and feedback."""

@@ -1,0 +1,66 @@
+"""Text helpers shared by every stage: terms, the light stemmer, and the one sentence splitter."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
+# Abbreviations whose full stop does not end a sentence; the splitter here and the streaming
+# validator both read this one list.
+ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.", "U.S.", "U.K.", "Art.", "Inc.")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also may might must shall us eu
+    strategy""".split()
+)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def content_hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper: enough to match 'partnerships' with 'partnership'."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ation", "ate"), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of a text, lower-cased and stemmed, stopwords removed."""
+    text = re.sub(r"'s\b", "", text.lower().replace("’", "'"))
+    return [stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) of `text`; spans keep the exact characters of the source."""
+    protected = text
+    for abbr in ABBREVIATIONS:
+        protected = protected.replace(abbr, abbr.replace(".", "\x01"))
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(protected):
+        end = match.start() + len(match.group(0).rstrip())
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return spans
