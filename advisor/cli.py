@@ -14,6 +14,7 @@ from advisor.query.audience import AUDIENCES
 if TYPE_CHECKING:
     from advisor.answer.events import AnswerStream
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 
@@ -295,7 +296,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from advisor.settings import ConfigError
-    from advisor.storage.vectorstore import StoreUnavailable
+    from advisor.storage.vectorstore import StoreError, StoreFull, StoreUnavailable
 
     try:
         return COMMANDS[args.command](args)
@@ -305,9 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return exc.code
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, StoreFull) as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except StoreError as exc:
+        print(f"advisor: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 

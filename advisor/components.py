@@ -94,6 +94,7 @@ class Advisor:
     def _write(self, store: Store, write: Callable[[int], T]) -> T:
         """Run `write(orphans_swept)` under the write lock, then refresh what depends on the store."""
         with self.write_lock:
+            store.check_space()  # a (nearly) full disk refuses the write before Chroma is touched
             swept = store.sweep_orphans()  # leftovers of a write that was killed half-way
             result = write(swept)
         self.retriever.invalidate()
@@ -156,6 +157,7 @@ class Advisor:
         return sum(
             self.sentences.warm([s for chunk in each.chunks() for _, _, s in quotable_sentences(chunk, minimum)])
             for each in ([store] if store else self.stores.values())
+            if each.count() <= self.settings.max_warm_chunks
         )
 
     def warm(self) -> None:
@@ -205,7 +207,16 @@ def build_advisor(settings: Settings) -> Advisor:
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
     stores = {
-        name: Store(client, name, embeddings, manifest_ttl=settings.manifest_cache_seconds, overfetch=settings.dense_overfetch)
+        name: Store(
+            client,
+            name,
+            embeddings,
+            manifest_ttl=settings.manifest_cache_seconds,
+            overfetch=settings.dense_overfetch,
+            write_batch=settings.write_batch_size,
+            disk_path=None if settings.chroma_url else settings.data_dir,
+            min_free_mb=settings.min_free_disk_mb,
+        )
         for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }
     taxonomy = load_taxonomy(settings.taxonomy_file)

@@ -190,6 +190,78 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
+    # Hostile and huge documents: limits checked before (or while) a file is parsed, so that a
+    # small upload cannot make the parser allocate gigabytes (issue 16).
+    max_extracted_mb: float = Field(
+        50.0, gt=0, description="A ZIP-based file (DOCX) may unpack to at most this much; checked before parsing."
+    )
+    max_zip_entries: int = Field(2000, gt=0, description="Most entries a ZIP-based file (DOCX) may have.")
+    max_compression_ratio: float = Field(
+        100.0, gt=1, description="Highest unpacked / packed size ratio of a ZIP-based file (real DOCX files: 2-20)."
+    )
+    max_pages: int = Field(25000, gt=0, description="Most pages a PDF may have.")
+    max_document_chars: int = Field(
+        20_000_000, gt=0, description="Most characters of text extracted from one document (any format)."
+    )
+    max_filename_chars: int = Field(200, gt=0, description="Longest uploaded file name accepted.")
+    write_batch_size: int = Field(
+        1000,
+        gt=0,
+        description="Chunks embedded and written to Chroma per batch (capped at the client's max batch size), so a "
+        "document of 100,000 chunks is never held as vectors all at once.",
+    )
+    max_warm_chunks: int = Field(
+        5000,
+        ge=0,
+        description="After a write, sentence vectors are precomputed only for collections of at most this many chunks; "
+        "a bigger one (a 100,000-chunk law compendium) gets them on first use instead of hours of encoding at ingest.",
+    )
+    max_glob_matches: int = Field(
+        10000, gt=0, description="Most files a glob or folder given to `advisor ingest` or the API may expand to."
+    )
+    min_free_disk_mb: float = Field(
+        64.0,
+        ge=0,
+        description="Document writes are refused (507) while the data folder's disk has less free space than this, "
+        "before Chroma is touched: a write that runs out of disk half-way is what froze the server.",
+    )
+
+    # Abuse limits, shared by the API and the UI (issue 17)
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live (`limits` storage URI): memory:// per worker, or "
+        "redis://host:6379 to share them across workers and hosts.",
+    )
+    trusted_proxies: int = Field(
+        1,
+        ge=1,
+        description="With ADVISOR_TRUST_FORWARDED_FOR: how many proxies in front append to X-Forwarded-For; the "
+        "client is the hop the outermost of them saw (the right-most hops are the ones a client cannot forge).",
+    )
+    admin_failures_per_minute: int = Field(
+        10, ge=0, description="Failed admin-key attempts a client may make per minute before 429 (0 disables)."
+    )
+    min_admin_key_chars: int = Field(16, gt=0, description="Shorter ADVISOR_ADMIN_KEY values are refused at start.")
+    ui_concurrency: int = Field(
+        16, gt=0, description="Gradio events run at once (answers are CPU-light and cached; one at a time queued users)."
+    )
+    ui_temp_max_age_s: int = Field(
+        3600, gt=0, description="UI uploads and conversation exports are deleted once this old."
+    )
+    ui_temp_sweep_s: int = Field(600, gt=0, description="How often the UI's temporary files are swept.")
+
+    # Slow clients (uvicorn and the ASGI body timeout)
+    max_connections: int = Field(
+        1000, gt=0, description="Concurrent connections and requests a server accepts; more get 503 at once."
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="A connection must send its complete request head within this many seconds."
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the next piece of a request body before 408."
+    )
+    keep_alive_timeout_s: float = Field(5.0, gt=0, description="Idle keep-alive connections are closed after this.")
+
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
     openai_api_key: SecretStr | None = Field(
         None,

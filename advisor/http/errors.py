@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor.indexing.loaders import DocumentError
-from advisor.storage.vectorstore import StoreUnavailable
+from advisor.storage.vectorstore import StoreError, StoreFull, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
         return error_response(503, "store_unavailable", str(exc))
+
+    @app.exception_handler(StoreFull)
+    async def _full(_: Request, exc: StoreFull) -> JSONResponse:
+        return error_response(507, "insufficient_storage", str(exc))
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        log.error("vector store error: %s", exc)
+        return error_response(500, "store_error", "the vector store refused the operation; see the server log")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

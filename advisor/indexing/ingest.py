@@ -12,9 +12,16 @@ from langchain_core.documents import Document
 
 from advisor.answer.quotable import planted_sentences
 from advisor.indexing.chunking import chunk_sections, parse_sections
-from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError, LoadedDocument, load_document, read_utf8
+from advisor.indexing.loaders import (
+    SUPPORTED_SUFFIXES,
+    DocumentError,
+    LoadedDocument,
+    LoadLimits,
+    load_document,
+    read_utf8,
+)
 from advisor.settings import Settings
-from advisor.storage.vectorstore import DocumentRecord, Store
+from advisor.storage.vectorstore import DocumentRecord, Store, WriteProgress
 from advisor.taxonomy import Taxonomy
 from advisor.text import content_hash, slugify
 
@@ -131,7 +138,7 @@ def prepare_document(
             "(ADVISOR_MAX_UPLOAD_MB)",
             "too_large",
         )
-    loaded = load_document(path)
+    loaded = load_document(path, LoadLimits.from_settings(settings))
     source = source or path.name
     doc_id = doc_id or doc_id_for(Path(source))
     record, chunks = chunk_loaded(loaded, source, doc_id, store, taxonomy, settings)
@@ -168,12 +175,17 @@ def chunk_loaded(
 
 
 def commit_document(
-    store: Store, record: DocumentRecord, chunks: list[Document], previous: DocumentRecord | None
+    store: Store,
+    record: DocumentRecord,
+    chunks: list[Document],
+    previous: DocumentRecord | None,
+    progress: WriteProgress | None = None,
 ) -> str:
-    """Write a prepared document unless the same version is committed; returns the outcome."""
+    """Write a prepared document unless the same version is committed; returns the outcome.
+    `progress(written, total)` follows a document written in more than one batch."""
     if previous is not None and previous.version == record.version:
         return "unchanged"
-    store.replace_document(record, chunks)
+    store.replace_document(record, chunks, progress if len(chunks) > store.max_batch else None)
     return "updated" if previous is not None else "added"
 
 
@@ -213,7 +225,11 @@ def ingest_paths(
             if progress:
                 progress(index, len(files), path, f"failed: {exc}")
             continue
-        outcome = commit_document(store, record, chunks, committed.get(record.doc_id))
+        def batch_progress(written: int, total: int, index: int = index, path: Path = path) -> None:
+            if progress:
+                progress(index, len(files), path, f"writing chunks {written:,}/{total:,}")
+
+        outcome = commit_document(store, record, chunks, committed.get(record.doc_id), batch_progress)
         committed[record.doc_id] = record
         getattr(report, outcome).append(record.doc_id)
         if outcome != "unchanged":
