@@ -11,6 +11,7 @@ Shapes, after what a hostile uploader sends:
 - `docx_xxe` / `docx_entity_expansion`: a DTD with an external entity, or "billion laughs";
 - `docx_deep_nesting`: elements nested far deeper than any real document;
 - `docx_many_entries`: a ZIP with thousands of tiny entries;
+- `docx_lying_sizes`: a bomb whose central directory declares a tiny size (and the matching CRC);
 - `pdf_many_pages`: one short line per page (the 20,000-page PDF that could not be written);
 - `pdf_page_tree_loop`: a page tree whose node lists itself as its own kid;
 - `html_deep_nesting`, `html_hostile`, `markdown_hostile`, `docx_hostile`, `pdf_hostile`: markup and
@@ -79,17 +80,7 @@ def _document(body_chunks: object, prolog: bytes = b"") -> object:
 
 def docx_bomb(path: Path, inflated_mb: float) -> Path:
     """Ordinary paragraphs, repeated until document.xml inflates to `inflated_mb`."""
-
-    def body() -> object:
-        target = int(inflated_mb * 1024 * 1024)
-        written, n = 0, 0
-        block = "".join(_PARAGRAPH.format(n=i % 10) for i in range(1000)).encode()
-        while written < target:
-            yield block
-            written += len(block)
-            n += 1
-
-    return _write_docx(path, _document(body()))
+    return _write_docx(path, _document(_bomb_body(inflated_mb)))
 
 
 def docx_text_node_bomb(path: Path, inflated_mb: float) -> Path:
@@ -243,3 +234,40 @@ def truncated(path: Path, source: Path, fraction: float = 0.5) -> Path:
 def garbage(path: Path, size: int, seed: int = 7) -> Path:
     path.write_bytes(random.Random(seed).randbytes(size))
     return path
+
+
+def docx_lying_sizes(path: Path, inflated_mb: float, declared: int = 4096) -> Path:
+    """A DOCX bomb whose central directory declares `declared` bytes for document.xml (with the CRC
+    of those first bytes), so checks that trust the declared sizes pass it; a one-shot read of the
+    entry still inflates all `inflated_mb` before it truncates."""
+    import struct
+    import zlib
+
+    xml = b"".join(_document(_bomb_body(inflated_mb)))  # type: ignore[arg-type]
+    crc = zlib.crc32(xml[:declared])
+    parts = _base_docx()
+    parts["word/document.xml"] = xml
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo("word/document.xml").header_offset
+    struct.pack_into("<I", data, local + 14, crc)
+    struct.pack_into("<I", data, local + 22, declared)
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if bytes(data[central + 46 : central + 46 + name_length]) == b"word/document.xml":
+            struct.pack_into("<I", data, central + 16, crc)
+            struct.pack_into("<I", data, central + 24, declared)
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _bomb_body(inflated_mb: float) -> object:
+    target = int(inflated_mb * 1024 * 1024)
+    block = "".join(_PARAGRAPH.format(n=i % 10) for i in range(1000)).encode()
+    for _ in range(max(1, target // len(block))):
+        yield block

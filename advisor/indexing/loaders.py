@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import re
 import zipfile
@@ -200,16 +201,21 @@ def load_markdown(path: Path, limits: LoadLimits) -> LoadedDocument:
 def load_pdf(path: Path, limits: LoadLimits) -> LoadedDocument:
     from pypdf import PdfReader
     from pypdf._configuration import apply_configuration
+    from pypdf.errors import LimitReachedError
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged files repeat our message
     # pypdf's own per-stream bounds, tightened to ours: no stream inflates past the extracted limit,
-    # and the page tree is never flattened past the page limit.
+    # and the page tree is never walked past the page limit.
     bounds = {
         "zlib_maximum_output_length": limits.max_extracted_bytes,
         "lzw_maximum_output_length": limits.max_extracted_bytes,
         "run_length_maximum_output_length": limits.max_extracted_bytes,
         "page_tree_maximum_entries": limits.max_pages + 1,
-        "page_tree_maximum_page_entries": limits.max_pages + 1,
     }
+    too_many_pages = DocumentError(
+        f"{path.name}: more than {limits.max_pages:,} pages; the limit is {limits.max_pages:,} (ADVISOR_MAX_PAGES)",
+        "too_large",
+    )
     try:
         with apply_configuration(**bounds):
             reader = PdfReader(path)
@@ -218,12 +224,8 @@ def load_pdf(path: Path, limits: LoadLimits) -> LoadedDocument:
                     f"{path.name}: the PDF is encrypted (password protected); remove the password and try again",
                     "encrypted",
                 )
-            count = len(reader.pages)
-            if count > limits.max_pages:
-                raise DocumentError(
-                    f"{path.name}: {count:,} pages; the limit is {limits.max_pages:,} pages (ADVISOR_MAX_PAGES)",
-                    "too_large",
-                )
+            if len(reader.pages) > limits.max_pages:
+                raise too_many_pages
             extracted = []
             chars = 0
             for page in reader.pages:
@@ -235,6 +237,10 @@ def load_pdf(path: Path, limits: LoadLimits) -> LoadedDocument:
             info_title = (reader.metadata.title if reader.metadata else None) or None
     except (DocumentError, OSError):
         raise
+    except LimitReachedError as exc:
+        if "page tree" in str(exc).lower():
+            raise too_many_pages from exc
+        raise DocumentError(f"{path.name}: too large to read: {exc} (a pypdf limit)", "too_large") from exc
     except Exception as exc:  # PdfReadError, and many other kinds on a damaged file
         raise DocumentError(f"{path.name}: not a readable PDF (corrupt or damaged: {exc})", "corrupt") from exc
     if not pages:
