@@ -187,14 +187,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _print_stream(stream: AnswerStream) -> None:
     """Print the text as it comes, then the sources and notes."""
     from advisor.answer.events import AnswerEvent, DeltaEvent
-    from advisor.answer.render import answer_as_text
+    from advisor.answer.render import answer_as_text, terminal_text
 
     for event in stream:
         if isinstance(event, DeltaEvent):
-            print(event.text, end="", flush=True)
+            print(terminal_text(event.text), end="", flush=True)
         elif isinstance(event, AnswerEvent):
             full = answer_as_text(event.answer)
-            tail = full[len(event.answer.answer) :] if full.startswith(event.answer.answer) else "\n\n" + full
+            shown = terminal_text(event.answer.answer)
+            tail = full[len(shown) :] if full.startswith(shown) else "\n\n" + full
             print(tail, flush=True)
 
 

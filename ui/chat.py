@@ -9,7 +9,6 @@ shown, so a passage or question containing markup stays inert.
 
 from __future__ import annotations
 
-import html
 import re
 import tempfile
 import uuid
@@ -20,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
-from advisor.answer.render import source_line
+from advisor.answer.render import markdown_safe, source_line
 from advisor.components import Advisor
 from advisor.models import Answer
 from advisor.query.audience import audience_name
@@ -117,7 +116,9 @@ document.addEventListener("click", function (event) {
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    """Text inert in the chat's Markdown and in the sources panel's HTML. Answers arrive already
+    Markdown-safe (advisor.answer.render), and the same idempotent rule never escapes them twice."""
+    return markdown_safe(text)
 
 
 def link_markers(text: str, turn: int) -> str:
@@ -183,9 +184,9 @@ def export_markdown(conversation: list[dict[str, Any]]) -> str:
     lines = ["# Conversation with the Digital Strategy Advisor", ""]
     for entry in conversation:
         if entry["role"] == "user":
-            lines += [f"## Q: {entry['content']}", ""]
+            lines += [f"## Q: {markdown_safe(entry['content'])}", ""]
             continue
-        lines += [entry["content"], ""]
+        lines += [markdown_safe(entry["content"]), ""]
         answer = Answer.model_validate(entry["answer"]) if entry.get("answer") else None
         if answer and answer.citations:
             lines += ["**Sources**", ""]

@@ -4,14 +4,13 @@ The snippet is served by this server and only inserts an iframe pointing back at
 /embed page, so a workshop page needs nothing from outside. Attributes become URL parameters
 (audience, workshop); they are passed through URLSearchParams, never concatenated into HTML.
 Framing is limited with CSP `frame-ancestors` to the same allowlist as CORS
-(ADVISOR_CORS_ORIGINS), so only the trainers' sites can embed the chat.
+(ADVISOR_CORS_ORIGINS), so only the trainers' sites can embed the chat (advisor/http/headers.py,
+which sets every response's security headers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 EMBED_JS = """(function () {
@@ -47,12 +46,6 @@ def snippet(base_url: str, audience: str | None = None, workshop: str | None = N
     return f'<script src="{base_url.rstrip("/")}/embed.js"{attrs} async></script>'
 
 
-def frame_ancestors(origins: list[str]) -> str:
-    if "*" in origins:
-        return "frame-ancestors *"
-    return "frame-ancestors " + " ".join(["'self'", *origins])
-
-
 def create_embed_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -66,16 +59,3 @@ def create_embed_router() -> APIRouter:
         return RedirectResponse(f"/embed/{query}", status_code=307)
 
     return router
-
-
-def install_frame_policy(app: FastAPI, origins: list[str]) -> None:
-    """/embed may be framed by the allowlisted origins; the rest of the site only by itself."""
-    policy = frame_ancestors(origins)
-
-    @app.middleware("http")
-    async def _frame_policy(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        path = request.url.path
-        embeddable = path == "/embed" or path.startswith("/embed/")
-        response.headers["Content-Security-Policy"] = policy if embeddable else "frame-ancestors 'self'"
-        return response

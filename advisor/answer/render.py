@@ -1,12 +1,81 @@
-"""Rendering an answer's citations as text: the terminal, Markdown for chat clients, exports.
+"""Rendering an answer as text: the terminal, Markdown for chat clients, exports, and the one rule
+that keeps document text inert in all of them.
 
 One place decides how a source is named ("[n] Title — section (file, page p)"), so the CLI, the
 OpenAI-compatible endpoint and the UI's export cannot drift apart.
+
+Document text is stored as the text it is (a page may well say `<img src=x onerror=...>` or
+`[click](javascript:...)` in words). Every answer leaves the pipeline through `safe_answer`
+(advisor/answer/pipeline.py, the one place both backends pass through), which makes each text
+field Markdown-safe (OWASP LLM02, insecure output handling): `<` becomes `&lt;`, so no element or
+handler can start, and a link or image whose destination is not http(s) is reduced to its text.
+Clients that render Markdown, or insert the text as HTML, show the characters; nothing runs.
+The rule is idempotent, so a cached or re-rendered answer is never escaped twice.
 """
 
 from __future__ import annotations
 
+import re
+
 from advisor.models import Answer, Citation
+
+# `](destination "title")`: the destination of an inline link or image, up to its closing parenthesis.
+_LINK_DESTINATION = re.compile(r"\]\(\s*(?P<dest>[^\s)]*)(?P<rest>[^)]*)\)")
+# `[label]: destination` reference definitions (a link defined apart from where it is used).
+_REFERENCE_DEFINITION = re.compile(r"(?m)^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*(?P<dest>\S+).*$")
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _web_link_only(match: re.Match[str]) -> str:
+    return match.group(0) if _WEB.match(match.group("dest")) else "]"
+
+
+def markdown_safe(text: str) -> str:
+    """`text` with no HTML and no link or image that is not http(s); readable as Markdown and as text.
+
+    Images are turned into links (an answer never needs one, and a remote image is a classic way to
+    leak a conversation), then links whose destination is not http(s) (javascript:, data:, relative
+    or entity-encoded ones alike) lose it and keep their label."""
+    if not text:
+        return text
+    text = text.replace("<", "&lt;").replace("![", "[")
+    previous = None
+    while previous != text:  # a removed destination can expose another one behind it
+        previous = text
+        text = _LINK_DESTINATION.sub(_web_link_only, text)
+    return _REFERENCE_DEFINITION.sub(lambda m: m.group(0) if _WEB.match(m.group("dest")) else "", text)
+
+
+def safe_citation(citation: Citation) -> Citation:
+    """A citation whose title, section, source and passage text are Markdown-safe."""
+    return citation.model_copy(
+        update={
+            "title": markdown_safe(citation.title),
+            "section": markdown_safe(citation.section),
+            "source": markdown_safe(citation.source),
+            "text": markdown_safe(citation.text),
+        }
+    )
+
+
+def safe_answer(answer: Answer) -> Answer:
+    """The answer with every text field Markdown-safe (in place, and returned for chaining)."""
+    answer.answer = markdown_safe(answer.answer)
+    answer.citations = [safe_citation(c) for c in answer.citations]
+    for item in (*answer.actions, *answer.key_points):
+        item.text = markdown_safe(item.text)
+    answer.focus_areas = [markdown_safe(a) for a in answer.focus_areas]
+    answer.notes = [markdown_safe(n) for n in answer.notes]
+    if answer.standalone_question:
+        answer.standalone_question = markdown_safe(answer.standalone_question)
+    if answer.missing_detail:
+        answer.missing_detail = markdown_safe(answer.missing_detail)
+    return answer
+
+
+def terminal_text(text: str) -> str:
+    """Markdown-safe text for a terminal, which renders nothing: the characters the document has."""
+    return text.replace("&lt;", "<")
 
 
 def source_line(c: Citation) -> str:
@@ -26,7 +95,7 @@ def references_markdown(citations: list[Citation]) -> str:
     """Numbered Markdown references, readable in any chat client."""
     if not citations:
         return ""
-    return "\n".join(["", "", "**Sources**", "", *(source_line(c) for c in citations)])
+    return "\n".join(["", "", "**Sources**", "", *(source_line(safe_citation(c)) for c in citations)])
 
 
 def answer_as_text(answer: Answer) -> str:
@@ -37,4 +106,4 @@ def answer_as_text(answer: Answer) -> str:
         lines += [terminal_line(c) for c in answer.citations]
     for note in answer.notes:
         lines.append(f"note: {note}")
-    return "\n".join(lines).rstrip()
+    return terminal_text("\n".join(lines).rstrip())

@@ -14,14 +14,13 @@ def create_app(advisor: Advisor) -> FastAPI:
     import gradio as gr
 
     from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
-    from ui.embed import create_embed_router, install_frame_policy
+    from ui.embed import create_embed_router
 
     app = create_api(advisor)
     # The UI's file uploads obey the same size limit as the API's.
     settings = advisor.settings
     feedback = FeedbackStore(settings.data_dir / settings.feedback_db)
     app.include_router(create_embed_router())
-    install_frame_policy(app, settings.cors_origin_list())
     # Mounted before "/" so that "/" does not swallow "/embed/...".
     gr.mount_gradio_app(
         app,
