@@ -8,6 +8,7 @@ the new sentences, so no write path can skip a step.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from advisor.answer.events import AnswerStream, ChatRequest
 from advisor.answer.pipeline import AnswerPipeline
 from advisor.answer.quotable import quotable_sentences
-from advisor.indexing.documents import AddedDocument, commit_all, prepare_files, prepare_server_paths
+from advisor.indexing.documents import AddedDocument, Upload, commit_all, prepare_files, prepare_server_paths
 from advisor.indexing.ingest import IngestReport, ProgressFn, ingest_paths
 from advisor.models import Answer
 from advisor.offline import install_tiktoken_encodings, quiet_environment
@@ -31,12 +32,13 @@ from advisor.storage.answer_cache import AnswerCache
 from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
-from advisor.storage.vectorstore import DocumentRecord, Store, make_client
+from advisor.storage.vectorstore import DocumentRecord, Store, StoreError, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
     from advisor.answer.llm.backend import LLMBackend
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 History = Sequence[Turn] | Sequence[dict[str, Any]]
 
@@ -115,8 +117,9 @@ class Advisor:
 
         return self._write(store, run)
 
-    def add_files(self, files: list[tuple[str, bytes]], collection: str | None = None) -> list[AddedDocument]:
-        """Add uploaded files (name, content), all checked before any is written (default: the workspace)."""
+    def add_files(self, files: list[Upload], collection: str | None = None) -> list[AddedDocument]:
+        """Add uploaded files (name, content or spooled file), all checked before any is written
+        (default: the workspace)."""
         store = self.store(collection or self.settings.workspace_collection)
         prepared = prepare_files(files, store, self.taxonomy, self.settings)
         return self._write(store, lambda _: commit_all(store, prepared))
@@ -143,6 +146,22 @@ class Advisor:
         """Committed documents of one collection, or of all of them."""
         names = [self.store(collection).name] if collection else list(self.stores)
         return [r for name in names for r in sorted(self.stores[name].documents().values(), key=lambda r: r.doc_id)]
+
+    def sweep_orphans(self) -> int:
+        """Remove what interrupted writes left in every store (a kill -9, a full disk); at start-up.
+
+        Best effort: a store that cannot be written now (full disk, server down) is left for the
+        next write, which sweeps before it writes anyway; reads never depend on it."""
+        swept = 0
+        for store in self.stores.values():
+            try:
+                with self.write_lock:
+                    swept += store.sweep_orphans()
+            except StoreError as exc:
+                log.warning("orphan sweep of %s skipped: %s", store.name, exc)
+        if swept:
+            self.retriever.invalidate()
+        return swept
 
     def ensure_index(self) -> IngestReport | None:
         """Ingest the shipped knowledge base when the store has none of it yet."""

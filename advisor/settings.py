@@ -261,6 +261,19 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Longest wait for the next piece of a request body before 408."
     )
     keep_alive_timeout_s: float = Field(5.0, gt=0, description="Idle keep-alive connections are closed after this.")
+    shutdown_timeout_s: float = Field(
+        10.0, gt=0, description="On SIGTERM, open requests and streams get this long to finish before they are cut."
+    )
+
+    def serving_problem(self) -> str | None:
+        """Why `advisor serve` must not start with these settings, or None."""
+        key = self.admin_key.get_secret_value() if self.admin_key is not None else ""
+        if key and len(key) < self.min_admin_key_chars:
+            return (
+                f"ADVISOR_ADMIN_KEY is {len(key)} characters long; use at least {self.min_admin_key_chars} "
+                "(ADVISOR_MIN_ADMIN_KEY_CHARS), e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+            )
+        return None
 
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
     openai_api_key: SecretStr | None = Field(

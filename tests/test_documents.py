@@ -562,12 +562,14 @@ def test_api_without_admin_key_refuses_writes(live_server, tmp_path: Path):
 
 
 # -- chat UI ----------------------------------------------------------------------------------
-def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path):
+def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path, monkeypatch):
     from pydantic import SecretStr
 
     from ui.documents import document_rows, remove, upload
 
-    pdf = make_pdf(tmp_path / "harbour.pdf", HARBOUR_PAGES)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # where the browser's uploads land
+    (tmp_path / "gradio" / "0a1b").mkdir(parents=True)
+    pdf = make_pdf(tmp_path / "gradio" / "0a1b" / "harbour.pdf", HARBOUR_PAGES)
     locked = build_advisor(Settings(data_dir=data_copy))
     assert "disabled" in upload(locked, [str(pdf)], "anything")
     advisor = build_advisor(Settings(data_dir=data_copy, admin_key=SecretStr(ADMIN_KEY)))
@@ -575,9 +577,12 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
     assert "not valid" in upload(advisor, [str(pdf)], "wrong")
     with pytest.raises(IngestError, match="two files for the same document id: harbour-pdf"):
         advisor.add_files([("harbour.pdf", pdf.read_bytes()), ("dir/harbour.pdf", pdf.read_bytes())])
-    latin = tmp_path / "latin.txt"
+    latin = pdf.parent / "latin.txt"
     latin.write_bytes("caf\u00e9".encode("latin-1"))
     assert "nothing was added" in upload(advisor, [str(pdf), str(latin)], ADMIN_KEY)
+    # A server path the caller made up, not one the page uploaded, is never read (it used to be).
+    server_file = make_pdf(tmp_path / "elsewhere.pdf", HARBOUR_PAGES)
+    assert "only come from this page's file picker" in upload(advisor, [str(server_file)], ADMIN_KEY)
     assert snapshot(advisor) == before
     assert "**harbour-pdf**: added" in upload(advisor, [str(pdf)], ADMIN_KEY)
     assert ["workspace", "harbour-pdf", "Harbour Data Pilot", "harbour.pdf", 2, 2] in document_rows(advisor)
@@ -599,9 +604,9 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
             page = browser.new_page()
             page.goto(admin_server.url + "/", wait_until="load")
             page.get_by_text("Your documents").first.click()
+            page.get_by_label("Admin key").fill(ADMIN_KEY)  # first: the upload itself carries the key
             page.locator("input[type=file]").first.set_input_files(str(pdf))
             page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
-            page.get_by_label("Admin key").fill(ADMIN_KEY)
             page.get_by_role("button", name="Add to workspace").click()
             page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
             # Asked in the same chat, the answer's source names the file and the page.

@@ -10,7 +10,6 @@ shown, so a passage or question containing markup stays inert.
 from __future__ import annotations
 
 import re
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +20,12 @@ import gradio as gr
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
 from advisor.answer.render import markdown_safe, source_line
 from advisor.components import Advisor
+from advisor.http.limits import AbuseLimits, retry_message
 from advisor.models import Answer
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
 from advisor.storage.feedback import FeedbackStore
-from ui.documents import build_documents_panel
+from ui.documents import build_documents_panel, ui_client, ui_temp_dir
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
@@ -69,8 +69,26 @@ CHAT_CSS = """
 }
 """
 
-# Clicking an [n] marker in an answer opens that passage in the sources panel.
+# Clicking an [n] marker in an answer opens that passage in the sources panel. The browser's file
+# uploads carry the admin key typed in "Your documents" (advisor.http.server.UploadGuard refuses
+# them otherwise).
 CHAT_HEAD = """
+<script>
+(function () {
+  var send = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    var url = typeof input === "string" ? input : (input && input.url) || "";
+    if (/\\/gradio_api\\/upload(\\?|$)/.test(url)) {
+      var box = document.querySelector("#admin-key input, #admin-key textarea");
+      init = Object.assign({}, init || {});
+      var headers = new Headers(init.headers || {});
+      if (box && box.value) { headers.set("X-Admin-Key", box.value); }
+      init.headers = headers;
+    }
+    return send(input, init);
+  };
+})();
+</script>
 <script>
 document.addEventListener("click", function (event) {
   var link = event.target && event.target.closest ? event.target.closest('a[href*="#src-"]') : null;
@@ -195,11 +213,13 @@ def export_markdown(conversation: list[dict[str, Any]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_export(conversation: list[dict[str, Any]], folder: Path) -> str | None:
+def write_export(conversation: list[dict[str, Any]], folder: Path, session: str) -> str | None:
+    """The conversation's export, one file per browser session, rewritten after each answer (it used
+    to be a new file per answer, never deleted); the UI's temp sweeper removes it once old."""
     if not conversation:
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"conversation-{uuid.uuid4().hex[:8]}.md"
+    path = folder / f"conversation-{re.sub(r'[^A-Za-z0-9]', '', session)[:32] or uuid.uuid4().hex[:8]}.md"
     path.write_text(export_markdown(conversation), encoding="utf-8")
     return str(path)
 
@@ -211,19 +231,40 @@ def to_turns(conversation: list[dict[str, Any]]) -> list[Turn]:
     ]
 
 
-def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore | None = None) -> gr.Blocks:
-    """The chat page; `compact` is the /embed variant (one column, no header, starter questions first)."""
+def build_chat(
+    advisor: Advisor,
+    compact: bool = False,
+    feedback: FeedbackStore | None = None,
+    limits: AbuseLimits | None = None,
+    export_dir: Path | None = None,
+) -> gr.Blocks:
+    """The chat page; `compact` is the /embed variant (one column, no header, starter questions first).
+
+    `limits` are the API's per-client limits (advisor.http.limits): a client refused by /api/ask is
+    refused here too. Exports go to `export_dir` (default: the UI's temp folder under the data dir)."""
     settings = advisor.settings
     feedback = feedback or FeedbackStore(settings.data_dir / settings.feedback_db)
+    limits = limits or AbuseLimits(settings)
     workshops = load_workshops(settings.workshops_file)
-    export_dir = Path(tempfile.gettempdir()) / "gradio" / "advisor-exports"
+    export_dir = export_dir or ui_temp_dir(settings) / "exports"
     stream = as_runnable(advisor.chat)
 
-    def respond(message: str, conversation: list[dict[str, Any]], audience: str) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        message: str, conversation: list[dict[str, Any]], audience: str, page: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         conversation = list(conversation or [])
         if not message:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        wait = limits.take_answer(ui_client(limits, page))
+        if wait > 0:
+            refusal, _ = retry_message("too many questions from this client", wait)
+            shown = chat_messages(conversation) + [
+                {"role": "user", "content": esc(message)},
+                {"role": "assistant", "content": f"⚠️ {refusal}"},
+            ]
+            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
         request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
@@ -258,7 +299,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             gr.skip(),
             sources_html(conversation),
             conversation,
-            gr.DownloadButton(value=write_export(conversation, export_dir), interactive=True),
+            gr.DownloadButton(value=write_export(conversation, export_dir, page.session_hash or ""), interactive=True),
         )
 
     def on_like(conversation: list[dict[str, Any]], data: gr.LikeData) -> str:
@@ -288,7 +329,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             *buttons,
         )
 
-    with gr.Blocks(title="Digital Strategy Advisor") as demo:
+    sweep = (settings.ui_temp_sweep_s, settings.ui_temp_max_age_s)
+    with gr.Blocks(title="Digital Strategy Advisor", delete_cache=sweep) as demo:
         conversation = gr.State([])
         if not compact:
             gr.Markdown(
@@ -334,7 +376,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                     export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
                 if not compact:
-                    build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
+                    build_documents_panel(advisor, limits)  # "Your documents": upload, list, delete (ui/documents.py)
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 
@@ -348,6 +390,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         clear_btn.click(clear, None, clear_outputs)
         chatbot.clear(clear, None, clear_outputs)  # the chatbot's own bin icon must clear the state too
         demo.load(apply_preset, None, [audience, workshop_title, starter_tab, tabs, *starters])
+    # Answers are CPU-light and mostly cached: run them side by side, not one user at a time.
+    demo.queue(default_concurrency_limit=settings.ui_concurrency)
     return demo
 
 

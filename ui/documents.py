@@ -1,7 +1,11 @@
 """The "Your documents" panel: upload files into the workspace, see and delete documents.
 
 It calls the same advisor methods and admin-key rule as the HTTP API, so the admin key, the size
-limit, the all-or-nothing batch and the ingest warnings behave the same in both places.
+limit, the all-or-nothing batch and the ingest warnings behave the same in both places. Two
+Gradio side doors are closed here and in advisor.http.server: the browser's file upload carries
+the admin key (no key, no upload: anonymous callers cannot fill the disk), and "Add to workspace"
+takes only files that came through that upload, never a server path a caller made up (Gradio
+skips its own path check for a mounted app).
 """
 
 from __future__ import annotations
@@ -12,9 +16,52 @@ import gradio as gr
 
 from advisor.auth import admin_key_problem
 from advisor.components import Advisor
+from advisor.http.limits import AbuseLimits, retry_message
 from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError
+from advisor.settings import Settings
 
 COLUMNS = ["collection", "id", "title", "source", "chunks", "pages"]
+ADMIN_KEY_ID = "admin-key"  # the fetch hook in ui/chat.py's CHAT_HEAD reads the key from here
+
+
+def ui_temp_dir(settings: Settings) -> Path:
+    """Gradio's uploads and cache, and the conversation exports: swept once ADVISOR_UI_TEMP_MAX_AGE_S old."""
+    return settings.data_dir / "ui-temp"
+
+
+def ui_client(limits: AbuseLimits, request: gr.Request | None) -> str:
+    """The UI's asker, identified exactly as the API identifies its callers."""
+    if request is None:
+        return "unknown"
+    headers = getattr(request, "headers", None) or {}
+    client = getattr(request, "client", None)
+    return limits.client(getattr(client, "host", None), headers.get("x-forwarded-for"))
+
+
+def upload_folder() -> Path:
+    import gradio.utils
+
+    return Path(gradio.utils.get_upload_folder()).resolve()
+
+
+def _uploaded(path: str) -> bool:
+    """A file the browser uploaded through Gradio (inside its upload folder), not any server path."""
+    try:
+        return Path(path).resolve().is_relative_to(upload_folder()) and Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _admin_check(advisor: Advisor, key: str, limits: AbuseLimits | None, client: str) -> str | None:
+    """Why this admin action may not proceed (as the API says it), or None; wrong keys are throttled."""
+    if limits is not None:
+        wait = limits.admin_blocked(client)
+        if wait > 0:
+            return f"⚠️ {retry_message('too many wrong admin keys from this client', wait)[0]}"
+    problem = admin_key_problem(advisor.settings.admin_key, key)
+    if problem and problem[0] == "forbidden" and limits is not None:
+        limits.admin_failed(client)
+    return f"⚠️ {problem[1]}" if problem else None
 
 
 def document_rows(advisor: Advisor) -> list[list[object]]:
@@ -28,13 +75,17 @@ def workspace_ids(advisor: Advisor) -> list[str]:
     return [r.doc_id for r in advisor.documents(advisor.settings.workspace_collection)]
 
 
-def upload(advisor: Advisor, paths: list[str] | None, key: str) -> str:
+def upload(
+    advisor: Advisor, paths: list[str] | None, key: str, limits: AbuseLimits | None = None, client: str = "ui"
+) -> str:
     """Add the chosen files; a message saying what happened (or why nothing did)."""
-    problem = admin_key_problem(advisor.settings.admin_key, key)
+    problem = _admin_check(advisor, key, limits, client)
     if problem:
-        return f"⚠️ {problem[1]}"
+        return problem
     if not paths:
         return "⚠️ choose one or more files first"
+    if not all(_uploaded(p) for p in paths):
+        return "⚠️ nothing was added: files can only come from this page's file picker"
     try:
         files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
         results = advisor.add_files(files)
@@ -45,27 +96,29 @@ def upload(advisor: Advisor, paths: list[str] | None, key: str) -> str:
     return "\n".join(lines)
 
 
-def remove(advisor: Advisor, doc_id: str | None, key: str) -> str:
-    problem = admin_key_problem(advisor.settings.admin_key, key)
+def remove(
+    advisor: Advisor, doc_id: str | None, key: str, limits: AbuseLimits | None = None, client: str = "ui"
+) -> str:
+    problem = _admin_check(advisor, key, limits, client)
     if problem:
-        return f"⚠️ {problem[1]}"
+        return problem
     if not doc_id:
         return "⚠️ choose a document to delete"
     record = advisor.delete_document(doc_id)
     return f"Deleted **{doc_id}**." if record else f"⚠️ no document '{doc_id}' in the workspace"
 
 
-def build_documents_panel(advisor: Advisor) -> gr.Accordion:
+def build_documents_panel(advisor: Advisor, limits: AbuseLimits | None = None) -> gr.Accordion:
     """A closed "Your documents" accordion, created inside the caller's Blocks."""
     enabled = advisor.settings.admin_key is not None
     with gr.Accordion("Your documents", open=False) as panel:
         gr.Markdown(
-            f"Add PDF, Word, HTML, Markdown or text files (up to {advisor.settings.max_upload_mb:g} MB each) to "
-            "the workspace; answers then cite them with section and page."
+            f"Type the admin key, then add PDF, Word, HTML, Markdown or text files (up to "
+            f"{advisor.settings.max_upload_mb:g} MB each) to the workspace; answers then cite them with section and page."
             + ("" if enabled else "\n\n_Uploads are disabled: the server has no ADVISOR_ADMIN_KEY set._")
         )
+        key = gr.Textbox(label="Admin key", type="password", interactive=enabled, elem_id=ADMIN_KEY_ID)
         files = gr.File(label="Files", file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), type="filepath")
-        key = gr.Textbox(label="Admin key", type="password", interactive=enabled)
         with gr.Row():
             add_button = gr.Button("Add to workspace", variant="primary", interactive=enabled)
             choice = gr.Dropdown(choices=workspace_ids(advisor), label="Workspace document", interactive=True)
@@ -76,6 +129,12 @@ def build_documents_panel(advisor: Advisor) -> gr.Accordion:
     def refreshed(message: str) -> tuple[str, list[list[object]], dict]:
         return message, document_rows(advisor), gr.update(choices=workspace_ids(advisor), value=None)
 
-    add_button.click(lambda p, k: refreshed(upload(advisor, p, k)), [files, key], [status, table, choice])
-    delete_button.click(lambda d, k: refreshed(remove(advisor, d, k)), [choice, key], [status, table, choice])
+    def add(paths: list[str] | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
+        return refreshed(upload(advisor, paths, typed, limits, ui_client(limits, request) if limits else "ui"))
+
+    def delete(doc_id: str | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
+        return refreshed(remove(advisor, doc_id, typed, limits, ui_client(limits, request) if limits else "ui"))
+
+    add_button.click(add, [files, key], [status, table, choice])
+    delete_button.click(delete, [choice, key], [status, table, choice])
     return panel

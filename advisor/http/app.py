@@ -11,7 +11,7 @@ from advisor.http.chat import create_chat_router
 from advisor.http.documents import router as documents_router
 from advisor.http.errors import install_error_handlers
 from advisor.http.headers import SecurityHeaders
-from advisor.http.limits import BodySizeLimit, RateLimit
+from advisor.http.limits import MULTIPART_SLACK_BYTES, AbuseLimits, BodySizeLimit, RateLimit
 
 
 def create_api(advisor: Advisor) -> FastAPI:
@@ -48,14 +48,15 @@ def install_cors(app: FastAPI, origins: list[str]) -> None:
 
 
 def install_limits(app: FastAPI, advisor: Advisor) -> None:
-    """Body size and per-client answer rate limits (advisor/http/limits.py), from the settings."""
+    """Body size and per-client limits (advisor/http/limits.py), from the settings. The limits object
+    is kept on `app.state.limits`: the admin check and the UI count against the same budgets."""
     settings = advisor.settings
-    app.add_middleware(
-        RateLimit,
-        per_minute=settings.rate_limit_per_minute,
-        burst=settings.rate_limit_burst,
-        paths=settings.rate_limited_paths,
-        trust_forwarded_for=settings.trust_forwarded_for,
-    )
+    app.state.limits = AbuseLimits(settings)
+    app.add_middleware(RateLimit, limits=app.state.limits, paths=settings.rate_limited_paths)
     # Added last, so outermost: an oversized body is refused before it costs the client a token.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes + MULTIPART_SLACK_BYTES,
+        body_timeout=settings.body_timeout_s,
+    )

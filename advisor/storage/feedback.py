@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.models import Answer
+from advisor.settings import ConfigError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -49,15 +50,23 @@ class FeedbackRow:
 
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
+        """Open (or create) the database; a damaged file is a `ConfigError` that says how to recover,
+        raised before the server says it is ready (it used to crash-loop right after)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute(SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
-            if "answer_key" not in columns:
-                for statement in MIGRATIONS:
-                    db.execute(statement)
-            db.execute(KEY_INDEX)
+        try:
+            with self._connect() as db:
+                db.execute(SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+                if "answer_key" not in columns:
+                    for statement in MIGRATIONS:
+                        db.execute(statement)
+                db.execute(KEY_INDEX)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"{path}: the feedback database is damaged ({exc}); move it aside (mv {path} {path}.damaged) "
+                "and start again: a new, empty one is created"
+            ) from exc
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
