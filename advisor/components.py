@@ -204,10 +204,27 @@ class Advisor:
         """The answer as a stream of events; iterate it, or call `.answer()`. Bad input raises
         ValueError here, before the first event, so servers can still answer 4xx. `history` is the
         earlier chat messages ({"role", "content"} or Turn) used to rewrite a follow-up."""
-        for name in collections or []:
-            self.store(name)
+        self.check_scope(collections, doc_ids)
         query = self.understand(question, audience, history)
         return self.pipeline.stream(query, collections, doc_ids)
+
+    def check_scope(self, collections: list[str] | None, doc_ids: list[str] | None) -> None:
+        """ValueError for a narrowing that names nothing real: an empty or unknown collection, an empty
+        `doc_ids` list (it used to declare every question out of scope) or an unknown document."""
+        if collections is not None and not collections:
+            raise ValueError("collections: name at least one collection, or leave collections out to search all")
+        for name in collections or []:
+            if name not in self.stores:
+                known = ", ".join(sorted(self.stores))
+                raise ValueError(f"unknown collection '{name}'; known collections: {known}")
+        if doc_ids is None:
+            return
+        if not doc_ids:
+            raise ValueError("doc_ids: name at least one document, or leave doc_ids out to search all")
+        committed = {doc for name in collections or self.stores for doc in self.stores[name].documents()}
+        unknown = [d for d in doc_ids if d not in committed]
+        if unknown:
+            raise ValueError(f"unknown document id(s): {', '.join(unknown)} (see GET /api/documents)")
 
     def ask(self, question: str | None, **options: Any) -> Answer:
         """The finished answer: the stream (same options), drained."""

@@ -9,7 +9,7 @@ from advisor import __version__
 from advisor.components import Advisor
 from advisor.http.chat import create_chat_router
 from advisor.http.documents import router as documents_router
-from advisor.http.errors import install_error_handlers
+from advisor.http.errors import RoutingErrorShape, install_error_handlers
 from advisor.http.headers import SecurityHeaders
 from advisor.http.limits import MULTIPART_SLACK_BYTES, AbuseLimits, BodySizeLimit, RateLimit
 
@@ -31,6 +31,7 @@ def create_api(advisor: Advisor) -> FastAPI:
 
     app.include_router(create_chat_router(int(advisor.started_at)))
     install_cors(app, advisor.settings.cors_origin_list())
+    app.add_middleware(RoutingErrorShape)  # Gradio's routing misses in our error shape
     # Outermost: refusals by the limits and CORS answers carry the headers too.
     app.add_middleware(SecurityHeaders, origins=advisor.settings.cors_origin_list())
     return app

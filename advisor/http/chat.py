@@ -32,7 +32,7 @@ from advisor.answer.events import (
 from advisor.answer.render import references_markdown
 from advisor.http.deps import AdvisorDep
 from advisor.http.errors import ApiError, error_body, responses
-from advisor.models import Answer
+from advisor.models import Answer, check_text
 from advisor.query.followup import Turn, turns_from_messages
 from advisor.storage.vectorstore import StoreUnavailable
 
@@ -79,6 +79,8 @@ class CompletionBody(BaseModel):
 def chat_request(turns: list[Turn], audience: str | None, max_turns: int) -> ChatRequest:
     if turns[-1].role != "user":
         raise ValueError("the last message must be the user's question")
+    for index, turn in enumerate(turns):
+        check_text(turn.content, f"messages[{index}].content")
     history = [t for t in turns[:-1] if t.role != "system"][-max_turns:]
     return ChatRequest(turns[-1].content, history, None if audience in (None, "auto") else audience)
 

@@ -122,7 +122,7 @@ def prepare_server_paths(paths: list[str], store: Store, taxonomy: Taxonomy, set
         )
     if not paths:
         raise IngestError("no path given", "invalid_request")
-    files = expand_paths([Path(p) for p in paths], settings.allowed_roots)
+    files = expand_paths([Path(p) for p in paths], settings.allowed_roots, settings.max_glob_matches)
     if not files:
         raise IngestError("no supported files under the given paths", "not_found")
     return [prepare_document(path, store, taxonomy, settings) for path in files]
