@@ -18,16 +18,18 @@ from typing import Any
 import gradio as gr
 
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
-from advisor.answer.render import markdown_safe, source_line
+from advisor.answer.render import USER_SOURCE, markdown_safe, source_line
 from advisor.components import Advisor
 from advisor.http.limits import AbuseLimits, retry_message
-from advisor.models import Answer
+from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
+from advisor.settings import Settings
 from advisor.storage.feedback import FeedbackStore
 from ui.documents import build_documents_panel, ui_client, ui_temp_dir
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
+STRATEGY_COLLECTION = Settings.model_fields["collection"].default  # ADVISOR_COLLECTION's default
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
@@ -50,6 +52,8 @@ CHAT_CSS = """
 #sources-panel details.src[open] { border-color: #7aa2e3; }
 #sources-panel details.src.flash { box-shadow: 0 0 0 3px #ffd54f; }
 #sources-panel summary { cursor: pointer; font-weight: 600; }
+#sources-panel .src-badge { font-weight: 500; font-size: .72rem; padding: 1px 8px; border-radius: 999px;
+  background: #fff4e5; color: #8a4b00; border: 1px solid #f0c896; margin-left: 4px; }
 #sources-panel .src-section { font-size: .8rem; opacity: .75; margin: 4px 0; }
 #sources-panel blockquote { margin: 6px 0; padding: 4px 10px; border-left: 3px solid #7aa2e3;
   white-space: pre-wrap; font-size: .9rem; }
@@ -157,7 +161,14 @@ def answer_message(answer: Answer, turn: int) -> str:
     return link_markers(body, turn) + ("\n\n" + labels_html(answer.focus_areas) if answer.focus_areas else "")
 
 
-def sources_html(conversation: list[dict[str, Any]]) -> str:
+def source_badge(citation: Citation, strategy_collection: str) -> str:
+    """A label on passages from the user's own documents, so they are never read as the strategy's."""
+    if not citation.collection or citation.collection == strategy_collection:
+        return ""
+    return f' <span class="src-badge">{USER_SOURCE}</span>'
+
+
+def sources_html(conversation: list[dict[str, Any]], strategy_collection: str = STRATEGY_COLLECTION) -> str:
     """Every answer's cited passages, newest answer first; each passage is a closed <details>."""
     groups = []
     turn = 0
@@ -169,7 +180,8 @@ def sources_html(conversation: list[dict[str, Any]]) -> str:
         if not answer.citations:
             continue
         items = "".join(
-            f'<details class="src" id="src-{turn}-{c.n}"><summary>[{c.n}] {esc(c.title)}</summary>'
+            f'<details class="src" id="src-{turn}-{c.n}"><summary>[{c.n}] {esc(c.title)}'
+            f"{source_badge(c, strategy_collection)}</summary>"
             f'<p class="src-section">{esc(c.section)}</p><blockquote>{esc(c.text)}</blockquote>'
             f'<p class="src-file">{esc(c.origin)}</p></details>'
             for c in answer.citations
@@ -297,7 +309,7 @@ def build_chat(
         yield (
             chat_messages(conversation),
             gr.skip(),
-            sources_html(conversation),
+            sources_html(conversation, settings.collection),
             conversation,
             gr.DownloadButton(value=write_export(conversation, export_dir, page.session_hash or ""), interactive=True),
         )

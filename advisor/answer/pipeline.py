@@ -2,9 +2,10 @@
 
 Written once for both backends, so the steps and their timings cannot drift apart; the
 composer's finished answers are cached (they are deterministic), a model's never are. It is also
-the one door every answer leaves by, so this is where document text is made Markdown-safe
+the one door every answer leaves by, so this is where uploaded documents' sentences are labelled
+as theirs (`render.label_user_sources`) and document text is made Markdown-safe
 (`render.safe_answer` for the Answer, `render.markdown_safe` for streamed text): every surface
-(CLI, /api/ask, SSE, /v1, UI, exports) gets inert text without having to remember to.
+(CLI, /api/ask, SSE, /v1, UI, exports) gets them without having to remember to.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from advisor.answer.events import (
     citations_event,
     finished_events,
 )
-from advisor.answer.render import markdown_safe, safe_answer
+from advisor.answer.render import label_user_sources, markdown_safe, safe_answer
 from advisor.models import Answer
 from advisor.query.scope import in_scope, scope_signal
 from advisor.query.understand import Query
@@ -82,7 +83,7 @@ class AnswerPipeline:
             answer.standalone_question = query.standalone
             answer.notes += query.notes
             answer.timings_ms = {**searched, **extra, "total": _ms(time.perf_counter() - started)}
-            return safe_answer(answer)
+            return safe_answer(label_user_sources(answer, self.settings.collection))
 
         if self.backend is None:
             t_compose = time.perf_counter()

@@ -73,6 +73,45 @@ def safe_answer(answer: Answer) -> Answer:
     return answer
 
 
+USER_SOURCE = "your document"
+_STRATEGY_LEAD = "the strategy's guidance here comes from"
+_STRATEGY_POINTS = "**What the strategy says**"
+
+
+def label_user_sources(answer: Answer, strategy_collection: str) -> Answer:
+    """Never present a user document's sentences as the strategy's (in place, and returned).
+
+    Each action or key point citing an uploaded document is labelled with that document in the
+    answer text; the lead line stops calling such sources "the strategy's guidance", and key points
+    that all come from uploads are headed as the documents' own. Both backends' answers pass here
+    (advisor/answer/pipeline.py), and the citations keep their `collection` for clients."""
+    user = {c.n: c for c in answer.citations if c.collection and c.collection != strategy_collection}
+    if not user:
+        return answer
+    text = answer.answer
+    lead, _, rest = text.partition("\n")
+    for n, citation in user.items():
+        lead = lead.replace(f"*{citation.title}* [{n}]", f"*{citation.title}* [{n}] ({USER_SOURCE} {citation.source})")
+    if any(f"[{n}]" in lead for n in user):
+        lead = lead.replace(_STRATEGY_LEAD, "the guidance here comes from")
+    text = f"{lead}\n{rest}" if rest else lead
+    for item in (*answer.actions, *answer.key_points):
+        sources = list(dict.fromkeys(user[n].source for n in item.citations if n in user))
+        if not sources:
+            continue
+        label = f" *({USER_SOURCE}: {', '.join(sources)})*"
+        at = text.find(item.text)
+        if at < 0:
+            continue
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        text = text[:end] + label + text[end:]
+    if answer.key_points and all(all(n in user for n in p.citations) for p in answer.key_points):
+        text = text.replace(_STRATEGY_POINTS, "**What your documents say**")
+    answer.answer = text
+    return answer
+
+
 def terminal_text(text: str) -> str:
     """Markdown-safe text for a terminal, which renders nothing: the characters the document has."""
     return text.replace("&lt;", "<")
