@@ -32,7 +32,7 @@ from advisor.storage.answer_cache import AnswerCache
 from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
-from advisor.storage.vectorstore import DocumentRecord, Store, StoreError, make_client
+from advisor.storage.vectorstore import DiskGuard, DocumentRecord, Store, StoreError, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
@@ -242,6 +242,7 @@ def build_advisor(settings: Settings) -> Advisor:
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
+    guard = DiskGuard(None if settings.chroma_url else settings.data_dir, settings.min_free_disk_mb)
     stores = {
         name: Store(
             client,
@@ -250,8 +251,7 @@ def build_advisor(settings: Settings) -> Advisor:
             manifest_ttl=settings.manifest_cache_seconds,
             overfetch=settings.dense_overfetch,
             write_batch=settings.write_batch_size,
-            disk_path=None if settings.chroma_url else settings.data_dir,
-            min_free_mb=settings.min_free_disk_mb,
+            guard=guard,
         )
         for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }

@@ -63,7 +63,44 @@ _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 MB = 1024 * 1024
 
 
-def classify_store_error(exc: BaseException, what: str, disk_path: Path | None = None, min_free_mb: float = 0.0) -> StoreError:
+class DiskGuard:
+    """The disk under an embedded store: writes start only with ADVISOR_MIN_FREE_DISK_MB free, and
+    once a write has run out of disk the guard trips and refuses every later write until restart.
+
+    Chroma's embedded store, after a write failed for lack of space, can block inside a later write
+    while holding the GIL: /healthz stopped answering and SIGTERM was ignored. So after the first
+    such failure this process leaves the store alone for writing; reads carry on, and the next
+    start (with space freed) sweeps what the failed write left. One guard is shared by every
+    store of one client."""
+
+    def __init__(self, path: Path | None, min_free_mb: float) -> None:
+        self.path = path
+        self.min_free_mb = min_free_mb
+        self.tripped: str | None = None
+
+    def check(self) -> None:
+        if self.tripped:
+            raise StoreFull(
+                f"a write ran out of disk earlier ({self.tripped}); writes stay refused until the server is "
+                "restarted with space freed (reads are unaffected)"
+            )
+        if self.path is None or self.min_free_mb <= 0:
+            return
+        free = free_mb(self.path)
+        if free < self.min_free_mb:
+            raise StoreFull(
+                f"the disk under the data folder has {free:.0f} MB free, less than ADVISOR_MIN_FREE_DISK_MB "
+                f"({self.min_free_mb:g} MB); free some space, nothing was changed"
+            )
+
+    def trip(self, reason: str) -> None:
+        self.tripped = self.tripped or reason
+
+
+NO_GUARD = DiskGuard(None, 0.0)
+
+
+def classify_store_error(exc: BaseException, what: str, guard: DiskGuard = NO_GUARD) -> StoreError:
     """The `StoreError` kind for an exception raised by Chroma or its transport during `what`."""
     import httpx
 
@@ -71,7 +108,7 @@ def classify_store_error(exc: BaseException, what: str, disk_path: Path | None =
     chain = [exc, *(e for e in (exc.__cause__, exc.__context__) if e is not None)]
     if any(isinstance(e, OSError) and e.errno in _DISK_ERRNOS for e in chain) or any(m in text for m in _NO_SPACE):
         return StoreFull(f"the disk under the vector store is full ({what}: {exc})")
-    if "compaction" in text and disk_path is not None and free_mb(disk_path) < max(min_free_mb, 1.0):
+    if "compaction" in text and guard.path is not None and free_mb(guard.path) < max(guard.min_free_mb, 1.0):
         return StoreFull(f"the disk under the vector store is full ({what}: {exc})")
     if any(isinstance(e, (httpx.TransportError, ConnectionError, TimeoutError)) for e in chain) or any(
         m in text for m in _UNREACHABLE
@@ -171,8 +208,7 @@ class Store:
         manifest_ttl: float = 0.0,
         overfetch: int = 8,
         write_batch: int = 1000,
-        disk_path: Path | None = None,
-        min_free_mb: float = 0.0,
+        guard: DiskGuard = NO_GUARD,
     ) -> None:
         self.client = client
         self.name = name
@@ -191,9 +227,7 @@ class Store:
         self.overfetch = overfetch
         self.write_batch = write_batch
         self._max_batch: int | None = None
-        # Embedded store: the folder whose disk must keep `min_free_mb` free for writes to start.
-        self.disk_path = disk_path
-        self.min_free_mb = min_free_mb
+        self.guard = guard  # the embedded store's disk (shared with the other stores of the client)
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -207,7 +241,7 @@ class Store:
                     configuration={"hnsw": {"space": "cosine"}},
                 )
             except Exception as exc:  # chromadb raises many kinds on a dead server
-                raise classify_store_error(exc, "opening the collection", self.disk_path, self.min_free_mb) from exc
+                raise classify_store_error(exc, "opening the collection", self.guard) from exc
         return self._collection
 
     @property
@@ -224,7 +258,7 @@ class Store:
             try:
                 self._vs = Chroma(client=self.client, collection_name=collection.name, embedding_function=self.embeddings)
             except Exception as exc:
-                raise classify_store_error(exc, "opening the collection", self.disk_path, self.min_free_mb) from exc
+                raise classify_store_error(exc, "opening the collection", self.guard) from exc
         return self._vs
 
     @property
@@ -235,7 +269,7 @@ class Store:
                     name=self.name + MANIFEST_SUFFIX, embedding_function=None
                 )
             except Exception as exc:
-                raise classify_store_error(exc, "opening the manifest", self.disk_path, self.min_free_mb) from exc
+                raise classify_store_error(exc, "opening the manifest", self.guard) from exc
         return self._manifest
 
     def ping(self) -> None:
@@ -359,23 +393,13 @@ class Store:
             try:
                 limit = int(self.client.get_max_batch_size())
             except Exception as exc:
-                raise classify_store_error(exc, "reading the max batch size", self.disk_path, self.min_free_mb) from exc
+                raise classify_store_error(exc, "reading the max batch size", self.guard) from exc
             self._max_batch = max(1, min(self.write_batch, limit))
         return self._max_batch
 
     def check_space(self) -> None:
-        """Refuse a write before it starts when the embedded store's disk is (nearly) full.
-
-        A write that runs out of disk half-way leaves Chroma's compactor failing on every later
-        write; stopping at the door keeps reads and shutdown unaffected."""
-        if self.disk_path is None or self.min_free_mb <= 0:
-            return
-        free = free_mb(self.disk_path)
-        if free < self.min_free_mb:
-            raise StoreFull(
-                f"the disk under the data folder has {free:.0f} MB free, less than ADVISOR_MIN_FREE_DISK_MB "
-                f"({self.min_free_mb:g} MB); free some space, nothing was changed"
-            )
+        """Refuse a write before it starts when the disk is (nearly) full or a write already ran out."""
+        self.guard.check()
 
     def _batches(self, items: list[Any]) -> Iterator[list[Any]]:
         size = self.max_batch
@@ -401,6 +425,8 @@ class Store:
                 written += len(batch)
                 if progress:
                     progress(written, len(chunks))
+        except StoreFull:
+            raise  # no clean-up write on a full disk: the start-up sweep removes these chunks
         except BaseException:
             self._discard(record.doc_id, record.version)
             raise
@@ -485,4 +511,7 @@ class Store:
         except (ValueError, KeyError, TypeError):  # our own bad arguments: a bug, not the store
             raise
         except Exception as exc:
-            raise classify_store_error(exc, what, self.disk_path, self.min_free_mb) from exc
+            error = classify_store_error(exc, what, self.guard)
+            if isinstance(error, StoreFull):
+                self.guard.trip(what)
+            raise error from exc
