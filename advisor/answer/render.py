@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from advisor.answer.quotable import without_directives
 from advisor.models import Answer, Citation
 
 # `](destination "title")`: the destination of an inline link or image, up to its closing parenthesis.
@@ -47,13 +48,15 @@ def markdown_safe(text: str) -> str:
 
 
 def safe_citation(citation: Citation) -> Citation:
-    """A citation whose title, section, source and passage text are Markdown-safe."""
+    """A citation whose title, section, source and passage text are Markdown-safe, and whose passage
+    text leaves out the sentences the quotable rule refuses (a planted payment request is not shown
+    as a source either)."""
     return citation.model_copy(
         update={
             "title": markdown_safe(citation.title),
             "section": markdown_safe(citation.section),
             "source": markdown_safe(citation.source),
-            "text": markdown_safe(citation.text),
+            "text": markdown_safe(without_directives(citation.text)),
         }
     )
 
