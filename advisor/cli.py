@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="Small counts: a smoke test, not figures to quote.")
     bench.add_argument("--out", type=Path, default=Path("evals/bench"), help="Runs go to OUT/<timestamp>/.")
     bench.add_argument(
-        "--parts", default="product,cold,http,scale", help="Comma list of: product, cold, http, scale."
+        "--parts",
+        default="product,cold,http,scale",
+        help="Comma list of: product, cold, http, scale, hostile (bombs, big documents, multipart bodies), "
+        "ui (30 simultaneous UI users).",
     )
     bench.add_argument("--sizes", help="Scale corpus sizes, e.g. 1000,10000,100000.")
     bench.add_argument("--no-chroma-server", action="store_true", help="Scale runs on embedded Chroma only.")
@@ -256,7 +259,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_PARTS = {"product", "cold", "http", "scale"}
+BENCH_PARTS = {"product", "cold", "http", "scale", "hostile", "ui"}
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

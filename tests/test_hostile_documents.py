@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,39 +16,19 @@ from advisor.components import Advisor, build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.storage.vectorstore import StoreError, StoreUnavailable
 from advisor_tools import hostile
+from advisor_tools.bench_limits import run_measured
 from tests.conftest import cli_env, run_cli
 
 # The issue's bound for ingesting any single file ("about 500 MB"); a bomb inflated in memory
 # would overshoot it by at least its inflated size.
 MAX_INGEST_RSS_MB = 500
 BOMB_MB = 120
-RSS_SAMPLE_SECONDS = 0.01  # inflating a bomb of BOMB_MB takes far longer than this
 
 
-def run_measured(args: list[str], data_dir: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    """`advisor ...` in a subprocess, and its peak RSS in MB, sampled with psutil while it runs.
-
-    (The kernel's ru_maxrss of a child also counts the parent's pages it shared before exec, so
-    a test process that just built a bomb would be blamed for it.)"""
-    import psutil
-
-    out, err = data_dir / "measured.out", data_dir / "measured.err"
-    peak = 0
-    with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "advisor", *args], stdout=stdout, stderr=stderr, env=cli_env(data_dir, **env),
-            cwd=PROJECT_ROOT,
-        )  # fmt: skip
-        watched = psutil.Process(process.pid)
-        while process.poll() is None:
-            try:
-                peak = max(peak, watched.memory_info().rss)
-            except psutil.Error:
-                break
-            time.sleep(RSS_SAMPLE_SECONDS)
-        process.wait(timeout=300)
-    result = subprocess.CompletedProcess(args, process.returncode, out.read_text(), err.read_text())
-    return result, peak / 2**20
+def ingest_measured(folder: Path, data_dir: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`advisor ingest FOLDER` in a subprocess, and its peak RSS in MB."""
+    done = run_measured([sys.executable, "-m", "advisor", "ingest", str(folder)], cli_env(data_dir, **env), PROJECT_ROOT, data_dir)
+    return subprocess.CompletedProcess([], done.returncode, done.stdout, done.stderr), done.peak_rss_mb
 
 
 def fuzz_corpus(folder: Path) -> dict[str, tuple[str, str]]:
@@ -111,7 +90,7 @@ def test_fuzz_corpus_ends_in_clean_refusals_or_ingests_under_the_memory_bound(da
         "ADVISOR_MAX_PAGES": "30",
         "ADVISOR_MAX_DOCUMENT_CHARS": "50000",
     }
-    result, peak_mb = run_measured(["ingest", str(folder)], data_copy, **limits)
+    result, peak_mb = ingest_measured(folder, data_copy, **limits)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr
     lines = {line.split(": ", 1)[0].rsplit("/", 1)[-1]: line for line in result.stderr.splitlines() if line.startswith("[")}
