@@ -131,3 +131,24 @@ def test_validator_keeps_cited_support_and_removes_the_rest() -> None:
 def test_validator_refuses_citations_of_passages_never_given() -> None:
     result = validate_text("Businesses should adopt ISO 27001 [4].", context())
     assert not result.sentences and "not given" in result.rejected[0]
+
+
+# ---- sentence roles ---------------------------------------------------------------------------
+def test_actions_are_instructions_for_the_askers_audience() -> None:
+    from advisor.answer.actions import classify
+
+    cases = {
+        "Firms should monitor calls for proposals under programs like Global Gateway.": ("action", "business"),
+        "Adopt EU standards as a baseline.": ("action", "government"),  # imperative: the passage's audience
+        "By doing so, businesses can gain financial support.": ("outcome", "government"),
+        "Below, we translate these strategic aims into concrete recommendations.": ("glue", "government"),
+        "Key recommendations for governments include:": ("glue", "government"),
+        "The EU will work with partners on R&D collaboration.": ("description", "government"),
+        "Remember that the EU is keen on talent – businesses should leverage scholarships.": ("action", "business"),
+        "This could mean adopting the EU 5G Toolbox recommendations for network security.": ("action", "government"),
+    }
+    for sentence, (kind, who) in cases.items():
+        role = classify(sentence, "government")
+        assert (role.kind, role.addressee) == (kind, who), sentence
+    assert classify("Governments should review their laws.", "business").is_action_for("government")
+    assert not classify("Governments should review their laws.", "business").is_action_for("business")
