@@ -98,18 +98,26 @@ class Settings(BaseSettings):
     foreign_lexical_weight: float = Field(0.3, description="BM25's weight for non-English questions.")
 
     # Answer composer
-    max_actions: int = 5
+    max_actions: int = Field(4, description="Actions per answer (or per audience in a two-part answer), never padded.")
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
     min_quotable_chars: int = Field(
         25, description="Shorter sentences are never quoted (fragments such as list lead-ins say nothing alone)."
     )
     # How a candidate sentence is scored: cosine similarity to the question, plus these terms.
+    score_relevance_weight: float = Field(
+        0.15, description="Weight of the sentence's relevance (in window units: 1.0 = one similarity window)."
+    )
+    action_score_window: float = Field(0.25, description="Actions score at most this much below the best sentence.")
     score_overlap_weight: float = Field(0.15, description="Weight of the share of question terms the sentence uses.")
     score_rank_penalty: float = Field(0.04, description="Subtracted per rank of the sentence's passage.")
     score_action_weight: float = Field(0.12, description="Weight of how much the sentence reads as advice.")
     score_passage_weight: float = Field(0.08, description="Weight of the passage's fused score (relative to the best).")
-    section_actionability_factor: float = Field(
-        0.5, description="Advice in section introductions counts this much: the subsections say it more precisely."
+    score_specific_weight: float = Field(
+        0.05, description="Weight of how many programmes, standards or instruments the sentence names."
+    )
+    multilingual_min_passage: float = Field(0.78, description="Multilingual passages less similar than this are not cited.")
+    multilingual_window: float = Field(
+        0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
     max_actions_per_passage: int = 2
     action_similarity_window: float = Field(
@@ -121,7 +129,13 @@ class Settings(BaseSettings):
     scope_margin_floor: float = Field(
         -0.03, description="Questions about the document itself need at least this margin (lists, summaries)."
     )
-    scope_margin_foreign: float = Field(0.028, description="Grey-zone margin a non-English question needs.")
+    scope_margin_weak: float = Field(
+        0.015, description="Grey zone, English: above this margin a question passes unless a word points elsewhere."
+    )
+    scope_term_margin: float = Field(
+        0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."
+    )
+    scope_margin_foreign: float = Field(0.025, description="Grey-zone margin a non-English question needs.")
     scope_margin_known_words: float = Field(
         0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )

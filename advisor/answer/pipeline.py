@@ -11,12 +11,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from advisor.answer.composer import BACKEND, compose_answer
+import numpy as np
+from langchain_core.documents import Document
+
+from advisor.answer.composer import BACKEND, Space, compose_answer
 from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
 from advisor.models import Answer
 from advisor.query.scope import in_scope
 from advisor.query.understand import Query
 from advisor.retrieval.evidence import EvidenceGatherer
+from advisor.retrieval.passage import SearchResult
 from advisor.retrieval.retriever import Retriever
 from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
@@ -42,6 +46,40 @@ class AnswerPipeline:
     corpus_key: Callable[[list[str] | None], tuple]  # what answers depend on besides the question
     backend: LLMBackend | None = None  # None: the grounded composer answers (default)
 
+    def space(self, query: Query, result: SearchResult) -> Space:
+        """How sentence relevance is measured. English: MiniLM and multilingual-e5 together, each
+        scaled by its own spread (e5's similarities are compressed), since either alone misranks
+        some sentences; other languages: e5 alone (MiniLM only reads English)."""
+        settings = self.settings
+        encoder = self.retriever.multilingual
+        minilm = np.asarray(result.query_vector, dtype=np.float32)
+        multi = result.multilingual_vector
+        if encoder is None or multi is None:
+            return Space(
+                lambda texts: (self.sentences.get(texts) @ minilm) / settings.action_similarity_window,
+                lambda p: p.similarity,
+                settings.min_passage_similarity,
+                1.0,
+            )
+        if query.language != "en":
+            return Space(
+                lambda texts: (encoder.passages(texts) @ multi) / settings.multilingual_window,
+                lambda p: p.multilingual,
+                settings.multilingual_min_passage,
+                settings.multilingual_window,
+            )
+
+        def both(texts: list[str]) -> np.ndarray:
+            english = (self.sentences.get(texts) @ minilm) / settings.action_similarity_window
+            multilingual = (encoder.passages(texts) @ multi) / settings.multilingual_window
+            return (english + multilingual) / 2
+
+        return Space(both, lambda p: p.similarity, settings.min_passage_similarity, 1.0)
+
+    def library(self) -> list[Document]:
+        """The strategy's chunks, which overview answers list in full."""
+        return self.retriever.lexical(self.settings.collection).documents
+
     def stream(self, query: Query, collections: list[str] | None = None, doc_ids: list[str] | None = None) -> AnswerStream:
         return AnswerStream(self._events(query, collections, doc_ids))
 
@@ -63,7 +101,7 @@ class AnswerPipeline:
 
         def compose() -> Answer:
             return compose_answer(
-                query, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings, covered
+                query, result.passages, self.space(query, result), self.taxonomy, self.settings, covered, self.library()
             )
 
         def finish(answer: Answer, extra: dict[str, float]) -> Answer:

@@ -146,13 +146,15 @@ def scope_signal(
     self_reference: bool,
     vocabulary: set[str],
     thesaurus: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    names: tuple[str, ...] | list[str] = (),
 ) -> ScopeSignal:
     """Which of the question's topic terms the indexed documents never use. A word spelt a little
     wrong, or one the thesaurus maps to words the documents use ("submarine" -> undersea), is known."""
     covered = {
         word for key, documented in thesaurus if set(terms(documented)) & vocabulary for word in key.split()
     }
-    wanted = list(topic)
+    # A name the documents do not use says where the asker is ("a company in Nairobi"), not what about.
+    wanted = [t for t in topic if t not in names or t in vocabulary]
     unknown = [t for t in wanted if t not in covered and not known(t, vocabulary)]
     return ScopeSignal(wanted, unknown, self_reference, about_whole(self_reference, wanted))
 
@@ -168,6 +170,9 @@ class ScopeEvidence:
     english: bool
     about_document: bool  # a list / summary / structure / who-and-when question
     manipulation: bool
+    # How much closer the question's most off-topic unknown word is to a neighbouring topic than to
+    # the documents (English; NaN when every word is known or there is no multilingual encoder).
+    term_margin: float = float("nan")
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
@@ -182,6 +187,9 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
         return False
     if not evidence.english:
         return evidence.margin >= settings.scope_margin_foreign
+    if evidence.margin >= settings.scope_margin_weak:
+        # Close enough to the documents: decline only when a word points to a neighbouring topic.
+        return math.isnan(evidence.term_margin) or evidence.term_margin < settings.scope_term_margin
     return english_evidence(evidence, settings)
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
-from advisor.query.detail import RequestedDetail, requested_detail
+from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import Turn, as_turns, condense
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language
@@ -40,6 +40,8 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal["objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+# A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
 # A "summary" phrasing about one narrow topic ("key points on cybersecurity") is a topic question.
 _SUMMARY_MAX_TOPIC_TERMS = 1
@@ -85,7 +87,9 @@ class Query:
     named_audience: bool = False  # the question itself says whom it is about or who asks
     manipulation: bool = False  # tries to change the assistant's rules (advisor/query/guard.py)
     thesaurus: tuple[tuple[str, str], ...] = ()  # (user phrase, the documents' words)
-    detail: RequestedDetail | None = None
+    names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
+    requested_audience: str | None = None  # what the UI's switch asked for, if anything
+    details: tuple[RequestedDetail, ...] = ()  # specifics asked for or asserted (amount, date, person...)
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
@@ -93,6 +97,10 @@ class Query:
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def detail(self) -> RequestedDetail | None:
+        return self.details[0] if self.details else None
 
     @property
     def standalone(self) -> str | None:
@@ -138,7 +146,8 @@ def understand(
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(text, requested)
-    detail = requested_detail(text)
+    details = tuple(requested_details(text))
+    detail = details[0] if details else None
     advice = asks_for_advice(text)
     topic = topic_terms(text)
     named = names_strategy(text)
@@ -155,7 +164,9 @@ def understand(
         named_audience=stated != "general",
         manipulation=is_manipulation(asked) or is_manipulation(text),
         thesaurus=tuple(thesaurus_hits(text)),
-        detail=detail,
+        names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
+        requested_audience=None if audience in (None, "auto") else audience,
+        details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
         lexical_text=expand(text),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -10,6 +11,9 @@ from advisor.query.scope import ScopeEvidence, out_of_scope_topics, scope_signal
 from advisor.query.understand import Query
 from advisor.retrieval.passage import SearchResult
 from advisor.retrieval.retriever import Retriever
+from advisor.text import terms
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 class EvidenceGatherer:
@@ -44,8 +48,9 @@ class EvidenceGatherer:
         if topics is not None and result.multilingual_vector is not None and len(topics):
             margin = result.best_multilingual - float((topics @ result.multilingual_vector).max())
         vocabulary = self.retriever.vocabulary(collections)
-        signal = scope_signal(query.topic_terms, query.self_reference, vocabulary, query.thesaurus)
+        signal = scope_signal(query.topic_terms, query.self_reference, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
+        term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if query.language == "en" else None
         return ScopeEvidence(
             margin=margin if topics is not None else float("nan"),
             dense=max((p.similarity for p in result.passages), default=0.0),
@@ -54,4 +59,23 @@ class EvidenceGatherer:
             english=query.language == "en",
             about_document=query.intent == "overview" or query.about_whole,
             manipulation=query.manipulation,
+            term_margin=term_margin if term_margin is not None else float("nan"),
         )
+
+    def _term_margin(
+        self, query: Query, unknown: list[str], topics: np.ndarray | None, collections: list[str] | None
+    ) -> float | None:
+        """How much closer the question's most off-topic unknown word sits to a neighbouring topic
+        than to any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
+        encoder = self.retriever.multilingual
+        if encoder is None or topics is None or not unknown:
+            return None
+        wanted = set(unknown)
+        words = list(dict.fromkeys(w for w in _WORD.findall(query.text) if (terms(w) or [""])[0] in wanted))
+        matrices = [i.matrix for name in (collections or list(self.retriever.stores))
+                    if (i := self.retriever.sentence_index(name)) is not None and len(i.owners)]
+        if not words or not matrices:
+            return None
+        vectors = encoder.passages(words)
+        documents = np.vstack(matrices)
+        return float(((vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)).max())
