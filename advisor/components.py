@@ -223,7 +223,7 @@ def build_advisor(settings: Settings) -> Advisor:
     if settings.llm != "none":
         from advisor.answer.llm.backend import build_answer_backend
 
-        backend = build_answer_backend(settings, taxonomy)
+        backend = build_answer_backend(settings, taxonomy, multilingual)
     return Advisor(
         settings=settings,
         taxonomy=taxonomy,

@@ -145,7 +145,7 @@ class Settings(BaseSettings):
     )
     scope_dense_accept: float = Field(0.65, description="Grey zone, English: MiniLM similarity that suffices.")
     detail_evidence_passages: int = Field(
-        2, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
+        3, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
     )
     min_passage_similarity: float = Field(0.22, description="Passages less similar than this are not cited.")
 
@@ -235,12 +235,18 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(90.0, description="Whole generation, however slowly the server streams.")
     llm_max_retries: int = Field(1, description="Retries on connection errors, 429 and 5xx (with backoff).")
     llm_context_tokens: int = Field(2500, description="Token budget for the numbered passages in the prompt.")
-    llm_prompt_version: str = Field("v1", description="Which prompts/*.<version>.md files to use.")
+    llm_prompt_version: str = Field("v2", description="Which prompts/*.<version>.md files to use.")
     llm_on_unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What the validator does with an uncited or unsupported sentence."
     )
     llm_min_term_coverage: float = Field(
         0.6, description="Share of a generated sentence's content words that must occur in the passages it cites."
+    )
+    llm_min_semantic_support: float = Field(
+        0.88,
+        description="A sentence whose words are mostly not in its passage still passes when the multilingual model "
+        "finds it this close to one of the passage's sentences (paraphrases, other languages); figures and names "
+        "must still occur in the passage.",
     )
     llm_max_rejected_fraction: float = Field(
         0.5, description="Above this share of rejected sentences the whole answer fails validation."

@@ -114,12 +114,15 @@ def compose_answer(
     if not scored:
         return decline(query, lang)
 
-    missing, with_detail = [], []
+    missing, with_detail, contradicted = [], [], False
     for detail in query.details:
         found = [s for s in scored if s.passage_index < settings.detail_evidence_passages and detail.evidence.search(s.text)]
         stated = [s for s in found if not detail.asserted or not unsupported_figures(query.text, [s.text])]
         if stated and not detail.asserted:
             with_detail += stated
+        elif found and not stated:  # "I was told 1 January 2024": the documents give another date
+            contradicted = True
+            with_detail += found
         elif not stated:
             missing.append(detail.kind)
 
@@ -132,7 +135,7 @@ def compose_answer(
     points = (sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points] if with_detail else []) or pick_key_points(
         scored, exclude=taken, limit=settings.max_key_points
     )
-    return build_answer(query, lang, usable, points, actions, taxonomy, missing)
+    return build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
 
 
 def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
@@ -217,6 +220,7 @@ def build_answer(
     actions: dict[str, list[ScoredSentence]],
     taxonomy: Taxonomy,
     missing: list[str],
+    contradicted: bool = False,
 ) -> Answer:
     """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas."""
     order = [s.passage_index for s in key_points] + [s.passage_index for chosen in actions.values() for s in chosen]
@@ -226,7 +230,10 @@ def build_answer(
     point_models = [KeyPoint(text=tidy(s.text), citations=[number[s.passage_index]]) for s in key_points]
     overruled = query.requested_audience not in (None, "general", query.audience)
     answered_for = query.audience if query.audience_source == "question" and overruled else None
-    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=missing)
+    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=missing,
+        missing_reference=query.missing_reference,
+        contradicted=contradicted,
+    )
     lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
     if point_models:
         lines += ["", heading(lang.strings["says"])]

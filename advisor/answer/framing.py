@@ -29,10 +29,20 @@ def focus_line(lang: Language, areas: list[str]) -> str:
     return f"{heading(lang.strings['focus'] + ':')} " + " · ".join(areas) if areas else ""
 
 
-def preamble(lang: Language, *, understood_as: str | None, answered_for: str | None, missing: list[str]) -> list[str]:
+def preamble(
+    lang: Language,
+    *,
+    understood_as: str | None,
+    answered_for: str | None,
+    missing: list[str],
+    missing_reference: bool = False,
+    contradicted: bool = False,
+) -> list[str]:
     """Lines that come before the answer proper: how a follow-up was read, whom it answers,
     and what the documents do not give. Each is one plain sentence."""
     lines = []
+    if missing_reference:
+        lines.append(lang.text("no_such_item"))
     if understood_as:
         lines.append(f"_{lang.text('understood_as', question=understood_as)}_")
     if answered_for:
@@ -41,6 +51,8 @@ def preamble(lang: Language, *, understood_as: str | None, answered_for: str | N
         labels = [lang.details.get(kind, kind) for kind in dict.fromkeys(missing)]
         detail = f" {lang.strings['and']} ".join(labels) if lang.code != "en" else _english_list(labels)
         lines.append(lang.text("missing", detail=detail))
+    if contradicted:
+        lines.append(lang.text("not_confirmed"))
     return lines
 
 

@@ -88,7 +88,7 @@ def overview_answer(
         ]
         if not items:
             return None
-        listing(lang.text(f"overview_{kind}", count=len(items)), items)
+        listing(lang.text(f"overview_{kind}"), items)
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         for audience in audiences:
@@ -98,7 +98,7 @@ def overview_answer(
             ]
             if not items:
                 return None
-            intro = lang.text("overview_recommendations", count=len(items), audience=lang.audiences[audience])
+            intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
             listing(intro, items, as_actions=True)
     elif kind == "structure":
         items = structure_items(chunks)
@@ -114,11 +114,12 @@ def overview_answer(
         for sentence in sentences:
             key_points.append(KeyPoint(text=sentence, citations=[n]))
         lines.extend(f"- {s} {marks([n])}" for s in sentences)
-        if kind == "summary":
-            objectives = [Item(a.title, by_section[a.id], "") for a in taxonomy.areas
-                          if a.kind == "objective" and a.id in by_section]
-            if objectives:
-                listing(lang.text("overview_objectives", count=len(objectives)), objectives)
+        if kind == "summary":  # the introduction, then the objectives and focus areas by name
+            for wanted, intro in (("objective", "overview_objectives"), ("focus_area", "overview_focus_areas")):
+                named = [Item(a.title, by_section[a.id], "") for a in taxonomy.areas
+                         if a.kind == wanted and a.id in by_section]
+                if named:
+                    listing(lang.text(intro), named)
             closing = by_section.get("conclusion")
             if closing is not None:
                 sentence = first_sentence(closing, min_chars)
@@ -126,7 +127,8 @@ def overview_answer(
                     m = citer.cite(closing)
                     key_points.append(KeyPoint(text=sentence, citations=[m]))
                     lines.extend(["", f"{sentence} {marks([m])}"])
-    head = preamble(lang, understood_as=query.standalone, answered_for=None, missing=[])
+    head = preamble(lang, understood_as=query.standalone, answered_for=None, missing=[],
+                    missing_reference=query.missing_reference)
     body = head + ([""] if head else []) + lines + ([""] + quotes_note(lang) if quotes_note(lang) else [])
     areas = list(dict.fromkeys(areas))
     if areas:

@@ -6,6 +6,7 @@ composer's finished answers are cached (they are deterministic), a model's never
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,10 +18,10 @@ from langchain_core.documents import Document
 from advisor.answer.composer import BACKEND, Space, compose_answer
 from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
 from advisor.models import Answer
-from advisor.query.scope import in_scope
+from advisor.query.scope import expand, in_scope
 from advisor.query.understand import Query
 from advisor.retrieval.evidence import EvidenceGatherer
-from advisor.retrieval.passage import SearchResult
+from advisor.retrieval.passage import Passage, SearchResult
 from advisor.retrieval.retriever import Retriever
 from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
@@ -76,6 +77,26 @@ class AnswerPipeline:
 
         return Space(both, lambda p: p.similarity, settings.min_passage_similarity, 1.0)
 
+    def search(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> SearchResult:
+        """Passages for the question; a multi-part question also searches each part and interleaves
+        the parts' best passages, so the second question is not crowded out by the first."""
+        result = self.retriever.search(query, collections, doc_ids)
+        if not query.parts:
+            return result
+        rankings = [
+            self.retriever.search(
+                dataclasses.replace(query, text=part, lexical_text=expand(part), parts=()), collections, doc_ids
+            ).passages
+            for part in query.parts
+        ]
+        merged: dict[str, Passage] = {}
+        for rank in range(self.settings.top_k):
+            for passages in [result.passages, *rankings]:
+                if rank < len(passages):
+                    merged.setdefault(passages[rank].chunk_id, passages[rank])
+        result.passages = list(merged.values())[: self.settings.top_k + len(query.parts)]
+        return result
+
     def library(self) -> list[Document]:
         """The strategy's chunks, which overview answers list in full."""
         return self.retriever.lexical(self.settings.collection).documents
@@ -95,7 +116,7 @@ class AnswerPipeline:
                 cached.timings_ms["total"] = cached.timings_ms["cache"]
                 yield from finished_events(cached, self.settings.stream_words_per_chunk)
                 return
-        result = self.retriever.search(query, collections, doc_ids)
+        result = self.search(query, collections, doc_ids)
         covered = in_scope(self.evidence.gather(query, result, collections), self.settings)
         searched = {k: round(v, 2) for k, v in result.timings_ms.items()}
 

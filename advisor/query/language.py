@@ -35,6 +35,7 @@ class Language:
     strings: dict[str, str]
     audiences: dict[str, str]
     details: dict[str, str]
+    absence: tuple[str, ...] = ()  # openers of a sentence that says what the documents do not give
 
     def text(self, key: str, **values: str | int) -> str:
         return self.strings[key].format(**values).strip()
@@ -57,6 +58,7 @@ def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
             {k: str(v or "") for k, v in entry["strings"].items()},
             dict(entry["audiences"]),
             dict(entry["details"]),
+            tuple(entry.get("absence", [])),
         )
     return out
 

@@ -18,7 +18,7 @@ import yaml
 from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
 from advisor.query.detail import RequestedDetail, requested_details
-from advisor.query.followup import Turn, as_turns, condense
+from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language
 from advisor.query.scope import (
@@ -89,6 +89,8 @@ class Query:
     thesaurus: tuple[tuple[str, str], ...] = ()  # (user phrase, the documents' words)
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
+    missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
+    parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
     details: tuple[RequestedDetail, ...] = ()  # specifics asked for or asserted (amount, date, person...)
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
@@ -106,6 +108,18 @@ class Query:
     def standalone(self) -> str | None:
         """The rewritten question when it differs from what was asked."""
         return self.text if self.text != self.asked else None
+
+
+# A part must name at least this many topic words of its own to be searched apart.
+_PART_MIN_TOPIC_TERMS = 2
+_PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """The separate questions in a multi-part question ("What does it say about X? And about Y?")."""
+    parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(topic_terms(p)) >= _PART_MIN_TOPIC_TERMS]
+    return tuple(parts) if len(parts) >= 2 else ()
 
 
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
@@ -134,8 +148,10 @@ def understand(
         messages = [{"role": t.role, "content": t.content} for t in turns if t.role in ("user", "assistant")]
         text, note = condenser(asked, messages) if messages else (asked, None)
         notes += [note] if note else []
-    elif turns:
+    missing_reference = False
+    if turns and condenser is None:
         condensed = condense(asked, turns)
+        missing_reference = condensed.reason == NO_SUCH_ITEM
         if condensed.follow_up:
             text = condensed.question
         if requested is None and condensed.audience:
@@ -166,6 +182,8 @@ def understand(
         thesaurus=tuple(thesaurus_hits(text)),
         names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
+        missing_reference=missing_reference,
+        parts=question_parts(text),
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
