@@ -115,8 +115,13 @@ def compose_answer(
         return decline(query, lang)
 
     missing, with_detail, contradicted = [], [], False
+    relevant = max(s.score for s in scored) - settings.action_score_window
     for detail in query.details:
-        found = [s for s in scored if s.passage_index < settings.detail_evidence_passages and detail.evidence.search(s.text)]
+        # The figure must sit in a sentence that answers the question, not anywhere retrieved.
+        found = [
+            s for s in scored
+            if s.passage_index < settings.detail_evidence_passages and s.score >= relevant and detail.evidence.search(s.text)
+        ]
         stated = [s for s in found if not detail.asserted or not unsupported_figures(query.text, [s.text])]
         if stated and not detail.asserted:
             with_detail += stated

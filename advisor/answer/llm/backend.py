@@ -89,6 +89,11 @@ class LLMBackend:
             yield DeltaEvent(composed.answer)
             yield AnswerEvent(composed)
             return
+        # What the documents do not give is said first, in the composer's own plain sentence: a model
+        # would answer the covered part and the gap would silently vanish in validation.
+        opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
+        if opening:
+            yield DeltaEvent(opening)
         usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
         context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
         validator = StreamValidator(
@@ -103,7 +108,7 @@ class LLMBackend:
         }
         started = time.perf_counter()
         deadline = time.monotonic() + settings.llm_deadline_s
-        shown = False
+        shown = bool(opening)
         try:
             for chunk in self.chain.stream(inputs):
                 if time.monotonic() > deadline:
@@ -127,6 +132,9 @@ class LLMBackend:
                                        validator.result.notes)
             return
         answer = validated_answer(query.asked, query.audience, validator.result, self.taxonomy, self.name)
+        if opening:
+            answer.answer = opening + answer.answer
+            answer.missing_detail = composed.missing_detail
         if context.dropped:
             answer.notes.append(f"{context.dropped} retrieved passage(s) left out to fit the context budget")
         answer.timings_ms["generate"] = round(generated_ms, 2)
