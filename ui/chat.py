@@ -24,6 +24,7 @@ from advisor.http.limits import AbuseLimits, retry_message
 from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
+from advisor.query.language import language
 from advisor.settings import Settings
 from advisor.storage.feedback import FeedbackStore
 from ui.documents import build_documents_panel, ui_client, ui_temp_dir
@@ -32,7 +33,9 @@ from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 STRATEGY_COLLECTION = Settings.model_fields["collection"].default  # ADVISOR_COLLECTION's default
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
-_FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
+# The answer's last line names its focus areas ("**Focus areas:** ..." in the answer's language);
+# the UI shows them as labels instead.
+_FOCUS_LINE = re.compile(r"\n*\*\*[^*\n]+:\*\* [^\n]*\s*$")
 
 CHAT_CSS = """
 .gradio-container, .gradio-container * { font-family: system-ui, -apple-system, "Segoe UI", Roboto,
@@ -156,9 +159,14 @@ def labels_html(areas: list[str]) -> str:
 
 
 def answer_message(answer: Answer, turn: int) -> str:
-    """The chat bubble: the answer with linked markers and its focus areas as labels."""
-    body = _FOCUS_LINE.sub("", answer.answer)
-    return link_markers(body, turn) + ("\n\n" + labels_html(answer.focus_areas) if answer.focus_areas else "")
+    """The chat bubble: the answer with linked markers and its focus areas as labels; right to left
+    for Arabic (the quotes inside stay English, which the browser lays out left to right)."""
+    body = _FOCUS_LINE.sub("", answer.answer) if answer.focus_areas else answer.answer
+    html_body = link_markers(body, turn) + ("\n\n" + labels_html(answer.focus_areas) if answer.focus_areas else "")
+    lang = language(answer.language)
+    if lang.direction == "rtl":
+        return f'<div dir="rtl" lang="{lang.code}">\n\n{html_body}\n\n</div>'
+    return html_body
 
 
 def source_badge(citation: Citation, strategy_collection: str) -> str:

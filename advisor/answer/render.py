@@ -85,30 +85,31 @@ def label_user_sources(answer: Answer, strategy_collection: str) -> Answer:
     """Never present a user document's sentences as the strategy's (in place, and returned).
 
     Each action or key point citing an uploaded document is labelled with that document in the
-    answer text; the lead line stops calling such sources "the strategy's guidance", and key points
-    that all come from uploads are headed as the documents' own. Both backends' answers pass here
-    (advisor/answer/pipeline.py), and the citations keep their `collection` for clients."""
+    answer text, and so is each mention of such a source; a lead line naming one no longer calls
+    it "the strategy's guidance", and key points that all come from uploads are headed as the
+    documents' own (those two rewrites for the English framing; other languages keep their lead).
+    Both backends' answers pass here (advisor/answer/pipeline.py); the citations keep their
+    `collection` for clients."""
     user = {c.n: c for c in answer.citations if c.collection and c.collection != strategy_collection}
     if not user:
         return answer
     text = answer.answer
-    lead, _, rest = text.partition("\n")
     for n, citation in user.items():
-        lead = lead.replace(f"*{citation.title}* [{n}]", f"*{citation.title}* [{n}] ({USER_SOURCE} {citation.source})")
-    if any(f"[{n}]" in lead for n in user):
-        lead = lead.replace(_STRATEGY_LEAD, "the guidance here comes from")
-    text = f"{lead}\n{rest}" if rest else lead
+        mention = f"*{citation.title}* [{n}]"
+        text = text.replace(mention, f"{mention} ({USER_SOURCE} {citation.source})", 1)
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if _STRATEGY_LEAD in line and any(f"[{n}] ({USER_SOURCE}" in line for n in user):
+            lines[index] = line.replace(_STRATEGY_LEAD, "the guidance here comes from")
+    text = "\n".join(lines)
     for item in (*answer.actions, *answer.key_points):
         sources = list(dict.fromkeys(user[n].source for n in item.citations if n in user))
-        if not sources:
-            continue
-        label = f" *({USER_SOURCE}: {', '.join(sources)})*"
-        at = text.find(item.text)
+        at = text.find(item.text) if sources else -1
         if at < 0:
             continue
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        text = text[:end] + label + text[end:]
+        text = text[:end] + f" *({USER_SOURCE}: {', '.join(sources)})*" + text[end:]
     if answer.key_points and all(all(n in user for n in p.citations) for p in answer.key_points):
         text = text.replace(_STRATEGY_POINTS, "**What your documents say**")
     answer.answer = text

@@ -29,7 +29,7 @@ from advisor.text import content_hash, slugify
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 # Bump when chunking changes so that re-ingest rewrites documents chunked the old way.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: sentence roles in chunk metadata
 _GLOB_CHARS = set("*?[")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9 ._()-]+")
 _NAME_HASH_CHARS = 8  # 32 bits: distinct names of one workspace do not collide in practice
