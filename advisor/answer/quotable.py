@@ -90,14 +90,20 @@ def refusal_reason(sentence: str) -> str | None:
 
 
 def is_directive(sentence: str) -> bool:
-    """A planted sentence: it instructs an assistant or the reader, or asks for money or payment
-    details, rather than informing a reader (also used to screen generated text)."""
+    """A sentence that instructs an assistant or summariser rather than informing a reader (also
+    used to screen generated text and questions: "how do we pay the fee to the desk?" is a fair
+    question, so the reader and payment kinds are not part of this)."""
+    return refusal_reason(sentence) == TO_ASSISTANT
+
+
+def is_refused(sentence: str) -> bool:
+    """Never quoted or shown to a model: any of the three kinds above."""
     return refusal_reason(sentence) is not None
 
 
 def is_quotable(sentence: str, min_chars: int) -> bool:
-    """Long enough to say something, and not a planted instruction."""
-    return len(sentence) >= min_chars and not is_directive(sentence)
+    """Long enough to say something, and not a planted sentence of any kind."""
+    return len(sentence) >= min_chars and not is_refused(sentence)
 
 
 def body_start(document: Document) -> int:
@@ -124,11 +130,11 @@ def quotable_sentences(document: Document, min_chars: int) -> list[tuple[int, in
 
 
 def without_directives(text: str) -> str:
-    """The text minus planted instructions: what an LLM may be shown of a passage."""
+    """The text minus planted sentences of every kind: what an LLM may be shown of a passage."""
     spans = split_sentences(text)
     if not spans:
         return text
-    return " ".join(text[a:b] for a, b in spans if not is_directive(text[a:b]))
+    return " ".join(text[a:b] for a, b in spans if not is_refused(text[a:b]))
 
 
 @dataclass(frozen=True)
