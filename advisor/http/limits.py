@@ -203,6 +203,11 @@ class AbuseLimits:
     def client(self, peer: str | None, forwarded_for: str | None) -> str:
         return client_key(peer, forwarded_for, self.trust_forwarded_for, self.trusted_proxies)
 
+    def scope_client(self, scope: Scope) -> str:
+        """The client of an ASGI request."""
+        peer = scope.get("client")
+        return self.client(peer[0] if peer else None, header(scope, b"x-forwarded-for"))
+
     def _wait(self, item: Any, *keys: str) -> float:
         reset, _ = self.limiter.get_window_stats(item, *keys)
         return max(0.0, reset - time.time())
@@ -232,6 +237,12 @@ def retry_message(what: str, wait: float) -> tuple[str, int]:
     return f"{what}; retry in {retry} s", retry
 
 
+async def send_rate_limited(send: Send, what: str, wait: float) -> None:
+    """429 JSON saying what was too much, with Retry-After in whole seconds."""
+    message, retry = retry_message(what, wait)
+    await send_json_error(send, 429, "rate_limited", message, [(b"retry-after", str(retry).encode())])
+
+
 class RateLimit:
     """429 JSON with Retry-After when a client asks answering endpoints faster than allowed."""
 
@@ -247,11 +258,8 @@ class RateLimit:
             and scope.get("method") == "POST"
             and scope.get("path", "").rstrip("/") in self.paths
         ):
-            peer = scope.get("client")
-            client = self.limits.client(peer[0] if peer else None, header(scope, b"x-forwarded-for"))
-            wait = self.limits.take_answer(client)
+            wait = self.limits.take_answer(self.limits.scope_client(scope))
             if wait > 0:
-                message, retry = retry_message("too many questions from this client", wait)
-                await send_json_error(send, 429, "rate_limited", message, [(b"retry-after", str(retry).encode())])
+                await send_rate_limited(send, "too many questions from this client", wait)
                 return
         await self.app(scope, receive, send)

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from advisor.auth import admin_key_problem
 from advisor.components import Advisor, build_advisor
 from advisor.http.app import create_api
-from advisor.http.limits import AbuseLimits, ASGIApp, Receive, Scope, Send, header, retry_message, send_json_error
+from advisor.http.limits import AbuseLimits, ASGIApp, Receive, Scope, Send, header, send_json_error, send_rate_limited
 from advisor.settings import ConfigError, Settings
 from advisor.storage.feedback import FeedbackStore
 
@@ -50,12 +50,10 @@ class UploadGuard:
         if path != GRADIO_UPLOAD:  # the embed has no upload panel, so no reason to take files
             await send_json_error(send, 403, "uploads_disabled", "this page does not take uploads")
             return
-        peer = scope.get("client")
-        client = self.limits.client(peer[0] if peer else None, header(scope, b"x-forwarded-for"))
+        client = self.limits.scope_client(scope)
         wait = self.limits.admin_blocked(client)
         if wait > 0:
-            message, retry = retry_message("too many wrong admin keys from this client", wait)
-            await send_json_error(send, 429, "rate_limited", message, [(b"retry-after", str(retry).encode())])
+            await send_rate_limited(send, "too many wrong admin keys from this client", wait)
             return
         problem = admin_key_problem(self.advisor.settings.admin_key, header(scope, b"x-admin-key"))
         if problem is not None:
