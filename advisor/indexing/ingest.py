@@ -6,7 +6,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,17 +86,16 @@ def expand_paths(paths: Iterable[Path], allowed_roots: list[Path] | None = None,
         base = _glob_base(path) if is_glob else path
         if roots and not _inside(base, roots):
             raise _not_found(path, roots)
-        if is_glob:
-            matches = _glob(path, base)
-            if not matches:
-                raise IngestError(f"no files match {path}", "not_found") if not roots else _not_found(path, roots)
-        elif path.exists():
-            matches = [path]
-        else:
+        if not is_glob and not path.exists():
             raise _not_found(path, roots)
-        for match in matches:
-            for file in _walk_files(match) if match.is_dir() and not match.is_symlink() else [match]:
+        before = len(found)
+        for match in _glob(path, base) if is_glob else iter([path]):
+            if match.is_dir() and is_glob and match.is_symlink():
+                continue  # a directory link met while globbing is never followed
+            for file in _walk_files(match) if match.is_dir() else [match]:
                 add(file)
+        if is_glob and len(found) == before:
+            raise IngestError(f"no files match {path}", "not_found") if not roots else _not_found(path, roots)
     return list(found.values())
 
 
@@ -140,8 +139,9 @@ def _segment_regex(part: str) -> str:
     return "".join(out)
 
 
-def _glob(pattern: Path, base: Path) -> list[Path]:
-    """`glob(pattern, recursive=True)` without following directory symlinks: one walk of `base`."""
+def _glob(pattern: Path, base: Path) -> Iterator[Path]:
+    """`glob(pattern, recursive=True)` without following directory symlinks: one walk of `base`,
+    yielding matches as they are found (so the caller's bound stops the walk early)."""
     parts = pattern.parts[len(base.parts) if base != Path(".") else 0 :]
     regex = ""
     for index, part in enumerate(parts):
@@ -151,23 +151,22 @@ def _glob(pattern: Path, base: Path) -> list[Path]:
         else:
             regex += _segment_regex(part) + ("" if last else "/")
     matcher = re.compile(regex)
-    matches = []
     for folder, dirs, files in os.walk(base, followlinks=False):
+        dirs.sort()
         relative = Path(folder).relative_to(base)
-        for name in sorted(dirs) + sorted(files):
+        for name in sorted(files) + dirs:
             candidate = (relative / name).as_posix()
             if matcher.fullmatch(candidate):
-                matches.append(base / candidate)
-    return sorted(matches)
+                yield base / candidate
 
 
-def _walk_files(folder: Path) -> list[Path]:
+def _walk_files(folder: Path) -> Iterator[Path]:
     """The supported files under a folder, hidden ones left out, directory symlinks not followed."""
-    out = []
     for current, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out += [Path(current) / f for f in sorted(files) if not f.startswith(".") and Path(f).suffix.lower() in SUPPORTED_SUFFIXES]
-    return out
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                yield Path(current) / name
 
 
 def read_text_file(path: Path) -> str:
