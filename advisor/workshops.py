@@ -42,6 +42,8 @@ MIN_WORD_CHARS = 3
 LATENCY_PERCENTILES = (50, 95)
 PERCENT = 100
 
+# Words that say how a question is asked, not what it is about; they would top every word view.
+QUESTION_WORDS = frozenset("get make need want help tell know give take use please way ways like".split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula triggers (CSV injection)
 
@@ -135,7 +137,7 @@ def word_counts(questions: Iterable[str], top: int = TOP_WORDS) -> dict[str, int
     counts: Counter[str] = Counter()
     for question in questions:
         words = (w.replace("’", "'") for w in _WORD.findall(question.lower()))
-        counts.update(w for w in words if len(w) >= MIN_WORD_CHARS and w not in STOPWORDS)
+        counts.update(w for w in words if len(w) >= MIN_WORD_CHARS and w not in STOPWORDS and w not in QUESTION_WORDS)
     return dict(counts.most_common(top))
 
 
