@@ -228,15 +228,15 @@ def build_chat(
     advisor: Advisor,
     compact: bool = False,
     feedback: FeedbackStore | None = None,
-    workshops: WorkshopStore | None = None,
+    workshop_store: WorkshopStore | None = None,
     limiter: Limiter | None = None,
 ) -> gr.Blocks:
     """The chat page; `compact` is the /embed variant (one column, no header, starter questions first).
-    With `workshops`, pages opened for a workshop log their answers in it; with `limiter`, questions
+    With `workshop_store`, pages opened for a workshop log their answers in it; with `limiter`, questions
     obey the same rate limits as the API (see ui/workshop_panel.py)."""
     settings = advisor.settings
     feedback = feedback or FeedbackStore(open_database(database_url(settings)))
-    rooms = ChatWorkshops(advisor, workshops, limiter)
+    rooms = ChatWorkshops(advisor, workshop_store, limiter)
     workshops = load_workshops(settings.workshops_file)
     export_dir = Path(tempfile.gettempdir()) / "gradio" / "advisor-exports"
     stream = as_runnable(advisor.chat)
@@ -379,8 +379,8 @@ def build_chat(
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
                 if not compact:
                     build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
-                if not compact and workshops is not None:
-                    build_workshop_panel(advisor, workshops)  # "Workshops (trainers)" (ui/workshop_panel.py)
+                if not compact and workshop_store is not None:
+                    build_workshop_panel(advisor, workshop_store)  # "Workshops (trainers)" (ui/workshop_panel.py)
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 

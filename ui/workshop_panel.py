@@ -81,7 +81,7 @@ class ChatWorkshops:
         if wait <= 0:
             return None
         return (
-            f"⏳ Many questions are arriving at once. Please wait {retry_seconds(wait)} s, then ask again "
+            f"Many questions are arriving at once. Please wait {retry_seconds(wait)} s, then ask again "
             "— your question is still in the box."
         )
 
@@ -237,7 +237,9 @@ def build_workshop_panel(advisor: Advisor, store: WorkshopStore) -> gr.Accordion
             )
             language = gr.Textbox(label="Language", value="en", max_lines=1, scale=0, min_width=90)
             hours = gr.Number(label="Open for (hours)", value=settings.workshop_default_hours, minimum=0, scale=0, min_width=120)
-        starters = gr.Textbox(label=f"Starter questions (one per line, up to {settings.max_starter_questions})", lines=3)
+        starters = gr.Textbox(
+            label=f"Starter questions (one per line, up to {settings.max_starter_questions})", lines=3, elem_id="workshop-starters"
+        )
         with gr.Row():
             create = gr.Button("Create workshop", variant="primary", interactive=enabled, elem_id="create-workshop")
             show = gr.Button("List workshops", interactive=enabled)

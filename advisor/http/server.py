@@ -21,7 +21,7 @@ def create_app(advisor: Advisor) -> FastAPI:
     # The UI's file uploads obey the same size limit as the API's.
     settings = advisor.settings
     feedback = FeedbackStore(open_database(database_url(settings)))  # the database workshops use too
-    shared = {"feedback": feedback, "workshops": app.state.workshops, "limiter": app.state.limiter}
+    shared = {"feedback": feedback, "workshop_store": app.state.workshops, "limiter": app.state.limiter}
     app.include_router(create_embed_router())
     install_frame_policy(app, settings.cors_origin_list())
     # Mounted before "/" so that "/" does not swallow "/embed/...".
