@@ -60,11 +60,23 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def new_page(browser, url: str):
-    page = browser.new_context(viewport=LAPTOP).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url, wait_until="load")
-    return page
+@pytest.fixture()
+def open_page(browser) -> Iterator[object]:
+    """Opens pages in their own browser contexts (own localStorage: own participant id); closes them
+    after the test, so the server is not kept waiting by their open connections when it stops."""
+    contexts = []
+
+    def open_(url: str):
+        context = browser.new_context(viewport=LAPTOP)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url, wait_until="load")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
 def answers(page) -> int:
@@ -93,8 +105,8 @@ def dashboard_shows(page, element: str, text: str) -> None:
     )
 
 
-def test_trainer_creates_a_workshop_and_watches_a_participant_live(browser, server: LiveServer):
-    trainer = new_page(browser, server.url + "/")
+def test_trainer_creates_a_workshop_and_watches_a_participant_live(open_page, server: LiveServer):
+    trainer = open_page(server.url + "/")
     trainer.get_by_text("Workshops (trainers)").click()
     trainer.fill("#trainer-key input", TRAINER_KEY)
     trainer.fill("#workshop-title-input textarea", TITLE)
@@ -108,7 +120,7 @@ def test_trainer_creates_a_workshop_and_watches_a_participant_live(browser, serv
     listed = httpx.get(server.url + "/api/workshops", headers={"Authorization": f"Bearer {TRAINER_KEY}"}, timeout=30)
     workshop = next(w for w in listed.json()["workshops"] if w["join_code"] == code)
 
-    dashboard = new_page(browser, f"{server.url}/workshops/{workshop['id']}")
+    dashboard = open_page(f"{server.url}/workshops/{workshop['id']}")
     assert dashboard.locator("#login").is_visible()  # nothing shown without the key
     dashboard.fill("#key", "not-the-key")
     dashboard.click("#login-form button")
@@ -118,7 +130,7 @@ def test_trainer_creates_a_workshop_and_watches_a_participant_live(browser, serv
     dashboard_shows(dashboard, "title", TITLE)
     assert dashboard.inner_text("#questions") == "0" and dashboard.inner_text("#code") == code
 
-    participant = new_page(browser, f"{server.url}/?w={code.lower()}")
+    participant = open_page(f"{server.url}/?w={code.lower()}")
     participant.wait_for_function(
         "t => document.querySelector('#workshop-title') && document.querySelector('#workshop-title').innerText.includes(t)",
         arg=TITLE,
