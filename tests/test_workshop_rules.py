@@ -122,3 +122,23 @@ def test_word_view_and_feedback_reasons():
     assert feedback_choice(True) == (True, None) and feedback_choice(False) == (False, None)
     assert feedback_choice("Too general") == (False, "Too general") and feedback_choice("Like") == (True, None)
     assert valid_participant("a" * 12) == "a" * 12 and valid_participant("<script>") is None and valid_participant(None) is None
+
+
+def test_chat_pages_find_their_workshop_by_code_or_embed_id_and_leave_built_in_presets_alone(tmp_path):
+    from advisor.storage.database import dispose_all, open_database, sqlite_url
+    from advisor.storage.workshops import WorkshopStore
+    from ui.presets import load_workshops
+    from ui.workshop_panel import ChatWorkshops
+
+    settings = Settings(data_dir=tmp_path)
+    store = WorkshopStore(open_database(sqlite_url(tmp_path / "w.sqlite3")), 30, 0, 3600)
+    made = store.create("SME day", "business", "en", ["Funding?"], 4_000_000_000.0)
+    rooms = ChatWorkshops(advisor=type("A", (), {"settings": settings})(), store=store, limiter=None)
+    builtins = load_workshops(settings.workshops_file)
+    assert rooms.resolve({"w": made.join_code.lower()}, builtins) == (made, "")  # /?w=CODE
+    assert rooms.resolve({"workshop": made.id}, builtins) == (made, "")  # the embed's data-workshop
+    assert rooms.resolve({"workshop": "sme-go-global"}, builtins) == (None, "")  # a yaml preset, not logged
+    assert rooms.resolve({}, builtins) == (None, "")
+    missing, notice = rooms.resolve({"w": "NOPE42"}, builtins)
+    assert missing is None and "unknown or the workshop has ended" in notice
+    dispose_all()
