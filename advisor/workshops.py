@@ -93,7 +93,7 @@ def checked_workshop(spec: WorkshopCreate, settings: Settings, now: float | None
 
 def answer_language(answer: Answer) -> str:
     """The answer's detected language when the answer carries one, else the default."""
-    return str(answer.model_dump().get("language") or DEFAULT_LANGUAGE)
+    return str(getattr(answer, "language", None) or DEFAULT_LANGUAGE)
 
 
 def cited_recommendations(answer: Answer, taxonomy: Taxonomy) -> list[str]:

@@ -3,7 +3,7 @@ trainer check for workshops."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
 
@@ -28,12 +28,14 @@ def bearer_key(request: Request) -> str:
 def require_admin(request: Request, advisor: AdvisorDep) -> None:
     """401 without a key, 403 with a wrong one or when the server has none configured. The key is
     checked before the body is read, so an anonymous upload costs the server nothing."""
-    given = bearer_key(request)
-    problem = admin_key_problem(advisor.settings.admin_key, given)
-    if problem is None:
-        return
+    problem = admin_key_problem(advisor.settings.admin_key, bearer_key(request))
+    if problem is not None:
+        refuse(problem, 401 if problem[0] == "unauthorized" else 403)
+
+
+def refuse(problem: tuple[str, str], status: int) -> NoReturn:
+    """Raise the key rule's (code, message) as an error; a 401 says how to authenticate."""
     code, message = problem
-    status = 401 if code == "unauthorized" else 403
     raise ApiError(status, code, message, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
 
 
@@ -45,11 +47,8 @@ def require_trainer(request: Request, advisor: AdvisorDep) -> None:
     again), 403 when the server has no trainer or admin key at all."""
     settings = advisor.settings
     problem = trainer_key_problem(settings.trainer_key, settings.admin_key, bearer_key(request))
-    if problem is None:
-        return
-    code, message = problem
-    status = 403 if code == "trainer_disabled" else 401
-    raise ApiError(status, code, message, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
+    if problem is not None:
+        refuse(problem, 403 if problem[0] == "trainer_disabled" else 401)
 
 
 TrainerDep = Depends(require_trainer)

@@ -235,6 +235,7 @@ def retry_seconds(wait: float) -> int:
 
 # Reads a buffered JSON body and says whether it is a request inside an active workshop.
 RoomOf = Callable[[bytes], Room | None]
+ROOM_FIELD = b'"workshop"'
 
 
 class RateLimit:
@@ -273,7 +274,8 @@ class RateLimit:
         room = None
         if path in self.room_paths and self.room_of is not None:
             body, receive = await _buffered(receive)
-            room = await anyio.to_thread.run_sync(self.room_of, body)
+            if ROOM_FIELD in body:  # only a body naming a workshop costs a lookup (in a thread: it may hit the database)
+                room = await anyio.to_thread.run_sync(self.room_of, body)
         wait = self.limiter.wait(self.client_key(scope), room)
         if wait > 0:
             retry = retry_seconds(wait)

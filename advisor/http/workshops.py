@@ -169,7 +169,7 @@ def room_of(store: WorkshopStore) -> RoomOf:
 
     def read(body: bytes) -> Room | None:
         try:
-            fields = WorkshopFields.model_validate(json.loads(body), strict=False)
+            fields = WorkshopFields.model_validate(json.loads(body))
         except (ValueError, TypeError):
             return None
         if fields.workshop is None or fields.participant is None or store.active(fields.workshop) is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ WORKSHOP_ID_BYTES = 9
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6  # 31^6 ≈ 890 million codes
 JOIN_CODE_ATTEMPTS = 8  # a collision is already unlikely; eight in a row means something is wrong
+# Workshop lookups remembered per worker. Bounded: any request may name any id, and unknown ids are
+# remembered too (so a flood of made-up ids does not become a flood of queries).
+LOOKUP_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class WorkshopStore:
         self.cache_seconds = cache_seconds
         self.purge_interval_seconds = purge_interval_seconds
         self.clock = clock
-        self._cache: dict[str, tuple[float, Workshop | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, Workshop | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._last_purge: float | None = None
 
@@ -161,6 +165,9 @@ class WorkshopStore:
             found = self.get(workshop_id)
             with self._lock:
                 self._cache[workshop_id] = (now + self.cache_seconds, found)
+                self._cache.move_to_end(workshop_id)
+                while len(self._cache) > LOOKUP_CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return found if found is not None and found.active(self.clock()) else None
 
     def by_code(self, code: str) -> Workshop | None:
