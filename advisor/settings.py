@@ -214,6 +214,44 @@ class Settings(BaseSettings):
     max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
 
+    # Workshops: trainer sessions, anonymous question log, dashboard, room-sized limits (issue 15)
+    trainer_key: SecretStr | None = Field(
+        None, description="Key trainers use to create, read and delete workshops; the admin key works too."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database for feedback and workshops shared by every worker "
+        "(e.g. postgresql+psycopg://user:pw@host/db); unset: the SQLite file ADVISOR_FEEDBACK_DB in the data directory.",
+    )
+    workshop_retention_days: float = Field(
+        30.0, gt=0, description="Questions logged in a workshop are deleted this many days after they were asked."
+    )
+    workshop_default_hours: float = Field(
+        12.0, gt=0, description="A workshop created without expires_at accepts questions this long (a workshop day)."
+    )
+    workshop_max_days: float = Field(
+        30.0, gt=0, description="Latest allowed expires_at, in days from creation: a join code must not live forever."
+    )
+    workshop_participant_per_minute: int = Field(
+        10, ge=0, description="Answers per participant of a workshop per minute (0 disables the participant limit)."
+    )
+    workshop_participant_burst: int = Field(
+        5, ge=1, description="Answers a participant may ask at once (a few starter questions clicked in a row)."
+    )
+    workshop_per_minute: int = Field(
+        600, ge=0, description="Answers per workshop per minute, all participants together (0 disables it)."
+    )
+    workshop_burst: int = Field(
+        120, ge=1, description="Answers a workshop may ask at once: a room of 40 to 60 asking twice when told to start."
+    )
+    workshop_cache_seconds: float = Field(
+        1.0, ge=0, description="Reuse a workshop lookup this long; a deletion or expiry shows within this time."
+    )
+    workshop_dashboard_refresh_seconds: float = Field(5.0, gt=0, description="How often the trainer dashboard refreshes.")
+    workshop_purge_interval_seconds: float = Field(
+        3600.0, gt=0, description="At most this often a worker deletes logged questions past their retention."
+    )
+
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +23,26 @@ import gradio as gr
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
 from advisor.answer.render import source_line
 from advisor.components import Advisor
+from advisor.http.limits import Limiter
 from advisor.models import Answer
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
 from advisor.query.language import language
+from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore
+from advisor.storage.workshops import WorkshopStore
 from ui.documents import build_documents_panel
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
+from ui.workshop_panel import (
+    FEEDBACK_OPTIONS,
+    PARTICIPANT_JS,
+    ChatWorkshops,
+    build_workshop_panel,
+    feedback_choice,
+    room_title,
+    valid_participant,
+    workshop_preset,
+)
 
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -218,20 +232,43 @@ def to_turns(conversation: list[dict[str, Any]]) -> list[Turn]:
     ]
 
 
-def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore | None = None) -> gr.Blocks:
-    """The chat page; `compact` is the /embed variant (one column, no header, starter questions first)."""
+def build_chat(
+    advisor: Advisor,
+    compact: bool = False,
+    feedback: FeedbackStore | None = None,
+    workshop_store: WorkshopStore | None = None,
+    limiter: Limiter | None = None,
+) -> gr.Blocks:
+    """The chat page; `compact` is the /embed variant (one column, no header, starter questions first).
+    With `workshop_store`, pages opened for a workshop log their answers in it; with `limiter`, questions
+    obey the same rate limits as the API (see ui/workshop_panel.py)."""
     settings = advisor.settings
-    feedback = feedback or FeedbackStore(settings.data_dir / settings.feedback_db)
+    feedback = feedback or FeedbackStore(open_database(database_url(settings)))
+    rooms = ChatWorkshops(advisor, workshop_store, limiter)
     workshops = load_workshops(settings.workshops_file)
     export_dir = Path(tempfile.gettempdir()) / "gradio" / "advisor-exports"
     stream = as_runnable(advisor.chat)
 
-    def respond(message: str, conversation: list[dict[str, Any]], audience: str) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        message: str,
+        conversation: list[dict[str, Any]],
+        audience: str,
+        room: str | None = None,
+        participant: str | None = None,
+        request: gr.Request | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         conversation = list(conversation or [])
         if not message:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        participant = valid_participant(participant)
+        refusal = rooms.admit(request, room, participant)
+        if refusal:  # shown, not kept: the question stays in the box for the retry
+            shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": refusal}]
+            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        key, started_at = uuid.uuid4().hex, time.perf_counter()  # one feedback row and one log entry per answer
         turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
         request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
         shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": ""}]
@@ -252,9 +289,10 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                             "role": "assistant",
                             "content": event.answer.answer,
                             "answer": event.answer.model_dump(),
-                            "key": uuid.uuid4().hex,  # one feedback row per shown answer
+                            "key": key,
                         },
                     ]
+                    rooms.log(room, participant, key, event.answer, started_at)
         except ValueError as exc:
             conversation += [
                 {"role": "user", "content": message, "answer": None},
@@ -268,13 +306,14 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             gr.DownloadButton(value=write_export(conversation, export_dir), interactive=True),
         )
 
-    def on_like(conversation: list[dict[str, Any]], data: gr.LikeData) -> str:
+    def on_like(conversation: list[dict[str, Any]], room: str | None, participant: str | None, data: gr.LikeData) -> str:
         index = data.index if isinstance(data.index, int) else data.index[0]
         entry = conversation[index] if 0 <= index < len(conversation or []) else None
         if not entry or not entry.get("answer"):
             return "Feedback can only be given on answers."
-        liked = data.liked is True or (isinstance(data.liked, str) and data.liked.lower() == "like")
-        feedback.record(Answer.model_validate(entry["answer"]), liked, answer_key=entry.get("key"))
+        liked, reason = feedback_choice(data.liked)  # a flag option is a thumbs-down with its reason
+        feedback.record(Answer.model_validate(entry["answer"]), liked, comment=reason, answer_key=entry.get("key"))
+        rooms.rate(room, valid_participant(participant), entry.get("key"), liked, reason)
         return "Thanks — your feedback was saved." if liked else "Thanks — noted; this helps us improve."
 
     def clear() -> tuple[Any, ...]:
@@ -282,12 +321,16 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
 
     def apply_preset(request: gr.Request) -> tuple[Any, ...]:
         params = dict(request.query_params) if request is not None else {}
-        preset = preset_from_query(params, workshops)
-        title = f"**Workshop:** {esc(preset.title)}" if preset.title else ""
+        room, notice = rooms.resolve(params, workshops)
+        if room is not None:  # a trainer's workshop: its record is the preset
+            params = {**params, "workshop": room.id}
+        preset = preset_from_query(params, {**workshops, **({room.id: workshop_preset(room)} if room else {})})
+        title = room_title(preset, room, notice)
         shown = preset.starters[: settings.max_starter_questions]
         buttons = [gr.Button(q, visible=True) for q in shown]
         buttons += [gr.Button("", visible=False)] * (settings.max_starter_questions - len(shown))
         return (
+            room.id if room else None,
             preset.audience,
             gr.Markdown(title, visible=bool(title)),
             gr.Tab(visible=bool(shown)),
@@ -297,6 +340,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
 
     with gr.Blocks(title="Digital Strategy Advisor") as demo:
         conversation = gr.State([])
+        room = gr.State(None)  # the id of the active workshop this page was opened for
+        participant = gr.Textbox(visible=False, elem_id="participant")  # PARTICIPANT_JS fills it in
         if not compact:
             gr.Markdown(
                 "## Digital Strategy Advisor\nCited answers about the EU International Digital Strategy — "
@@ -312,7 +357,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                     label="Advisor",
                     height=420 if compact else 520,
                     elem_id="chatbot",
-                    feedback_options=("Like", "Dislike"),
+                    feedback_options=FEEDBACK_OPTIONS,
                     autoscroll=False,  # CHAT_HEAD scrolls to each new question instead
                     sanitize_html=True,
                     buttons=["copy"],
@@ -342,19 +387,23 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
                 if not compact:
                     build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
+                if not compact and workshop_store is not None:
+                    build_workshop_panel(advisor, workshop_store)  # "Workshops (trainers)" (ui/workshop_panel.py)
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 
         outputs = [chatbot, box, sources, conversation, export]
-        box.submit(respond, [box, conversation, audience], outputs)
-        send.click(respond, [box, conversation, audience], outputs)
+        asked = [conversation, audience, room, participant]
+        box.submit(respond, [box, *asked], outputs)
+        send.click(respond, [box, *asked], outputs)
         for button in [*starters, *example_buttons]:
-            button.click(respond, [button, conversation, audience], outputs)
-        chatbot.like(on_like, [conversation], status)
+            button.click(respond, [button, *asked], outputs)
+        chatbot.like(on_like, [conversation, room, participant], status)
         clear_outputs = [chatbot, conversation, sources, export, status, box]
         clear_btn.click(clear, None, clear_outputs)
         chatbot.clear(clear, None, clear_outputs)  # the chatbot's own bin icon must clear the state too
-        demo.load(apply_preset, None, [audience, workshop_title, starter_tab, tabs, *starters])
+        demo.load(apply_preset, None, [room, audience, workshop_title, starter_tab, tabs, *starters])
+        demo.load(None, None, participant, js=PARTICIPANT_JS)
     return demo
 
 

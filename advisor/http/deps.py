@@ -1,12 +1,13 @@
-"""FastAPI dependencies: the advisor of this app, and the admin check for document writes."""
+"""FastAPI dependencies: the advisor of this app, the admin check for document writes and the
+trainer check for workshops."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
 
-from advisor.auth import admin_key_problem
+from advisor.auth import admin_key_problem, trainer_key_problem
 from advisor.components import Advisor
 from advisor.http.errors import ApiError
 
@@ -18,17 +19,36 @@ def get_advisor(request: Request) -> Advisor:
 AdvisorDep = Annotated[Advisor, Depends(get_advisor)]
 
 
+def bearer_key(request: Request) -> str:
+    """The key of `Authorization: Bearer KEY` (or `X-Admin-Key: KEY`); empty when there is none."""
+    auth = request.headers.get("authorization", "")
+    return request.headers.get("x-admin-key") or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
+
+
 def require_admin(request: Request, advisor: AdvisorDep) -> None:
     """401 without a key, 403 with a wrong one or when the server has none configured. The key is
     checked before the body is read, so an anonymous upload costs the server nothing."""
-    auth = request.headers.get("authorization", "")
-    given = request.headers.get("x-admin-key") or (auth[7:].strip() if auth.lower().startswith("bearer ") else "")
-    problem = admin_key_problem(advisor.settings.admin_key, given)
-    if problem is None:
-        return
+    problem = admin_key_problem(advisor.settings.admin_key, bearer_key(request))
+    if problem is not None:
+        refuse(problem, 401 if problem[0] == "unauthorized" else 403)
+
+
+def refuse(problem: tuple[str, str], status: int) -> NoReturn:
+    """Raise the key rule's (code, message) as an error; a 401 says how to authenticate."""
     code, message = problem
-    status = 401 if code == "unauthorized" else 403
     raise ApiError(status, code, message, {"WWW-Authenticate": "Bearer"} if status == 401 else None)
 
 
 AdminDep = Depends(require_admin)
+
+
+def require_trainer(request: Request, advisor: AdvisorDep) -> None:
+    """Workshop management: 401 without a key or with a wrong one (the caller must authenticate
+    again), 403 when the server has no trainer or admin key at all."""
+    settings = advisor.settings
+    problem = trainer_key_problem(settings.trainer_key, settings.admin_key, bearer_key(request))
+    if problem is not None:
+        refuse(problem, 403 if problem[0] == "trainer_disabled" else 401)
+
+
+TrainerDep = Depends(require_trainer)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from advisor.components import Advisor, build_advisor
 from advisor.http.app import create_api
 from advisor.settings import Settings
+from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore
 
 
@@ -19,13 +20,14 @@ def create_app(advisor: Advisor) -> FastAPI:
     app = create_api(advisor)
     # The UI's file uploads obey the same size limit as the API's.
     settings = advisor.settings
-    feedback = FeedbackStore(settings.data_dir / settings.feedback_db)
+    feedback = FeedbackStore(open_database(database_url(settings)))  # the database workshops use too
+    shared = {"feedback": feedback, "workshop_store": app.state.workshops, "limiter": app.state.limiter}
     app.include_router(create_embed_router())
     install_frame_policy(app, settings.cors_origin_list())
     # Mounted before "/" so that "/" does not swallow "/embed/...".
     gr.mount_gradio_app(
         app,
-        build_chat(advisor, compact=True, feedback=feedback),
+        build_chat(advisor, compact=True, **shared),
         path="/embed",
         css=CHAT_CSS,
         head=CHAT_HEAD,
@@ -33,7 +35,7 @@ def create_app(advisor: Advisor) -> FastAPI:
     )
     return gr.mount_gradio_app(
         app,
-        build_chat(advisor, feedback=feedback),
+        build_chat(advisor, **shared),
         path="/",
         css=CHAT_CSS,
         head=CHAT_HEAD,
