@@ -9,6 +9,9 @@ from typing import Any
 
 import yaml
 
+# Joins a chunk's heading path in its `section` metadata ("Part > Section > Subsection").
+SECTION_SEPARATOR = " > "
+
 
 @dataclass(frozen=True)
 class Area:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from langchain_core.runnables import RunnableGenerator
+from typing import TYPE_CHECKING, Any
 
 from advisor.models import Answer, Citation
 from advisor.query.followup import Turn
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableGenerator
 
 
 @dataclass
@@ -93,7 +94,9 @@ def finished_events(answer: Answer, words_per_piece: int) -> Iterator[StreamEven
 
 
 def as_runnable(source: Callable[[ChatRequest], AnswerStream]) -> RunnableGenerator:
-    """An answer source as a LangChain runnable: `.stream(ChatRequest)` yields the events."""
+    """An answer source as a LangChain runnable: `.stream(ChatRequest)` yields the events.
+    (langchain_core.runnables is imported here, not at module level: it costs the CLI ~1.5 s.)"""
+    from langchain_core.runnables import RunnableGenerator
 
     def transform(requests: Iterator[ChatRequest]) -> Iterator[StreamEvent]:
         for request in requests:

@@ -14,12 +14,11 @@ from langchain_core.documents import Document
 from advisor.answer.actions import sentence_role
 from advisor.answer.framing import focus_line, marks, preamble, quotes_note
 from advisor.answer.quotable import quotable_sentences
-from advisor.indexing.chunking import SECTION_SEPARATOR
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
-from advisor.taxonomy import Taxonomy
+from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
 
 BACKEND = "grounded-composer"
 

@@ -19,11 +19,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from advisor.answer.actions import classify, encode_roles
 from advisor.answer.quotable import sentence_spans
-from advisor.taxonomy import Taxonomy
+from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
 from advisor.text import content_hash, slugify
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
-SECTION_SEPARATOR = " > "
 
 
 @dataclass(frozen=True)
