@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         -0.03, description="Questions about the document itself need at least this margin (lists, summaries)."
     )
     scope_margin_weak: float = Field(
-        0.015, description="Grey zone, English: above this margin a question passes unless a word points elsewhere."
+        0.025, description="Grey zone, English: above this margin a question passes unless a word points elsewhere."
     )
     scope_term_margin: float = Field(
         0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."

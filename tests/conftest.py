@@ -34,6 +34,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--chroma-server", action="store_true", help="Run against a real `chroma run` server.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _offline_tiktoken(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Token counting (chunking) needs the packaged encodings in place whichever test runs first."""
+    from advisor.offline import install_tiktoken_encodings
+
+    install_tiktoken_encodings(tmp_path_factory.mktemp("tiktoken"))
+
+
 @pytest.fixture(scope="session")
 def chroma_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
     """The URL of the session's Chroma server, or None in embedded mode."""

@@ -181,7 +181,8 @@ def test_ask_stream_cite_switch_feedback_export_clear(page, server, settings):
 def test_follow_up_in_the_ui(page):
     ask(page, FUNDING, 0)
     ask(page, "And what should governments do?", 1)
-    assert last_bot_text(page).startswith("For governments")
+    text = last_bot_text(page)
+    assert "Understood as:" in text and "For governments" in text  # says how the follow-up was read
     newest = page.locator("#sources-panel .src-group").first
     assert "And what should governments do?" in newest.locator("h4").inner_text()
 
