@@ -14,6 +14,7 @@ import re
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from advisor.query.followup import Turn
 from advisor.query.language import language
 from advisor.storage.feedback import FeedbackStore
 from ui.documents import build_documents_panel
+from ui.plan import build_plan_tab
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
@@ -304,8 +306,9 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 elem_id="advisor-header",
             )
         workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
-        # The embed is one column (iframes are narrow); the full page puts sources beside the chat.
-        with gr.Column() if compact else gr.Row(equal_height=False):
+        # The embed is one column (iframes are narrow) and only chats; the full page puts sources beside
+        # the chat, in a "Chat" tab next to the "Plan" tab (ui/plan.py).
+        with nullcontext() if compact else gr.Tab("Chat", id="chat"), gr.Column() if compact else gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
                 chatbot = gr.Chatbot(
@@ -345,6 +348,8 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 
+        if not compact:
+            build_plan_tab(advisor, demo)
         outputs = [chatbot, box, sources, conversation, export]
         box.submit(respond, [box, conversation, audience], outputs)
         send.click(respond, [box, conversation, audience], outputs)

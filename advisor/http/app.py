@@ -11,6 +11,7 @@ from advisor.http.chat import create_chat_router
 from advisor.http.documents import router as documents_router
 from advisor.http.errors import install_error_handlers
 from advisor.http.limits import BodySizeLimit, RateLimit
+from advisor.http.plan import router as plan_router
 
 
 def create_api(advisor: Advisor) -> FastAPI:
@@ -29,6 +30,7 @@ def create_api(advisor: Advisor) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(create_chat_router(int(advisor.started_at)))
+    app.include_router(plan_router)
     install_cors(app, advisor.settings.cors_origin_list())
     return app
 

@@ -30,7 +30,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from advisor.answer.actions import sentence_role
-from advisor.answer.quotable import quotable_sentences
+from advisor.answer.quotable import is_directive, quotable_sentences, sentence_spans, without_directives
 from advisor.models import Citation
 from advisor.plan.models import Plan, PlanRequest, PlanStep, Profile
 from advisor.plan.render import meta_line, plan_markdown
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the plan reads an Advisor's stores; it is not needed to imp
 
 REASON_KINDS = ("outcome", "description")
 _WORD = re.compile(r"[\w’'-]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -73,20 +74,26 @@ class PlanCorpus:
 
 @dataclass(frozen=True)
 class ProfileSignal:
-    """What a step is compared with: the profile's meaning, and those of its words the documents use."""
+    """What a step is compared with: the meaning of the profile's covered words, and those words.
+    Words the documents never use ("Kenya") are left out: they could only add noise to the order,
+    and the plan reports them instead."""
 
     vector: np.ndarray
     terms: frozenset[str]
 
     @classmethod
-    def of(cls, profile: Profile, corpus: PlanCorpus) -> ProfileSignal:
-        known = frozenset(t for t in topic_terms(profile.text) if t in corpus.vocabulary)
-        return cls(np.asarray(corpus.embed(profile.text), dtype=np.float32), known)
+    def of(cls, profile: Profile, corpus: PlanCorpus) -> ProfileSignal | None:
+        unknown = {w for words in unknown_profile_words(profile, corpus.vocabulary).values() for w in words}
+        text = " ".join(w for w in _WORD.findall(profile.text) if w not in unknown)
+        known = frozenset(t for t in topic_terms(text) if t in corpus.vocabulary)
+        if not known:
+            return None
+        return cls(np.asarray(corpus.embed(text), dtype=np.float32), known)
 
     def relevance(self, sentence: str, vector: np.ndarray) -> float:
         """Similarity in meaning, plus the share of the profile's words the sentence uses: a step
         that names the sector ("fintech") outranks one that is merely close to it."""
-        overlap = len(self.terms & set(topic_terms(sentence))) / len(self.terms) if self.terms else 0.0
+        overlap = len(self.terms & set(topic_terms(sentence))) / len(self.terms)
         return float(vector @ self.vector) + overlap
 
 
@@ -134,8 +141,8 @@ def check_request(request: PlanRequest, rules: PlanRules, settings: Settings) ->
     size = sum(len(v) for v in profile.model_dump().values())
     if size > settings.plan_max_profile_chars:
         raise ValueError(f"the profile is {size} characters long; the limit is {settings.plan_max_profile_chars}")
-    if any("\x00" in v for v in profile.model_dump().values()):
-        raise ValueError("the profile contains a NUL character")
+    if any(_CONTROL.search(v) for v in profile.model_dump().values()):
+        raise ValueError("the profile contains control characters")
     return areas, headings, profile
 
 
@@ -145,7 +152,7 @@ def plan_from(
     """The plan for this request from these chunks (see the module docstring for the rules)."""
     rules = load_rules(settings.plan_rules_file, taxonomy)
     chosen_areas, headings, profile = check_request(request, rules, settings)
-    signal = ProfileSignal.of(profile, corpus) if profile.text else None
+    signal = ProfileSignal.of(profile, corpus)
     candidates = find_candidates(corpus, request.audience, rules.order, signal, settings)
     selection = select_steps(candidates, chosen_areas, rules, settings, has_profile=signal is not None)
     ordered = order_steps(selection.steps, rules, has_profile=signal is not None)
@@ -175,7 +182,7 @@ def plan_from(
                 origin=origin(candidate.chunk) if candidate.workspace else None,
             )
         )
-    citations: list[Citation] = [passages[cid].citation(numbers[cid]) for cid in numbers]
+    citations = [shown_citation(passages[cid], numbers[cid]) for cid in numbers]
 
     covered = {area for area, _ in selection.steps}
     not_covered = [f"{headings.area(a, taxonomy)} ({headings.kind('focus_area')})" for a in chosen_areas if a not in covered]
@@ -200,6 +207,14 @@ def plan_from(
     )
     plan.markdown = plan_markdown(plan, headings)
     return plan
+
+
+def shown_citation(passage: Passage, n: int) -> Citation:
+    """Citation [n]; a passage with planted instructions is quoted without them in the sources."""
+    citation = passage.citation(n)
+    if any(is_directive(text) for _, _, text in sentence_spans(passage.document)):
+        citation.text = without_directives(citation.text)
+    return citation
 
 
 def min_steps(settings: Settings) -> int:
@@ -369,9 +384,10 @@ def order_steps(steps: list[tuple[str, Candidate]], rules: PlanRules, has_profil
     return sorted(steps, key=key)
 
 
-def uncovered_profile_words(profile: Profile, vocabulary: set[str], headings: Headings) -> list[str]:
-    """Profile words the documents never use ("Kenya (region)"), said once instead of pretending."""
-    out = []
+def unknown_profile_words(profile: Profile, vocabulary: set[str]) -> dict[str, list[str]]:
+    """Per profile field, its words the documents never use (the scope rule's notion of "known",
+    synonyms included: "ministry" is known through "governments")."""
+    out: dict[str, list[str]] = {}
     for name, value in profile.items():
         unknown = [
             word
@@ -379,5 +395,12 @@ def uncovered_profile_words(profile: Profile, vocabulary: set[str], headings: He
             if (terms := topic_terms(word)) and scope_signal(terms, False, vocabulary).unknown_terms
         ]
         if unknown:
-            out.append(f"{' '.join(unknown)} ({headings.kind(name)})")
+            out[name] = unknown
     return out
+
+
+def uncovered_profile_words(profile: Profile, vocabulary: set[str], headings: Headings) -> list[str]:
+    """Profile words the documents never use, as the plan says them once: "Kenya (region)"."""
+    return [
+        f"{' '.join(words)} ({headings.kind(name)})" for name, words in unknown_profile_words(profile, vocabulary).items()
+    ]

@@ -157,18 +157,18 @@ def plan_pdf(plan: Plan, headings: Headings, fonts: Path) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
-    # Arabic needs shaping (joined letter forms) and right-to-left runs; ligatures stay off so
-    # that the quoted English extracts letter by letter.
-    if headings.rtl:
-        pdf.set_text_shaping(True, features={"liga": False})
     align = "R" if headings.rtl else "L"
     newline = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
     def write(text: str, size: float, style: str = "", indent: float = 0, localized: bool = False,
               color: tuple[int, int, int] = (20, 20, 20), doc: Any = pdf) -> None:
         """One paragraph; `doc` is the page, or the recorder of an unbreakable block."""
-        if localized and headings.rtl:  # DejaVu Sans Oblique has no Arabic letters
+        shaped = localized and headings.rtl
+        if shaped:  # DejaVu Sans Oblique has no Arabic letters
             style = style.replace("I", "")
+        # Arabic needs shaping (joined letter forms) and right-to-left runs, only for the localized
+        # text: shaping every English quote too made an Arabic export several times slower.
+        doc.set_text_shaping(shaped)
         doc.set_font(FONT, style, size)
         doc.set_text_color(*color)
         doc.set_x(pdf.l_margin + indent)
