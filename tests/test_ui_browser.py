@@ -276,3 +276,95 @@ def test_embed_refused_for_unlisted_origin(server):
     snippet = httpx.get(server.url + "/embed.js", timeout=30)
     assert snippet.headers["content-type"].startswith("application/javascript")
     assert "http" not in snippet.text.replace("document.baseURI", "")  # loads nothing from elsewhere
+
+
+PLAN_AREAS = ("Cybersecurity Cooperation", "Digital Public Infrastructure and Digital Identity")
+
+
+def open_plan_tab(page) -> None:
+    page.get_by_role("tab", name="Plan").click()
+    page.wait_for_selector("#plan-generate")
+
+
+def plan_steps(page) -> list[str]:
+    return page.locator("#plan-view .plan-text").all_inner_texts()
+
+
+def test_plan_tab_ticks_survive_a_reload_and_every_format_downloads(browser, server):
+    context = browser.new_context(viewport=LAPTOP, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server.url + "/", wait_until="load")
+        page.wait_for_selector("#question textarea")
+        open_plan_tab(page)
+        page.locator("#plan-audience").get_by_label("Governments and public administrations").check()
+        areas = page.locator("#plan-areas")
+        for box in areas.locator("label").all():
+            if box.inner_text().strip() not in PLAN_AREAS:
+                box.locator("input").uncheck()
+        assert areas.locator("input:checked").count() == 2
+        page.click("#plan-generate")
+        page.wait_for_selector("#plan-view .plan-step")
+        steps = plan_steps(page)
+        assert 5 <= len(steps) <= 12
+        headings = page.locator("#plan-view h4.plan-area").all_inner_texts()
+        assert sorted(headings) == sorted(PLAN_AREAS)
+        assert page.locator("#plan-view .plan-why").count() == len(steps)
+        assert page.locator("#plan-view details.plan-src").count() >= 2
+        page.locator("#plan-view input.plan-tick").nth(1).check()
+        assert "done" in page.locator("#plan-view li.plan-step").nth(1).get_attribute("class")
+        shot(page, "07-plan-laptop.png")
+
+        # Reload: the same plan comes back in the Plan tab, with the same step ticked.
+        page.reload(wait_until="load")
+        page.wait_for_selector("#question textarea")
+        open_plan_tab(page)
+        page.wait_for_selector("#plan-view .plan-step")
+        assert plan_steps(page) == steps
+        ticks = page.locator("#plan-view input.plan-tick")
+        assert [ticks.nth(i).is_checked() for i in range(ticks.count())] == [i == 1 for i in range(len(steps))]
+        assert page.locator("#plan-audience input[value=government]").is_checked()
+        shot(page, "08-plan-after-reload.png")
+
+        # Every format downloads and carries the steps.
+        for fmt in ("md", "docx", "pdf"):
+            with page.expect_download() as download:
+                page.click(f"#plan-{fmt}")
+            path = Path(download.value.path())
+            assert download.value.suggested_filename.startswith("action-plan-government-")
+            assert download.value.suggested_filename.endswith("." + fmt)
+            content = path.read_bytes()
+            if fmt == "md":
+                assert content.decode().startswith("# Action plan for governments") and steps[0] in content.decode()
+            elif fmt == "docx":
+                from docx import Document as WordDocument
+
+                assert steps[0] in "\n".join(p.text for p in WordDocument(str(path)).paragraphs)
+            else:
+                assert content.startswith(b"%PDF")
+            (ARTIFACTS / f"plan-export.{fmt}").write_bytes(content)
+    finally:
+        context.close()
+
+
+def test_plan_tab_at_phone_width(browser, server):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server.url + "/", wait_until="load")
+        page.wait_for_selector("#question textarea")
+        open_plan_tab(page)
+        page.click("#plan-generate")
+        page.wait_for_selector("#plan-view .plan-step")
+        assert len(plan_steps(page)) == 12  # business, every area: the most a plan holds
+        page.locator("#plan-view li.plan-step").first.locator("label").tap()
+        assert page.locator("#plan-view input.plan-tick").first.is_checked()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+        box = page.locator("#plan-view").bounding_box()
+        assert PHONE["width"] * 0.8 < box["width"] <= PHONE["width"]
+        page.locator("#plan-view .plan-step").first.scroll_into_view_if_needed()
+        shot(page, "09-plan-phone.png")
+    finally:
+        context.close()
