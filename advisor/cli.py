@@ -241,6 +241,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise CliError(_first_error(exc)) from exc
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    if args.output is not None and not args.output.parent.is_dir():
+        raise CliError(f"cannot write {args.output}: no such folder {args.output.parent}")
     advisor = _advisor()
     advisor.ensure_index()
     plan = build_plan(advisor, request)

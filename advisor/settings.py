@@ -187,7 +187,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, description="Answers per client per minute (0 disables).")
     rate_limit_burst: int = Field(20, description="Answers a client may ask at once before the rate applies.")
     rate_limited_paths: list[str] = Field(
-        ["/api/ask", "/api/chat", "/v1/chat/completions"], description="Answering endpoints that are rate limited."
+        ["/api/ask", "/api/chat", "/v1/chat/completions", "/api/plan", "/api/plan/export"],
+        description="Answering and plan endpoints that are rate limited.",
     )
     trust_forwarded_for: bool = Field(
         False, description="Identify clients by X-Forwarded-For (only behind a proxy that sets it)."
@@ -243,6 +244,9 @@ class Settings(BaseSettings):
         0.92, description="A step this similar to one already in the plan repeats it and is left out."
     )
     plan_max_workspace_steps: int = Field(3, ge=0, description="Most steps quoted from the user's own documents.")
+    plan_workspace_passages: int = Field(
+        4, ge=0, description="Workspace passages read per focus area (those nearest to it) for steps from your documents."
+    )
     plan_min_workspace_similarity: float = Field(
         0.35, description="A workspace sentence joins a focus area only when at least this similar to it."
     )

@@ -12,6 +12,7 @@ import hashlib
 import io
 import itertools
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -50,14 +51,16 @@ def bag_of_words(text: str, dims: int = 256) -> np.ndarray:
     return vector / norm if norm else vector
 
 
-def corpus_of(chunks: list[Document]) -> PlanCorpus:
-    vocabulary = {t for c in chunks for t in terms(c.page_content.replace("-", " ")) + terms(c.page_content)}
+def corpus_of(chunks: list[Document], workspace: Sequence[Document] = ()) -> PlanCorpus:
+    everything = [*chunks, *workspace]
+    vocabulary = {t for c in everything for t in terms(c.page_content.replace("-", " ")) + terms(c.page_content)}
     return PlanCorpus(
         chunks=chunks,
         sentence_vectors=lambda sentences: np.vstack([bag_of_words(s) for s in sentences]),
         embed=lambda text: bag_of_words(text).tolist(),
         vocabulary=vocabulary,
         strategy_collection=SETTINGS.collection,
+        workspace=lambda _: list(workspace),
     )
 
 
@@ -261,7 +264,7 @@ def test_workspace_sentences_join_the_closest_area_marked_with_document_and_page
     # The bag-of-words stand-in scores lower than the model: a lower bar for joining an area here
     # (the real model's bar is tested in test_workspace_steps_with_the_real_model).
     lenient = SETTINGS.model_copy(update={"plan_min_workspace_similarity": 0.2})
-    plan = make(corpus_of([*chunks, *extra]), taxonomy, lenient, audience="government", focus_areas=["cybersecurity"])
+    plan = make(corpus_of(chunks, extra), taxonomy, lenient, audience="government", focus_areas=["cybersecurity"])
     ours = [s for s in plan.steps if s.origin]
     assert len(ours) == 1 and ours[0].origin == "roadmap.md, page 3"
     assert ours[0].focus_area == "fa-cybersecurity" and ours[0].text.startswith("Governments should establish")
@@ -270,7 +273,7 @@ def test_workspace_sentences_join_the_closest_area_marked_with_document_and_page
     assert "From your document: roadmap.md, page 3" in plan.markdown
     cited = next(c for c in plan.citations if c.n == ours[0].citations[0])
     assert cited.source == "roadmap.md" and cited.page == 3
-    strategy_only = make(corpus_of([*chunks, *extra]), taxonomy, lenient, audience="business", focus_areas=["cybersecurity"])
+    strategy_only = make(corpus_of(chunks, extra), taxonomy, lenient, audience="business", focus_areas=["cybersecurity"])
     assert not any(s.origin for s in strategy_only.steps)  # a government's duty is no business step
 
 

@@ -21,7 +21,7 @@ import gradio as gr
 
 from advisor.answer.render import source_line
 from advisor.components import Advisor
-from advisor.plan.builder import build_plan
+from advisor.plan.builder import build_plan, check_request
 from advisor.plan.exports import export_plan
 from advisor.plan.models import EXPORT_FORMATS, Plan, PlanRequest
 from advisor.plan.render import notices, plan_groups, step_origin
@@ -50,15 +50,17 @@ PLAN_CSS = """
 #plan-view li.plan-step label { display: flex; gap: 8px; align-items: flex-start; cursor: pointer; }
 #plan-view input.plan-tick { width: 20px; height: 20px; flex: none; margin-top: 2px; }
 #plan-view .plan-n { font-weight: 700; }
-#plan-view .plan-why, #plan-view .plan-origin { margin: 4px 0 0 28px; font-size: .9rem; opacity: .85; }
-#plan-view [dir="rtl"] .plan-why, #plan-view [dir="rtl"] .plan-origin { margin: 4px 28px 0 0; }
+#plan-view li.plan-step p.plan-why, #plan-view li.plan-step p.plan-origin { margin: 4px 0 0 28px !important;
+  font-size: .9rem; opacity: .85; }
+#plan-view [dir="rtl"] li.plan-step p.plan-why, #plan-view [dir="rtl"] li.plan-step p.plan-origin {
+  margin: 4px 28px 0 0 !important; }
 #plan-view details.plan-src { border: 1px solid #d9dde3; border-radius: 8px; padding: 6px 10px; margin: 6px 0; }
 #plan-view details.plan-src blockquote { white-space: pre-wrap; font-size: .88rem; border-left: 3px solid #7aa2e3;
   margin: 6px 0; padding: 4px 10px; }
 #plan-view .plan-footer { font-size: .8rem; opacity: .7; border-top: 1px solid #d9dde3; padding-top: 6px; }
 #plan-downloads button { min-width: 0; }
 @media (max-width: 700px) {
-  #plan-view .plan-why, #plan-view .plan-origin { margin-left: 0; margin-right: 0; }
+  #plan-view li.plan-step p.plan-why, #plan-view li.plan-step p.plan-origin { margin: 4px 0 0 0 !important; }
   #plan-view li.plan-step { padding: 8px; }
 }
 """
@@ -233,13 +235,20 @@ def build_plan_tab(advisor: Advisor, page: gr.Blocks) -> gr.Tab:
         return (plan_html(plan, headings), *[gr.DownloadButton(value=files[f], interactive=True) for f in EXPORT_FORMATS])
 
     def restore(saved_request: str) -> tuple[Any, ...]:
-        """Page load: the last request made in this browser, and its plan, come back."""
+        """Page load: the last request made in this browser, and its plan, come back. Anything
+        else in that storage slot (an old format, a hand edit) is ignored, not shown as an error."""
+        nothing = tuple(gr.skip() for _ in range(len(inputs) + 1 + len(EXPORT_FORMATS)))
         try:
             values = json.loads(saved_request) if saved_request else None
-        except json.JSONDecodeError:
-            values = None
-        if not isinstance(values, list) or len(values) != len(inputs):
-            return tuple(gr.skip() for _ in range(len(inputs) + 1 + len(EXPORT_FORMATS)))
+            if not isinstance(values, list) or len(values) != len(inputs):
+                return nothing
+            audience_, areas_, language_, sector_, size_, institution_, region_ = values
+            request = plan_request(
+                audience_, areas_, language_, sector=sector_, size=size_, institution=institution_, region=region_
+            )
+            check_request(request, rules, settings)
+        except (TypeError, ValueError):  # json.JSONDecodeError and pydantic's ValidationError included
+            return nothing
         return (*values, *make_plan(*values))
 
     def ask_for(audience_: str) -> tuple[Any, ...]:

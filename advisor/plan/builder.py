@@ -48,27 +48,44 @@ _WORD = re.compile(r"[\w’'-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _nothing(_: list[float]) -> list[Document]:
+    return []
+
+
 @dataclass(frozen=True)
 class PlanCorpus:
-    """What a plan is built from: committed chunks (the strategy's first) and ways to compare text."""
+    """What a plan is built from: the strategy's committed chunks, the nearest workspace chunks to
+    a vector, and ways to compare text."""
 
-    chunks: list[Document]
+    chunks: list[Document]  # every committed chunk of the strategy (a few dozen)
     sentence_vectors: Callable[[list[str]], np.ndarray]  # unit vectors, one row per sentence
     embed: Callable[[str], list[float]]  # a unit vector for a text that is not a stored sentence
-    vocabulary: set[str]  # every term the chunks use (what "covered" means for a profile word)
+    vocabulary: set[str]  # every term the documents use (what "covered" means for a profile word)
     strategy_collection: str
+    # The workspace chunks nearest to a focus area: a large workspace costs a few queries, not a scan.
+    workspace: Callable[[list[float]], list[Document]] = _nothing
 
     @classmethod
     def of(cls, advisor: Advisor, include_workspace: bool = True) -> PlanCorpus:
         settings = advisor.settings
-        names = [settings.collection] + ([settings.workspace_collection] if include_workspace else [])
-        names = list(dict.fromkeys(n for n in names if n in advisor.stores))
+        names = [settings.collection]
+        nearest = _nothing
+        if include_workspace and settings.workspace_collection in advisor.stores:
+            store = advisor.workspace
+            names.append(store.name)
+
+            def nearest(vector: list[float]) -> list[Document]:
+                hits = store.dense_search(vector, settings.plan_workspace_passages, store.committed_filter())
+                return [doc for doc, _ in hits]
+
+        names = list(dict.fromkeys(names))
         return cls(
-            chunks=[chunk for name in names for chunk in advisor.stores[name].chunks()],
+            chunks=advisor.strategy.chunks(),
             sentence_vectors=advisor.sentences.get,
             embed=advisor.embeddings.embed_query,
             vocabulary=advisor.retriever.vocabulary(names),
             strategy_collection=settings.collection,
+            workspace=nearest,
         )
 
 
@@ -129,7 +146,9 @@ class Selection:
 
 
 def build_plan(advisor: Advisor, request: PlanRequest, today: Date | None = None) -> Plan:
-    """The plan for this request from the advisor's committed documents; bad input is a ValueError."""
+    """The plan for this request from the advisor's committed documents; bad input is a ValueError
+    raised before the store is read."""
+    check_request(request, load_rules(advisor.settings.plan_rules_file, advisor.taxonomy), advisor.settings)
     return plan_from(PlanCorpus.of(advisor, request.include_workspace), request, advisor.taxonomy, advisor.settings, today)
 
 
@@ -243,8 +262,9 @@ def find_candidates(
 ) -> list[Candidate]:
     """Every quotable action for `audience` that has a reason in its own passage and an area."""
     vectors_of_areas = area_vectors(corpus, areas)
+    nearby = {doc.id: doc for v in vectors_of_areas.values() for doc in corpus.workspace(v.tolist())}
     out: list[Candidate] = []
-    for chunk in corpus.chunks:
+    for chunk in [*corpus.chunks, *nearby.values()]:
         meta = chunk.metadata
         workspace = meta.get("collection", corpus.strategy_collection) != corpus.strategy_collection
         serves = tuple(a for a in str(meta.get("focus_areas", "")).split(",") if a in vectors_of_areas)

@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from advisor.indexing.chunking import parse_sections
 from advisor.query.audience import audience_name
 from advisor.taxonomy import Taxonomy, normalize_title
 
@@ -159,6 +158,8 @@ def attribution(knowledge_dir: Path, taxonomy: Taxonomy) -> str:
 
 @lru_cache(maxsize=8)
 def _attribution(knowledge_dir: Path, titles: frozenset[str]) -> str:
+    from advisor.indexing.chunking import parse_sections  # the splitter stack, only once per process
+
     lines = []
     for path in sorted(knowledge_dir.glob("*.md")):
         _, sections = parse_sections(path.read_text(encoding="utf-8"))
