@@ -196,7 +196,7 @@ def build_plan_tab(advisor: Advisor, page: gr.Blocks) -> gr.Tab:
                 )
                 areas = gr.CheckboxGroup(area_choices, value=list(rules.order), label="Focus areas", elem_id="plan-areas")
                 language = gr.Dropdown(
-                    [(h["name"], code) for code, h in languages.items()], value="en",
+                    [(h.name, code) for code, h in languages.items()], value="en",
                     label="Language of the headings (quotes stay in English)", elem_id="plan-language",
                 )
                 with gr.Accordion("Profile (optional: chooses and orders steps, adds no text)", open=False):

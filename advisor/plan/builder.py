@@ -35,7 +35,7 @@ from advisor.models import Citation
 from advisor.plan.models import Plan, PlanRequest, PlanStep, Profile
 from advisor.plan.render import meta_line, plan_markdown
 from advisor.plan.rules import Headings, PlanRules, attribution, headings_for, load_rules
-from advisor.query.scope import scope_signal, topic_terms
+from advisor.query.scope import scope_signal, thesaurus_hits, topic_terms
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
@@ -405,14 +405,15 @@ def order_steps(steps: list[tuple[str, Candidate]], rules: PlanRules, has_profil
 
 
 def unknown_profile_words(profile: Profile, vocabulary: set[str]) -> dict[str, list[str]]:
-    """Per profile field, its words the documents never use (the scope rule's notion of "known",
-    synonyms included: "ministry" is known through "governments")."""
+    """Per profile field, its words the documents never use, by the scope rule's notion of "known"
+    (the thesaurus and spelling tolerance included: "ministry" is known through "governments")."""
     out: dict[str, list[str]] = {}
     for name, value in profile.items():
+        thesaurus = thesaurus_hits(value)
         unknown = [
             word
             for word in _WORD.findall(value)
-            if (terms := topic_terms(word)) and scope_signal(terms, False, vocabulary).unknown_terms
+            if (terms := topic_terms(word)) and scope_signal(terms, False, vocabulary, thesaurus).unknown_terms
         ]
         if unknown:
             out[name] = unknown

@@ -57,8 +57,8 @@ def notices(plan: Plan, headings: Headings) -> list[str]:
     if plan.not_covered:
         out.append(headings["not_covered"].format(items="; ".join(plan.not_covered)))
     out += plan.notes
-    if headings["quotes_note"]:
-        out.append(headings["quotes_note"])
+    if headings.quotes_note:
+        out.append(headings.quotes_note)
     return out
 
 

@@ -16,13 +16,15 @@ from typing import Any
 import yaml
 
 from advisor.query.audience import audience_name
+from advisor.query.language import Language
+from advisor.query.language import languages as answer_languages
 from advisor.taxonomy import Taxonomy, normalize_title
 
 ALL = "all"
 # Every language must give these (the renderers read each one).
 REQUIRED_HEADINGS = (
-    "name", "direction", "title", "date", "audience", "focus_areas", "all_areas", "why", "sources", "not_covered",
-    "padded", "from_document", "quotes_note", "footer", "kinds", "stages",
+    "title", "date", "audience", "focus_areas", "all_areas", "why", "sources", "not_covered", "padded",
+    "from_document", "footer", "kinds", "stages",
 )
 KINDS = ("sector", "size", "institution", "region", "focus_area")
 
@@ -96,21 +98,31 @@ def load_rules(path: Path, taxonomy: Taxonomy) -> PlanRules:
 
 @dataclass(frozen=True)
 class Headings:
-    """One language's headings and labels; quotes are never translated."""
+    """One language's plan headings and labels, with what answers in that language already say
+    (its name, direction, audience names, the note that quotes stay in English); quotes are never
+    translated."""
 
     language: str
     values: dict[str, Any]
+    shared: Language  # the answers' entry for this language (knowledge/languages.yaml)
 
     def __getitem__(self, key: str) -> str:
         return str(self.values[key])
 
     @property
+    def name(self) -> str:
+        return self.shared.name
+
+    @property
     def rtl(self) -> bool:
-        return self.values.get("direction") == "rtl"
+        return self.shared.direction == "rtl"
+
+    @property
+    def quotes_note(self) -> str:
+        return self.shared.strings.get("quotes_note", "")
 
     def audience(self, audience: str) -> str:
-        named = self.values.get("audiences") or {}
-        return str(named.get(audience) or audience_name(audience, "label"))
+        return self.shared.audiences.get(audience) or audience_name(audience, "label")
 
     def area(self, area_id: str, taxonomy: Taxonomy) -> str:
         named = self.values.get("areas") or {}
@@ -126,15 +138,19 @@ class Headings:
 
 @lru_cache(maxsize=8)
 def load_headings(path: Path) -> dict[str, Headings]:
-    """Every language of the headings file, each checked for the keys the renderers read."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """Every language of the headings file, each checked for the keys the renderers read and for
+    an entry among the answers' languages."""
+    raw = _read_yaml(path)
+    answered = answer_languages()
     out: dict[str, Headings] = {}
     for language, values in raw.items():
         missing = [k for k in REQUIRED_HEADINGS if k not in (values or {})]
         missing += [f"kinds.{k}" for k in KINDS if k not in (values or {}).get("kinds", {})]
+        if str(language) not in answered:
+            missing.append("an entry in knowledge/languages.yaml")
         if missing:
             raise ValueError(f"{path}: language '{language}' lacks {', '.join(missing)}")
-        out[str(language)] = Headings(str(language), dict(values))
+        out[str(language)] = Headings(str(language), dict(values), answered[str(language)])
     if not out:
         raise ValueError(f"{path}: no language")
     return out
