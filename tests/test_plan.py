@@ -213,6 +213,11 @@ def test_profile_only_chooses_and_orders_and_names_what_the_documents_lack(corpu
     assert not any(s.text.startswith("Semiconductor firms") for s in every.steps)
     assert any(s.text.startswith("Semiconductor firms") for s in every_chips.steps)
     check_quality(fintech, ["fa-dpi-identity", "obj-tech-offer"], rules, {c.metadata["chunk_id"]: c for c in chunks}, SETTINGS)
+    # A sector none of whose words the documents use is named; one odd word in a documented value is not.
+    named = make(corpus, taxonomy, audience="government", profile={"institution": "ministry of digital affairs"})
+    assert named.not_covered == []
+    farming = make(corpus, taxonomy, audience="business", profile={"sector": "agriculture", "region": "West Africa"})
+    assert farming.not_covered == ["agriculture (sector)", "West Africa (region)"]
     too_long = {"region": "x" * (SETTINGS.plan_max_profile_chars + 1)}
     with pytest.raises(ValueError, match=f"the limit is {SETTINGS.plan_max_profile_chars}"):
         make(corpus, taxonomy, audience="business", profile=too_long)
@@ -239,7 +244,7 @@ def test_markdown_matches_the_json(corpus, taxonomy):
     assert md.startswith(f"# {plan.title}\n") and plan.subtitle in md and "2026-11-30" in plan.subtitle
     numbered = re.findall(r"^(\d+)\. (.+) \[(\d+)\]$", md, re.M)
     assert [(int(n), text, [int(c)]) for n, text, c in numbered] == [(s.n, s.text, s.citations) for s in plan.steps]
-    whys = re.findall(r"^   \*Why:\* (.+) \[\d+\]$", md, re.M)
+    whys = re.findall(r"^ {3,4}\*Why:\* (.+) \[\d+\]$", md, re.M)
     assert whys == [s.why for s in plan.steps]
     position = [md.index(f"### {s.focus_area_title}") for s in plan.steps]
     assert position == sorted(position)

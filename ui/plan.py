@@ -173,6 +173,11 @@ def plan_request(audience: str, areas: list[str] | None, language: str, **profil
     )
 
 
+def sentence_case(text: str) -> str:
+    """"businesses and SMEs" -> "Businesses and SMEs" (str.capitalize would lower the SMEs)."""
+    return text[:1].upper() + text[1:]
+
+
 def build_plan_tab(advisor: Advisor, page: gr.Blocks) -> gr.Tab:
     """The "Plan" tab, created inside the caller's Blocks; `page` replays a saved plan on load."""
     settings = advisor.settings
@@ -191,7 +196,7 @@ def build_plan_tab(advisor: Advisor, page: gr.Blocks) -> gr.Tab:
                 # The long names ("Governments and public administrations"): the chat tab's switch
                 # already says "Government", and one page should not have two controls of one name.
                 audience = gr.Radio(
-                    [(audience_name(a, "label")[:1].upper() + audience_name(a, "label")[1:], a) for a in ("business", "government")],
+                    [(sentence_case(audience_name(a, "label")), a) for a in ("business", "government")],
                     value="business", label="Plan for", elem_id="plan-audience",
                 )
                 areas = gr.CheckboxGroup(area_choices, value=list(rules.order), label="Focus areas", elem_id="plan-areas")
@@ -200,13 +205,14 @@ def build_plan_tab(advisor: Advisor, page: gr.Blocks) -> gr.Tab:
                     label="Language of the headings (quotes stay in English)", elem_id="plan-language",
                 )
                 with gr.Accordion("Profile (optional: chooses and orders steps, adds no text)", open=False):
-                    sector = gr.Textbox(label="Sector", placeholder="e.g. fintech", elem_id="plan-sector")
-                    size = gr.Textbox(label="Size", placeholder="e.g. startup, SME", elem_id="plan-size")
+                    longest = settings.plan_max_profile_chars
+                    sector = gr.Textbox(label="Sector", placeholder="e.g. fintech", max_length=longest, elem_id="plan-sector")
+                    size = gr.Textbox(label="Size", placeholder="e.g. startup, SME", max_length=longest, elem_id="plan-size")
                     institution = gr.Textbox(
                         label="Institution", placeholder="e.g. ministry of digital affairs", visible=False,
-                        elem_id="plan-institution",
+                        max_length=longest, elem_id="plan-institution",
                     )
-                    region = gr.Textbox(label="Region", placeholder="e.g. West Africa", elem_id="plan-region")
+                    region = gr.Textbox(label="Region", placeholder="e.g. West Africa", max_length=longest, elem_id="plan-region")
                     gr.Markdown(f"_Up to {settings.plan_max_profile_chars} characters in all._")
                 make = gr.Button("Make the plan", variant="primary", elem_id="plan-generate")
                 with gr.Row(elem_id="plan-downloads"):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # the plan reads an Advisor's stores; it is not needed to imp
     from advisor.components import Advisor
 
 REASON_KINDS = ("outcome", "description")
+PLACE_FIELDS = ("region",)  # profile fields that name places: each unknown word there is a place not covered
 _WORD = re.compile(r"[\w’'-]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -421,7 +422,15 @@ def unknown_profile_words(profile: Profile, vocabulary: set[str]) -> dict[str, l
 
 
 def uncovered_profile_words(profile: Profile, vocabulary: set[str], headings: Headings) -> list[str]:
-    """Profile words the documents never use, as the plan says them once: "Kenya (region)"."""
-    return [
-        f"{' '.join(words)} ({headings.kind(name)})" for name, words in unknown_profile_words(profile, vocabulary).items()
-    ]
+    """What the plan says once at the top: every word of a place the documents never use ("Kenya
+    (region)"), and a sector, size or institution none of whose words they use ("agriculture
+    (sector)"). One unfamiliar word in an otherwise documented value ("ministry of digital affairs")
+    is not worth a warning."""
+    values = dict(profile.items())
+    out = []
+    for name, unknown in unknown_profile_words(profile, vocabulary).items():
+        if name in PLACE_FIELDS:
+            out.append(f"{' '.join(unknown)} ({headings.kind(name)})")
+        elif all(word in unknown for word in _WORD.findall(values[name]) if topic_terms(word)):
+            out.append(f"{values[name]} ({headings.kind(name)})")
+    return out

@@ -77,12 +77,14 @@ def plan_markdown(plan: Plan, headings: Headings) -> str:
         for area in stage.areas:
             lines += [f"### {area.title}", ""]
             for step in area.steps:
-                lines.append(f"{step.n}. {step.text} {marks(step.citations)}")
-                lines.append(f"   *{headings['why']}:* {step.why} {marks(step.citations)}")
+                # The why (and origin) are paragraphs of the step's list item: indented as wide as
+                # its marker ("1. " or "10. "), after a blank line, so renderers keep them apart.
+                pad = " " * (len(str(step.n)) + 2)
+                lines += [f"{step.n}. {step.text} {marks(step.citations)}", ""]
+                lines += [f"{pad}*{headings['why']}:* {step.why} {marks(step.citations)}", ""]
                 where = step_origin(step, headings)
                 if where:
-                    lines.append(f"   *{where}*")
-            lines.append("")
+                    lines += [f"{pad}*{where}*", ""]
     lines += [f"## {headings['sources']}", ""]
     for citation in plan.citations:
         lines += [source_line(citation), ""]
