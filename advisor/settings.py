@@ -187,7 +187,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, description="Answers per client per minute (0 disables).")
     rate_limit_burst: int = Field(20, description="Answers a client may ask at once before the rate applies.")
     rate_limited_paths: list[str] = Field(
-        ["/api/ask", "/api/chat", "/v1/chat/completions"], description="Answering endpoints that are rate limited."
+        ["/api/ask", "/api/chat", "/v1/chat/completions", "/api/plan", "/api/plan/export"],
+        description="Answering and plan endpoints that are rate limited.",
     )
     trust_forwarded_for: bool = Field(
         False, description="Identify clients by X-Forwarded-For (only behind a proxy that sets it)."
@@ -250,6 +251,45 @@ class Settings(BaseSettings):
     workshop_dashboard_refresh_seconds: float = Field(5.0, gt=0, description="How often the trainer dashboard refreshes.")
     workshop_purge_interval_seconds: float = Field(
         3600.0, gt=0, description="At most this often a worker deletes logged questions past their retention."
+    # Action plan (`advisor plan`, /api/plan, the Plan tab)
+    plan_rules_file: Path = Field(
+        PROJECT_ROOT / "knowledge" / "plan.yaml",
+        description="The plan's ordering rule (stages, foundations first) and short names for focus areas.",
+    )
+    plan_headings_file: Path = Field(
+        PROJECT_ROOT / "knowledge" / "plan_headings.yaml", description="The plan's headings and labels per language."
+    )
+    plan_min_steps: int = Field(
+        5, ge=1, description="Fewer steps in the chosen areas: steps of related areas are added up to this many."
+    )
+    plan_max_steps: int = Field(12, ge=1, description="Most steps in a plan.")
+    plan_max_profile_chars: int = Field(
+        300, ge=0, description="Longest profile (all its fields together); it only chooses and orders steps."
+    )
+    plan_profile_weight: float = Field(
+        1.0,
+        description="How much a step's similarity to the profile counts next to its similarity to its focus area "
+        "when steps are chosen and ordered.",
+    )
+    plan_outcome_bonus: float = Field(
+        0.1,
+        description="Added to an outcome sentence's similarity to a step when its 'why' is chosen: outcomes say what "
+        "acting achieves, descriptions only what the strategy says.",
+    )
+    plan_duplicate_similarity: float = Field(
+        0.92, description="A step this similar to one already in the plan repeats it and is left out."
+    )
+    plan_max_workspace_steps: int = Field(3, ge=0, description="Most steps quoted from the user's own documents.")
+    plan_workspace_passages: int = Field(
+        4, ge=0, description="Workspace passages read per focus area (those nearest to it) for steps from your documents."
+    )
+    plan_min_workspace_similarity: float = Field(
+        0.35, description="A workspace sentence joins a focus area only when at least this similar to it."
+    )
+    plan_pdf_font_dir: Path | None = Field(
+        None,
+        description="Folder with DejaVuSans.ttf, DejaVuSans-Bold.ttf and DejaVuSans-Oblique.ttf for PDF exports; "
+        "unset: the copy shipped inside matplotlib (a dependency), so no system font is needed.",
     )
 
     def cors_origin_list(self) -> list[str]:

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore
 from advisor.storage.workshops import WorkshopStore
 from ui.documents import build_documents_panel
+from ui.plan import build_plan_tab
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 from ui.workshop_panel import (
     FEEDBACK_OPTIONS,
@@ -349,8 +351,9 @@ def build_chat(
                 elem_id="advisor-header",
             )
         workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
-        # The embed is one column (iframes are narrow); the full page puts sources beside the chat.
-        with gr.Column() if compact else gr.Row(equal_height=False):
+        # The embed is one column (iframes are narrow) and only chats; the full page puts sources beside
+        # the chat, in a "Chat" tab next to the "Plan" tab (ui/plan.py).
+        with nullcontext() if compact else gr.Tab("Chat", id="chat"), gr.Column() if compact else gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
                 chatbot = gr.Chatbot(
@@ -392,6 +395,8 @@ def build_chat(
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 
+        if not compact:
+            build_plan_tab(advisor, demo)
         outputs = [chatbot, box, sources, conversation, export]
         asked = [conversation, audience, room, participant]
         box.submit(respond, [box, *asked], outputs)

@@ -14,6 +14,7 @@ from advisor.http.chat import create_chat_router
 from advisor.http.documents import router as documents_router
 from advisor.http.errors import install_error_handlers
 from advisor.http.limits import BodySizeLimit, Limiter, RateLimit
+from advisor.http.plan import router as plan_router
 from advisor.http.workshops import WORKSHOP_PATHS, create_workshop_router, room_of
 from advisor.storage.database import database_url, open_database
 from advisor.storage.workshops import WorkshopStore
@@ -38,6 +39,7 @@ def create_api(advisor: Advisor) -> FastAPI:
 
     app.include_router(create_chat_router(int(advisor.started_at)))
     app.include_router(create_workshop_router())
+    app.include_router(plan_router)
     install_cors(app, advisor.settings.cors_origin_list())
     return app
 

@@ -16,6 +16,7 @@ def create_app(advisor: Advisor) -> FastAPI:
 
     from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
     from ui.embed import create_embed_router, install_frame_policy
+    from ui.plan import PLAN_CSS, PLAN_HEAD
 
     app = create_api(advisor)
     # The UI's file uploads obey the same size limit as the API's.
@@ -37,8 +38,8 @@ def create_app(advisor: Advisor) -> FastAPI:
         app,
         build_chat(advisor, **shared),
         path="/",
-        css=CHAT_CSS,
-        head=CHAT_HEAD,
+        css=CHAT_CSS + PLAN_CSS,
+        head=CHAT_HEAD + PLAN_HEAD,
         max_file_size=settings.max_upload_bytes,
     )
 
