@@ -251,6 +251,7 @@ class Settings(BaseSettings):
     workshop_dashboard_refresh_seconds: float = Field(5.0, gt=0, description="How often the trainer dashboard refreshes.")
     workshop_purge_interval_seconds: float = Field(
         3600.0, gt=0, description="At most this often a worker deletes logged questions past their retention."
+    )
     # Action plan (`advisor plan`, /api/plan, the Plan tab)
     plan_rules_file: Path = Field(
         PROJECT_ROOT / "knowledge" / "plan.yaml",
