@@ -1,4 +1,4 @@
-"""`advisor` command line: ingest, ask, serve. Errors are one line on stderr and exit code 2."""
+"""`advisor` command line: ingest, ask, plan, serve. Errors are one line on stderr and exit code 2."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from advisor.query.audience import AUDIENCES
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from advisor.answer.events import AnswerStream
 
 EXIT_FAILED = 1
@@ -52,6 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--file", type=Path, help="Ask every line of this file (one JSON object per line).")
     ask.add_argument("--collection", action="append", help="Search only this collection (repeatable).")
     ask.add_argument("--doc", action="append", dest="doc_ids", help="Search only this document id (repeatable).")
+
+    plan = sub.add_parser("plan", help="A cited action plan: steps quoted from the strategy, foundations first.")
+    plan.add_argument("--audience", choices=["business", "government"], required=True)
+    plan.add_argument("--focus", default="all",
+                      help="Comma list of focus-area ids or short names (dpi, cybersecurity, governance, funding, "
+                           "partnerships, ...; see knowledge/plan.yaml); default: all.")
+    plan.add_argument("--format", choices=["md", "docx", "pdf"], default="md",
+                      help="md prints to stdout unless -o is given; docx and pdf write a file.")
+    plan.add_argument("-o", "--output", type=Path, help="Write the plan here.")
+    plan.add_argument("--json", action="store_true", help="Print the plan as JSON (as POST /api/plan returns it).")
+    plan.add_argument("--language", default="en", help="Language of the headings: en, fr, es, pt, de, ar.")
+    plan.add_argument("--sector", default="", help="Profile (business): your sector; only chooses and orders steps.")
+    plan.add_argument("--size", default="", help="Profile (business): your size, e.g. startup or SME.")
+    plan.add_argument("--institution", default="", help="Profile (government): your institution.")
+    plan.add_argument("--region", default="", help="Profile: your region or country.")
+    plan.add_argument("--no-workspace", action="store_true", help="Quote the strategy only, not your documents.")
 
     evaluate = sub.add_parser("eval", help="Run the golden-set evaluation and write evals/results/<run>/.")
     evaluate.add_argument("--backend", choices=["composer", "openai", "local"], default="composer",
@@ -202,6 +220,60 @@ def _print_stream(stream: AnswerStream) -> None:
             print(tail, flush=True)
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from advisor.plan.builder import build_plan, check_request
+    from advisor.plan.exports import export_plan
+    from advisor.plan.models import PlanRequest
+    from advisor.plan.rules import load_rules
+    from advisor.settings import get_settings
+    from advisor.taxonomy import load_taxonomy
+
+    if args.json and (args.format != "md" or args.output):
+        raise CliError("--json prints the plan; it does not go with --format or -o")
+    try:
+        request = PlanRequest(
+            audience=args.audience,
+            focus_areas=[f for f in args.focus.split(",") if f.strip()],
+            profile={"sector": args.sector, "size": args.size, "institution": args.institution, "region": args.region},
+            language=args.language,
+            include_workspace=not args.no_workspace,
+        )
+        settings = get_settings()  # refuse bad input before the model and the store are loaded
+        check_request(request, load_rules(settings.plan_rules_file, load_taxonomy(settings.taxonomy_file)), settings)
+    except ValidationError as exc:  # a ValueError too: caught first, for its one-line message
+        raise CliError(_first_error(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if args.output is not None and not args.output.parent.is_dir():
+        raise CliError(f"cannot write {args.output}: no such folder {args.output.parent}")
+    advisor = _advisor()
+    advisor.ensure_index()
+    plan = build_plan(advisor, request)
+    if args.json:
+        print(plan.model_dump_json())
+        return 0
+    file = export_plan(plan, args.format, settings)
+    if args.output is None and args.format == "md":
+        sys.stdout.write(plan.markdown)
+        return 0
+    target = args.output or Path(file.filename)
+    try:
+        target.write_bytes(file.content)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from exc
+    print(f"plan with {len(plan.steps)} steps written to {target}", file=sys.stderr)
+    return 0
+
+
+def _first_error(exc: ValidationError) -> str:
+    """A pydantic ValidationError as one line: where, and what is wrong."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first.get('msg', 'invalid value')}" if where else str(first.get("msg", "invalid value"))
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from advisor.settings import ConfigError, get_settings
     from advisor_tools.evaluation.evaluate import run_evaluation
@@ -294,6 +366,7 @@ COMMANDS = {
     "bench": cmd_bench,
     "documents": cmd_documents,
     "delete": cmd_delete,
+    "plan": cmd_plan,
 }
 
 

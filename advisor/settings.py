@@ -187,7 +187,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, description="Answers per client per minute (0 disables).")
     rate_limit_burst: int = Field(20, description="Answers a client may ask at once before the rate applies.")
     rate_limited_paths: list[str] = Field(
-        ["/api/ask", "/api/chat", "/v1/chat/completions"], description="Answering endpoints that are rate limited."
+        ["/api/ask", "/api/chat", "/v1/chat/completions", "/api/plan", "/api/plan/export"],
+        description="Answering and plan endpoints that are rate limited.",
     )
     trust_forwarded_for: bool = Field(
         False, description="Identify clients by X-Forwarded-For (only behind a proxy that sets it)."
@@ -213,6 +214,84 @@ class Settings(BaseSettings):
     workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
     max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
+
+    # Workshops: trainer sessions, anonymous question log, dashboard, room-sized limits (issue 15)
+    trainer_key: SecretStr | None = Field(
+        None, description="Key trainers use to create, read and delete workshops; the admin key works too."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database for feedback and workshops shared by every worker "
+        "(e.g. postgresql+psycopg://user:pw@host/db); unset: the SQLite file ADVISOR_FEEDBACK_DB in the data directory.",
+    )
+    workshop_retention_days: float = Field(
+        30.0, gt=0, description="Questions logged in a workshop are deleted this many days after they were asked."
+    )
+    workshop_default_hours: float = Field(
+        12.0, gt=0, description="A workshop created without expires_at accepts questions this long (a workshop day)."
+    )
+    workshop_max_days: float = Field(
+        30.0, gt=0, description="Latest allowed expires_at, in days from creation: a join code must not live forever."
+    )
+    workshop_participant_per_minute: int = Field(
+        10, ge=0, description="Answers per participant of a workshop per minute (0 disables the participant limit)."
+    )
+    workshop_participant_burst: int = Field(
+        5, ge=1, description="Answers a participant may ask at once (a few starter questions clicked in a row)."
+    )
+    workshop_per_minute: int = Field(
+        600, ge=0, description="Answers per workshop per minute, all participants together (0 disables it)."
+    )
+    workshop_burst: int = Field(
+        120, ge=1, description="Answers a workshop may ask at once: a room of 40 to 60 asking twice when told to start."
+    )
+    workshop_cache_seconds: float = Field(
+        1.0, ge=0, description="Reuse a workshop lookup this long; a deletion or expiry shows within this time."
+    )
+    workshop_dashboard_refresh_seconds: float = Field(5.0, gt=0, description="How often the trainer dashboard refreshes.")
+    workshop_purge_interval_seconds: float = Field(
+        3600.0, gt=0, description="At most this often a worker deletes logged questions past their retention."
+    )
+    # Action plan (`advisor plan`, /api/plan, the Plan tab)
+    plan_rules_file: Path = Field(
+        PROJECT_ROOT / "knowledge" / "plan.yaml",
+        description="The plan's ordering rule (stages, foundations first) and short names for focus areas.",
+    )
+    plan_headings_file: Path = Field(
+        PROJECT_ROOT / "knowledge" / "plan_headings.yaml", description="The plan's headings and labels per language."
+    )
+    plan_min_steps: int = Field(
+        5, ge=1, description="Fewer steps in the chosen areas: steps of related areas are added up to this many."
+    )
+    plan_max_steps: int = Field(12, ge=1, description="Most steps in a plan.")
+    plan_max_profile_chars: int = Field(
+        300, ge=0, description="Longest profile (all its fields together); it only chooses and orders steps."
+    )
+    plan_profile_weight: float = Field(
+        1.0,
+        description="How much a step's similarity to the profile counts next to its similarity to its focus area "
+        "when steps are chosen and ordered.",
+    )
+    plan_outcome_bonus: float = Field(
+        0.1,
+        description="Added to an outcome sentence's similarity to a step when its 'why' is chosen: outcomes say what "
+        "acting achieves, descriptions only what the strategy says.",
+    )
+    plan_duplicate_similarity: float = Field(
+        0.92, description="A step this similar to one already in the plan repeats it and is left out."
+    )
+    plan_max_workspace_steps: int = Field(3, ge=0, description="Most steps quoted from the user's own documents.")
+    plan_workspace_passages: int = Field(
+        4, ge=0, description="Workspace passages read per focus area (those nearest to it) for steps from your documents."
+    )
+    plan_min_workspace_similarity: float = Field(
+        0.35, description="A workspace sentence joins a focus area only when at least this similar to it."
+    )
+    plan_pdf_font_dir: Path | None = Field(
+        None,
+        description="Folder with DejaVuSans.ttf, DejaVuSans-Bold.ttf and DejaVuSans-Oblique.ttf for PDF exports; "
+        "unset: the copy shipped inside matplotlib (a dependency), so no system font is needed.",
+    )
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
@@ -293,13 +372,15 @@ class Settings(BaseSettings):
     )
 
     def serving_problem(self) -> str | None:
-        """Why `advisor serve` must not start with these settings, or None."""
-        key = self.admin_key.get_secret_value() if self.admin_key is not None else ""
-        if key and len(key) < self.min_admin_key_chars:
-            return (
-                f"ADVISOR_ADMIN_KEY is {len(key)} characters long; use at least {self.min_admin_key_chars} "
-                "(ADVISOR_MIN_ADMIN_KEY_CHARS), e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
-            )
+        """Why `advisor serve` must not start with these settings, or None: a guessable key."""
+        for name, secret in (("ADVISOR_ADMIN_KEY", self.admin_key), ("ADVISOR_TRAINER_KEY", self.trainer_key)):
+            key = secret.get_secret_value() if secret is not None else ""
+            if key and len(key) < self.min_admin_key_chars:
+                return (
+                    f"{name} is {len(key)} characters long; use at least {self.min_admin_key_chars} "
+                    "(ADVISOR_MIN_ADMIN_KEY_CHARS), e.g. the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+                )
         return None
 
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server

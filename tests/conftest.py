@@ -221,3 +221,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         heavy_call = any(call in source for call in _HEAVY_CALLS)
         if _HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or module in _HEAVY_MODULES or heavy_call:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server started for this run on a loopback port (tests/pg.py); skips with the
+    reason when none can be started here."""
+    from tests.pg import PostgresUnavailable, postgres_server
+
+    try:
+        with postgres_server(free_port()) as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")

@@ -124,12 +124,12 @@ def test_instructions_planted_in_a_document_do_not_change_answers(data_copy: Pat
 
 def test_rate_limits_give_a_burst_then_the_rate_per_client():
     """Burst 2 at 120 a minute: a moving window of 2 answers per second, per client."""
-    from advisor.http.limits import AbuseLimits
+    from advisor.http.limits import Limiter
     from advisor.settings import Settings
 
-    limits = AbuseLimits(Settings(rate_limit_per_minute=120, rate_limit_burst=2))
-    assert [limits.take_answer("a"), limits.take_answer("a")] == [0.0, 0.0]
-    assert limits.take_answer("a") >= 1.0  # Retry-After is whole seconds
-    assert limits.take_answer("b") == 0.0  # another client has its own budget
+    limits = Limiter.from_settings(Settings(rate_limit_per_minute=120, rate_limit_burst=2))
+    assert [limits.wait("a"), limits.wait("a")] == [0.0, 0.0]
+    assert limits.wait("a") >= 1.0  # Retry-After is whole seconds
+    assert limits.wait("b") == 0.0  # another client has its own budget
     time.sleep(1.05)
-    assert limits.take_answer("a") == 0.0
+    assert limits.wait("a") == 0.0

@@ -12,11 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import ARTIFACTS, LiveServer, free_port, start_server, stop_server
+from docx import Document as WordDocument
+from pypdf import PdfReader
 
 from advisor.taxonomy import load_taxonomy
 
@@ -183,6 +186,9 @@ def test_follow_up_in_the_ui(page):
     ask(page, "And what should governments do?", 1)
     text = last_bot_text(page)
     assert "Understood as:" in text and "For governments" in text  # says how the follow-up was read
+    # A rewritten follow-up first says how it was read ("Understood as: ..."), then answers.
+    lead = next(line for line in last_bot_text(page).splitlines() if not line.startswith("Understood as:"))
+    assert lead.startswith("For governments")
     newest = page.locator("#sources-panel .src-group").first
     assert "And what should governments do?" in newest.locator("h4").inner_text()
 
@@ -277,3 +283,94 @@ def test_embed_refused_for_unlisted_origin(server):
     snippet = httpx.get(server.url + "/embed.js", timeout=30)
     assert snippet.headers["content-type"].startswith("application/javascript")
     assert "http" not in snippet.text.replace("document.baseURI", "")  # loads nothing from elsewhere
+
+
+PLAN_AREAS = ("Cybersecurity Cooperation", "Digital Public Infrastructure and Digital Identity")
+
+
+def open_plan_tab(page) -> None:
+    page.get_by_role("tab", name="Plan").click()
+    page.wait_for_selector("#plan-generate")
+
+
+def plan_steps(page) -> list[str]:
+    return page.locator("#plan-view .plan-text").all_inner_texts()
+
+
+@contextmanager
+def plan_page(browser, server, **context_options) -> Iterator[object]:
+    """A fresh browser context (empty localStorage) on the Plan tab."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server.url + "/", wait_until="load")
+        page.wait_for_selector("#question textarea")
+        open_plan_tab(page)
+        yield page
+    finally:
+        context.close()
+
+
+def test_plan_tab_ticks_survive_a_reload_and_every_format_downloads(browser, server):
+    with plan_page(browser, server, viewport=LAPTOP, accept_downloads=True) as page:
+        page.locator("#plan-audience").get_by_label("Governments and public administrations").check()
+        areas = page.locator("#plan-areas")
+        for box in areas.locator("label").all():
+            if box.inner_text().strip() not in PLAN_AREAS:
+                box.locator("input").uncheck()
+        assert areas.locator("input:checked").count() == 2
+        page.click("#plan-generate")
+        page.wait_for_selector("#plan-view .plan-step")
+        steps = plan_steps(page)
+        assert 5 <= len(steps) <= 12
+        headings = page.locator("#plan-view h4.plan-area").all_inner_texts()
+        assert sorted(headings) == sorted(PLAN_AREAS)
+        assert page.locator("#plan-view .plan-why").count() == len(steps)
+        assert page.locator("#plan-view details.plan-src").count() >= 2
+        page.locator("#plan-view input.plan-tick").nth(1).check()
+        assert "done" in page.locator("#plan-view li.plan-step").nth(1).get_attribute("class")
+        shot(page, "07-plan-laptop.png")
+
+        # Reload: the same plan comes back in the Plan tab, with the same step ticked.
+        page.reload(wait_until="load")
+        page.wait_for_selector("#question textarea")
+        open_plan_tab(page)
+        page.wait_for_selector("#plan-view .plan-step")
+        assert plan_steps(page) == steps
+        ticks = page.locator("#plan-view input.plan-tick")
+        assert [ticks.nth(i).is_checked() for i in range(ticks.count())] == [i == 1 for i in range(len(steps))]
+        assert page.locator("#plan-audience input[value=government]").is_checked()
+        shot(page, "08-plan-after-reload.png")
+
+        # Every format downloads and carries the steps.
+        for fmt in ("md", "docx", "pdf"):
+            with page.expect_download() as download:
+                page.click(f"#plan-{fmt}")
+            path = Path(download.value.path())
+            assert download.value.suggested_filename.startswith("action-plan-government-")
+            assert download.value.suggested_filename.endswith("." + fmt)
+            content = path.read_bytes()
+            if fmt == "md":
+                text = content.decode()
+                assert text.startswith("# Action plan for governments")
+            elif fmt == "docx":
+                text = "\n".join(p.text for p in WordDocument(str(path)).paragraphs)
+            else:
+                text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(path)).pages).split())
+            assert all(" ".join(step.split()) in " ".join(text.split()) for step in steps), fmt
+            (ARTIFACTS / f"plan-export.{fmt}").write_bytes(content)
+
+
+def test_plan_tab_at_phone_width(browser, server):
+    with plan_page(browser, server, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True) as page:
+        page.click("#plan-generate")
+        page.wait_for_selector("#plan-view .plan-step")
+        assert len(plan_steps(page)) == 12  # business, every area: the most a plan holds
+        page.locator("#plan-view li.plan-step").first.locator("label").tap()
+        assert page.locator("#plan-view input.plan-tick").first.is_checked()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+        box = page.locator("#plan-view").bounding_box()
+        assert PHONE["width"] * 0.8 < box["width"] <= PHONE["width"]
+        page.locator("#plan-view .plan-step").first.scroll_into_view_if_needed()
+        shot(page, "09-plan-phone.png")

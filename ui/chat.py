@@ -10,8 +10,10 @@ shown, so a passage or question containing markup stays inert.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,28 @@ import gradio as gr
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
 from advisor.answer.render import USER_SOURCE, markdown_safe, source_line
 from advisor.components import Advisor
-from advisor.http.limits import AbuseLimits, retry_message
+from advisor.http.limits import Limiter
 from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
 from advisor.query.language import language
 from advisor.settings import Settings
+from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore
-from ui.documents import build_documents_panel, ui_client, ui_temp_dir
+from advisor.storage.workshops import WorkshopStore
+from ui.documents import build_documents_panel, ui_temp_dir
+from ui.plan import build_plan_tab
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
+from ui.workshop_panel import (
+    FEEDBACK_OPTIONS,
+    PARTICIPANT_JS,
+    ChatWorkshops,
+    build_workshop_panel,
+    feedback_choice,
+    room_title,
+    valid_participant,
+    workshop_preset,
+)
 
 STRATEGY_COLLECTION = Settings.model_fields["collection"].default  # ADVISOR_COLLECTION's default
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
@@ -255,44 +270,48 @@ def build_chat(
     advisor: Advisor,
     compact: bool = False,
     feedback: FeedbackStore | None = None,
-    limits: AbuseLimits | None = None,
+    workshop_store: WorkshopStore | None = None,
+    limiter: Limiter | None = None,
     export_dir: Path | None = None,
 ) -> gr.Blocks:
     """The chat page; `compact` is the /embed variant (one column, no header, starter questions first).
-
-    `limits` are the API's per-client limits (advisor.http.limits): a client refused by /api/ask is
-    refused here too. Exports go to `export_dir` (default: the UI's temp folder under the data dir)."""
+    With `workshop_store`, pages opened for a workshop log their answers in it; with `limiter`, questions
+    obey the same rate limits as the API (see ui/workshop_panel.py). Exports go to `export_dir`
+    (default: the UI's temp folder under the data dir, swept on a schedule)."""
     settings = advisor.settings
-    feedback = feedback or FeedbackStore(settings.data_dir / settings.feedback_db)
-    limits = limits or AbuseLimits(settings)
+    feedback = feedback or FeedbackStore(open_database(database_url(settings)))
+    rooms = ChatWorkshops(advisor, workshop_store, limiter)
     workshops = load_workshops(settings.workshops_file)
     export_dir = export_dir or ui_temp_dir(settings) / "exports"
     stream = as_runnable(advisor.chat)
 
     def respond(
-        message: str, conversation: list[dict[str, Any]], audience: str, page: gr.Request
+        message: str,
+        conversation: list[dict[str, Any]],
+        audience: str,
+        room: str | None = None,
+        participant: str | None = None,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         conversation = list(conversation or [])
         if not message:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        wait = limits.take_answer(ui_client(limits, page))
-        if wait > 0:
-            refusal, _ = retry_message("too many questions from this client", wait)
-            shown = chat_messages(conversation) + [
-                {"role": "user", "content": esc(message)},
-                {"role": "assistant", "content": f"⚠️ {refusal}"},
-            ]
+        participant = valid_participant(participant)
+        refusal = rooms.admit(request, room, participant)
+        if refusal:  # shown, not kept: the question stays in the box for the retry
+            shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": refusal}]
             yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        key, started_at = uuid.uuid4().hex, time.perf_counter()  # one feedback row and one log entry per answer
         turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
-        request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
+        turn_request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
         shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": ""}]
         yield shown, "", gr.skip(), gr.skip(), gr.skip()
         text = ""
         try:
-            for event in stream.stream(request):
+            for event in stream.stream(turn_request):
                 if isinstance(event, CitationsEvent):
                     shown[-1]["content"] = "_Searching the strategy…_" if not event.citations else ""
                 elif isinstance(event, DeltaEvent):
@@ -306,9 +325,10 @@ def build_chat(
                             "role": "assistant",
                             "content": event.answer.answer,
                             "answer": event.answer.model_dump(),
-                            "key": uuid.uuid4().hex,  # one feedback row per shown answer
+                            "key": key,
                         },
                     ]
+                    rooms.log(room, participant, key, event.answer, started_at)
         except ValueError as exc:
             conversation += [
                 {"role": "user", "content": message, "answer": None},
@@ -319,16 +339,17 @@ def build_chat(
             gr.skip(),
             sources_html(conversation, settings.collection),
             conversation,
-            gr.DownloadButton(value=write_export(conversation, export_dir, page.session_hash or ""), interactive=True),
+            gr.DownloadButton(value=write_export(conversation, export_dir, getattr(request, "session_hash", "") or ""), interactive=True),
         )
 
-    def on_like(conversation: list[dict[str, Any]], data: gr.LikeData) -> str:
+    def on_like(conversation: list[dict[str, Any]], room: str | None, participant: str | None, data: gr.LikeData) -> str:
         index = data.index if isinstance(data.index, int) else data.index[0]
         entry = conversation[index] if 0 <= index < len(conversation or []) else None
         if not entry or not entry.get("answer"):
             return "Feedback can only be given on answers."
-        liked = data.liked is True or (isinstance(data.liked, str) and data.liked.lower() == "like")
-        feedback.record(Answer.model_validate(entry["answer"]), liked, answer_key=entry.get("key"))
+        liked, reason = feedback_choice(data.liked)  # a flag option is a thumbs-down with its reason
+        feedback.record(Answer.model_validate(entry["answer"]), liked, comment=reason, answer_key=entry.get("key"))
+        rooms.rate(room, valid_participant(participant), entry.get("key"), liked, reason)
         return "Thanks — your feedback was saved." if liked else "Thanks — noted; this helps us improve."
 
     def clear() -> tuple[Any, ...]:
@@ -336,12 +357,16 @@ def build_chat(
 
     def apply_preset(request: gr.Request) -> tuple[Any, ...]:
         params = dict(request.query_params) if request is not None else {}
-        preset = preset_from_query(params, workshops)
-        title = f"**Workshop:** {esc(preset.title)}" if preset.title else ""
+        room, notice = rooms.resolve(params, workshops)
+        if room is not None:  # a trainer's workshop: its record is the preset
+            params = {**params, "workshop": room.id}
+        preset = preset_from_query(params, {**workshops, **({room.id: workshop_preset(room)} if room else {})})
+        title = room_title(preset, room, notice)
         shown = preset.starters[: settings.max_starter_questions]
         buttons = [gr.Button(q, visible=True) for q in shown]
         buttons += [gr.Button("", visible=False)] * (settings.max_starter_questions - len(shown))
         return (
+            room.id if room else None,
             preset.audience,
             gr.Markdown(title, visible=bool(title)),
             gr.Tab(visible=bool(shown)),
@@ -352,6 +377,8 @@ def build_chat(
     sweep = (settings.ui_temp_sweep_s, settings.ui_temp_max_age_s)
     with gr.Blocks(title="Digital Strategy Advisor", delete_cache=sweep) as demo:
         conversation = gr.State([])
+        room = gr.State(None)  # the id of the active workshop this page was opened for
+        participant = gr.Textbox(visible=False, elem_id="participant")  # PARTICIPANT_JS fills it in
         if not compact:
             gr.Markdown(
                 "## Digital Strategy Advisor\nCited answers about the EU International Digital Strategy — "
@@ -359,15 +386,16 @@ def build_chat(
                 elem_id="advisor-header",
             )
         workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
-        # The embed is one column (iframes are narrow); the full page puts sources beside the chat.
-        with gr.Column() if compact else gr.Row(equal_height=False):
+        # The embed is one column (iframes are narrow) and only chats; the full page puts sources beside
+        # the chat, in a "Chat" tab next to the "Plan" tab (ui/plan.py).
+        with nullcontext() if compact else gr.Tab("Chat", id="chat"), gr.Column() if compact else gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
                 audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
                 chatbot = gr.Chatbot(
                     label="Advisor",
                     height=420 if compact else 520,
                     elem_id="chatbot",
-                    feedback_options=("Like", "Dislike"),
+                    feedback_options=FEEDBACK_OPTIONS,
                     autoscroll=False,  # CHAT_HEAD scrolls to each new question instead
                     sanitize_html=True,
                     buttons=["copy"],
@@ -396,20 +424,26 @@ def build_chat(
                     export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
                     clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
                 if not compact:
-                    build_documents_panel(advisor, limits)  # "Your documents": upload, list, delete (ui/documents.py)
+                    build_documents_panel(advisor, limiter)  # "Your documents": upload, list, delete (ui/documents.py)
+                if not compact and workshop_store is not None:
+                    build_workshop_panel(advisor, workshop_store)  # "Workshops (trainers)" (ui/workshop_panel.py)
             with gr.Column(scale=2, min_width=280):
                 sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
 
+        if not compact:
+            build_plan_tab(advisor, demo)
         outputs = [chatbot, box, sources, conversation, export]
-        box.submit(respond, [box, conversation, audience], outputs)
-        send.click(respond, [box, conversation, audience], outputs)
+        asked = [conversation, audience, room, participant]
+        box.submit(respond, [box, *asked], outputs)
+        send.click(respond, [box, *asked], outputs)
         for button in [*starters, *example_buttons]:
-            button.click(respond, [button, conversation, audience], outputs)
-        chatbot.like(on_like, [conversation], status)
+            button.click(respond, [button, *asked], outputs)
+        chatbot.like(on_like, [conversation, room, participant], status)
         clear_outputs = [chatbot, conversation, sources, export, status, box]
         clear_btn.click(clear, None, clear_outputs)
         chatbot.clear(clear, None, clear_outputs)  # the chatbot's own bin icon must clear the state too
-        demo.load(apply_preset, None, [audience, workshop_title, starter_tab, tabs, *starters])
+        demo.load(apply_preset, None, [room, audience, workshop_title, starter_tab, tabs, *starters])
+        demo.load(None, None, participant, js=PARTICIPANT_JS)
     # Answers are CPU-light and mostly cached: run them side by side, not one user at a time.
     demo.queue(default_concurrency_limit=settings.ui_concurrency)
     return demo

@@ -16,7 +16,7 @@ import gradio as gr
 
 from advisor.auth import admin_key_problem
 from advisor.components import Advisor
-from advisor.http.limits import AbuseLimits, retry_message
+from advisor.http.limits import Limiter, retry_message
 from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError
 from advisor.settings import Settings
 
@@ -29,13 +29,13 @@ def ui_temp_dir(settings: Settings) -> Path:
     return settings.data_dir / "ui-temp"
 
 
-def ui_client(limits: AbuseLimits, request: gr.Request | None) -> str:
+def ui_client(limiter: Limiter, request: gr.Request | None) -> str:
     """The UI's asker, identified exactly as the API identifies its callers."""
     if request is None:
         return "unknown"
     headers = getattr(request, "headers", None) or {}
     client = getattr(request, "client", None)
-    return limits.client(getattr(client, "host", None), headers.get("x-forwarded-for"))
+    return limiter.client(getattr(client, "host", None), headers.get("x-forwarded-for"))
 
 
 def upload_folder() -> Path:
@@ -52,15 +52,15 @@ def _uploaded(path: str) -> bool:
         return False
 
 
-def _admin_check(advisor: Advisor, key: str, limits: AbuseLimits | None, client: str) -> str | None:
+def _admin_check(advisor: Advisor, key: str, limiter: Limiter | None, client: str) -> str | None:
     """Why this admin action may not proceed (as the API says it), or None; wrong keys are throttled."""
-    if limits is not None:
-        wait = limits.admin_blocked(client)
+    if limiter is not None:
+        wait = limiter.key_blocked(client)
         if wait > 0:
-            return f"⚠️ {retry_message('too many wrong admin keys from this client', wait)[0]}"
+            return f"⚠️ {retry_message('too many wrong keys from this client', wait)[0]}"
     problem = admin_key_problem(advisor.settings.admin_key, key)
-    if problem and problem[0] == "forbidden" and limits is not None:
-        limits.admin_failed(client)
+    if problem and problem[0] == "forbidden" and limiter is not None:
+        limiter.key_failed(client)
     return f"⚠️ {problem[1]}" if problem else None
 
 
@@ -76,10 +76,10 @@ def workspace_ids(advisor: Advisor) -> list[str]:
 
 
 def upload(
-    advisor: Advisor, paths: list[str] | None, key: str, limits: AbuseLimits | None = None, client: str = "ui"
+    advisor: Advisor, paths: list[str] | None, key: str, limiter: Limiter | None = None, client: str = "ui"
 ) -> str:
     """Add the chosen files; a message saying what happened (or why nothing did)."""
-    problem = _admin_check(advisor, key, limits, client)
+    problem = _admin_check(advisor, key, limiter, client)
     if problem:
         return problem
     if not paths:
@@ -97,9 +97,9 @@ def upload(
 
 
 def remove(
-    advisor: Advisor, doc_id: str | None, key: str, limits: AbuseLimits | None = None, client: str = "ui"
+    advisor: Advisor, doc_id: str | None, key: str, limiter: Limiter | None = None, client: str = "ui"
 ) -> str:
-    problem = _admin_check(advisor, key, limits, client)
+    problem = _admin_check(advisor, key, limiter, client)
     if problem:
         return problem
     if not doc_id:
@@ -108,7 +108,7 @@ def remove(
     return f"Deleted **{doc_id}**." if record else f"⚠️ no document '{doc_id}' in the workspace"
 
 
-def build_documents_panel(advisor: Advisor, limits: AbuseLimits | None = None) -> gr.Accordion:
+def build_documents_panel(advisor: Advisor, limiter: Limiter | None = None) -> gr.Accordion:
     """A closed "Your documents" accordion, created inside the caller's Blocks."""
     enabled = advisor.settings.admin_key is not None
     with gr.Accordion("Your documents", open=False) as panel:
@@ -130,10 +130,10 @@ def build_documents_panel(advisor: Advisor, limits: AbuseLimits | None = None) -
         return message, document_rows(advisor), gr.update(choices=workspace_ids(advisor), value=None)
 
     def add(paths: list[str] | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
-        return refreshed(upload(advisor, paths, typed, limits, ui_client(limits, request) if limits else "ui"))
+        return refreshed(upload(advisor, paths, typed, limiter, ui_client(limiter, request) if limiter else "ui"))
 
     def delete(doc_id: str | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
-        return refreshed(remove(advisor, doc_id, typed, limits, ui_client(limits, request) if limits else "ui"))
+        return refreshed(remove(advisor, doc_id, typed, limiter, ui_client(limiter, request) if limiter else "ui"))
 
     add_button.click(add, [files, key], [status, table, choice])
     delete_button.click(delete, [choice, key], [status, table, choice])

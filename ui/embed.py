@@ -1,6 +1,7 @@
 """Workshop embed: the one-line script trainers paste, and who may frame /embed.
 
-The snippet is served by this server and only inserts an iframe pointing back at this server's
+The snippet (advisor.http.workshops.snippet, also in each workshop's links) is served by this
+server and only inserts an iframe pointing back at this server's
 /embed page, so a workshop page needs nothing from outside. Attributes become URL parameters
 (audience, workshop); they are passed through URLSearchParams, never concatenated into HTML.
 Framing is limited with CSP `frame-ancestors` to the same allowlist as CORS
@@ -38,12 +39,6 @@ EMBED_JS = """(function () {
   if (host) { host.appendChild(frame); } else { script.parentNode.insertBefore(frame, script.nextSibling); }
 })();
 """
-
-
-def snippet(base_url: str, audience: str | None = None, workshop: str | None = None) -> str:
-    """The line a trainer pastes into a workshop page."""
-    attrs = "".join(f' data-{k}="{v}"' for k, v in (("audience", audience), ("workshop", workshop)) if v)
-    return f'<script src="{base_url.rstrip("/")}/embed.js"{attrs} async></script>'
 
 
 def create_embed_router() -> APIRouter:

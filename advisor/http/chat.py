@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,7 @@ from advisor.answer.events import (
 from advisor.answer.render import references_markdown
 from advisor.http.deps import AdvisorDep
 from advisor.http.errors import ApiError, error_body, responses
+from advisor.http.workshops import WorkshopFields, workshop_request
 from advisor.models import Answer, check_text
 from advisor.query.followup import Turn, turns_from_messages
 from advisor.storage.vectorstore import StoreUnavailable
@@ -41,10 +42,10 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 AudienceIn = Literal["business", "government", "general", "auto"] | None
-ERRORS = responses(413, 422, 429, 503)
+ERRORS = responses(404, 413, 422, 429, 503)
 
 
-class AskRequest(BaseModel):
+class AskRequest(WorkshopFields):
     question: str = Field(description="The question, 1 to ADVISOR_MAX_QUESTION_CHARS characters.")
     audience: AudienceIn = Field(
         None, description="Whose recommendations to rank first; detected from the question when omitted."
@@ -55,7 +56,7 @@ class AskRequest(BaseModel):
     doc_ids: list[str] | None = Field(None, description="Search only these documents (ids from GET /api/documents).")
 
 
-class ChatBody(BaseModel):
+class ChatBody(WorkshopFields):
     messages: list[Turn] = Field(
         min_length=1,
         description="The conversation so far, oldest first; the last one is the user's new question. "
@@ -124,18 +125,29 @@ def create_chat_router(model_created: int) -> APIRouter:
     router = APIRouter()
 
     @router.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["answers"])
-    def ask(body: AskRequest, advisor: AdvisorDep) -> Answer:
-        return advisor.ask(body.question, audience=body.audience, collections=body.collections, doc_ids=body.doc_ids)
+    def ask(body: AskRequest, advisor: AdvisorDep, http: Request, response: Response) -> Answer:
+        room = workshop_request(http, body)  # 404 for an unknown or ended workshop, before answering
+        audience = room.audience(body.audience) if room else body.audience
+        answer = advisor.ask(body.question, audience=audience, collections=body.collections, doc_ids=body.doc_ids)
+        if room:
+            room.log(answer)
+            response.headers.update(room.headers)
+        return answer
 
     @router.post("/api/chat", tags=["answers"], response_model=Answer, responses=ERRORS)
-    def chat(body: ChatBody, advisor: AdvisorDep) -> Any:
+    def chat(body: ChatBody, advisor: AdvisorDep, http: Request, response: Response) -> Any:
         """Answer the last message in the context of the conversation.
 
         With `stream` (the default) the response is `text/event-stream`: one `citations` event,
         then `delta` events with the answer text, then one `answer` event with the full JSON answer.
         """
-        request = chat_request(body.messages, body.audience, advisor.settings.max_history_turns)
+        room = workshop_request(http, body)  # 404 for an unknown or ended workshop, before answering
+        audience = room.audience(body.audience) if room else body.audience
+        request = chat_request(body.messages, audience, advisor.settings.max_history_turns)
         events = started(as_runnable(advisor.chat).stream(request))
+        if room:
+            events = room.logging(events)
+            response.headers.update(room.headers)
         if not body.stream:
             final = next(e for e in events if isinstance(e, AnswerEvent))
             return final.answer
@@ -145,7 +157,9 @@ def create_chat_router(model_created: int) -> APIRouter:
                 yield sse(*event_json(event))
 
         return StreamingResponse(
-            guarded(lines(), lambda err: sse("error", err)), media_type="text/event-stream", headers=SSE_HEADERS
+            guarded(lines(), lambda err: sse("error", err)),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS | (room.headers if room else {}),
         )
 
     @router.get("/v1/models", tags=["openai"])

@@ -8,12 +8,14 @@ Plain ASGI middleware, so every route is covered, including the ones other modul
   the upload limit; anywhere else they get 415 before a byte is read (a "multipart" body used to
   skip the limit everywhere: four 500 MB bodies took a server from 432 MB to 2.3 GB). A body
   whose next piece does not arrive within ADVISOR_BODY_TIMEOUT_S gets 408.
-- `AbuseLimits`: per-client limits on a well-kept library (`limits`) with shared storage:
-  `memory://` per worker by default, `redis://...` (ADVISOR_RATE_LIMIT_STORAGE) to hold them
-  across workers and hosts. Answers (API and UI alike, one budget per client), and failed
-  admin-key attempts. The client is the peer address, or with ADVISOR_TRUST_FORWARDED_FOR the
+- `Limiter`: whether one more answer may start, for the API and the chat UI alike, and whether a
+  client may try another admin or trainer key. Built on a well-kept library (`limits`) with
+  shared storage: `memory://` per worker by default, `redis://...` (ADVISOR_RATE_LIMIT_STORAGE)
+  to hold every limit across workers and hosts, the per-workshop ones included. Anonymous traffic
+  is limited per client; inside a workshop (a room often behind one address) per participant and
+  per workshop. The client is the peer address, or with ADVISOR_TRUST_FORWARDED_FOR the
   X-Forwarded-For hop the outermost of ADVISOR_TRUSTED_PROXIES proxies saw: hops further left
-  are whatever the client wrote, so they are never trusted.
+  are whatever the client wrote, so they are never trusted (the first hop used to be).
 - `RateLimit`: 429 JSON with Retry-After on the answering endpoints.
 """
 
@@ -22,9 +24,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
+
+import anyio.to_thread
 
 from advisor.http.errors import error_body
 from advisor.settings import Settings
@@ -174,31 +180,107 @@ def client_key(peer: str | None, forwarded_for: str | None, trust_forwarded_for:
     return peer or "unknown"
 
 
-class AbuseLimits:
-    """The per-client limits of the API and the UI, on one `limits` storage (memory or Redis)."""
+class Windows:
+    """One limit per key, "N per W seconds" in a moving window, counted in the `limits` storage.
 
-    def __init__(self, settings: Settings) -> None:
+    A burst and a per-minute rate become one window: at most `burst` within the time the rate takes
+    to earn a whole burst back (the old token bucket's long-run rate, with its burst)."""
+
+    def __init__(self, strategy: Any, item: Any, namespace: str) -> None:
+        self.strategy, self.item, self.namespace = strategy, item, namespace
+
+    @classmethod
+    def burst_and_rate(cls, strategy: Any, per_minute: int, burst: int, namespace: str) -> Windows | None:
+        from limits import parse
+
+        if per_minute <= 0:
+            return None
+        burst = max(1, burst)
+        seconds = 60 * burst / per_minute
+        item = parse(f"{burst} per {math.ceil(seconds)} seconds") if seconds >= 1 else parse(f"{per_minute} per minute")
+        return cls(strategy, item, namespace)
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may have one more (0.0: now); takes nothing."""
+        if self.strategy.test(self.item, self.namespace, key):
+            return 0.0
+        reset, _ = self.strategy.get_window_stats(self.item, self.namespace, key)
+        return max(MIN_WAIT_S, reset - time.time())
+
+    def take(self, key: str) -> float:
+        """0.0 when `key` may have one more (and it is counted); else the seconds to wait."""
+        return 0.0 if self.strategy.hit(self.item, self.namespace, key) else self.wait(key)
+
+
+MIN_WAIT_S = 1.0  # a refusal always asks for at least a second (Retry-After is whole seconds)
+
+
+@dataclass(frozen=True)
+class Room:
+    """A request made inside an active workshop by one participant (their random browser id)."""
+
+    workshop: str
+    participant: str
+
+
+class Limiter:
+    """Whether one more answer may start, for the API middleware and the chat UI alike, and whether
+    a client may try another admin or trainer key.
+
+    Anonymous traffic is limited per client address. Inside a workshop a room of participants often
+    shares one address (the venue's network), so there the limits are per participant and per
+    workshop instead: each person gets their own rate, and the workshop as a whole a ceiling, so a
+    participant who makes up new ids to get around their own limit still stops at the workshop's.
+    """
+
+    def __init__(
+        self,
+        anonymous: Windows | None,
+        participant: Windows | None = None,
+        workshop: Windows | None = None,
+        key_failures: Windows | None = None,
+        trust_forwarded_for: bool = False,
+        trusted_proxies: int = 1,
+    ) -> None:
+        self.anonymous, self.participant, self.workshop = anonymous, participant, workshop
+        self.key_failures = key_failures
+        self.trust_forwarded_for, self.trusted_proxies = trust_forwarded_for, trusted_proxies
+        self._lock = threading.Lock()  # a room request takes from two windows, or from neither
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limiter:
         from limits import parse
         from limits.storage import storage_from_string
         from limits.strategies import MovingWindowRateLimiter
 
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
-        self.trust_forwarded_for = settings.trust_forwarded_for
-        self.trusted_proxies = settings.trusted_proxies
-        self.answers = []
-        if settings.rate_limit_per_minute > 0:
-            # A burst of ADVISOR_RATE_LIMIT_BURST answers at once, then the per-minute rate: in a moving
-            # window as long as the rate takes to earn a whole burst back, at most a burst.
-            burst = max(1, settings.rate_limit_burst)
-            seconds = 60 * burst / settings.rate_limit_per_minute
-            self.answers = [
-                parse(f"{burst} per {math.ceil(seconds)} seconds")
-                if seconds >= 1
-                else parse(f"{settings.rate_limit_per_minute} per minute")
-            ]
-        self.admin_failures = (
-            parse(f"{settings.admin_failures_per_minute} per minute") if settings.admin_failures_per_minute > 0 else None
+        strategy = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        failures = settings.admin_failures_per_minute
+        return cls(
+            Windows.burst_and_rate(strategy, settings.rate_limit_per_minute, settings.rate_limit_burst, "answers"),
+            Windows.burst_and_rate(
+                strategy, settings.workshop_participant_per_minute, settings.workshop_participant_burst, "participant"
+            ),
+            Windows.burst_and_rate(strategy, settings.workshop_per_minute, settings.workshop_burst, "workshop"),
+            Windows(strategy, parse(f"{failures} per minute"), "key-failures") if failures > 0 else None,
+            settings.trust_forwarded_for,
+            settings.trusted_proxies,
         )
+
+    def wait(self, client: str, room: Room | None = None) -> float:
+        """0.0 when the answer may start (it is counted); else the seconds to wait."""
+        if room is None:
+            return self.anonymous.take(client) if self.anonymous is not None else 0.0
+        claims = [
+            (windows, key)
+            for windows, key in ((self.participant, f"{room.workshop}/{room.participant}"), (self.workshop, room.workshop))
+            if windows is not None
+        ]
+        with self._lock:
+            wait = max((windows.wait(key) for windows, key in claims), default=0.0)
+            if wait == 0.0:
+                for windows, key in claims:
+                    windows.take(key)
+        return wait
 
     def client(self, peer: str | None, forwarded_for: str | None) -> str:
         return client_key(peer, forwarded_for, self.trust_forwarded_for, self.trusted_proxies)
@@ -208,32 +290,23 @@ class AbuseLimits:
         peer = scope.get("client")
         return self.client(peer[0] if peer else None, header(scope, b"x-forwarded-for"))
 
-    def _wait(self, item: Any, *keys: str) -> float:
-        reset, _ = self.limiter.get_window_stats(item, *keys)
-        return max(0.0, reset - time.time())
+    def key_blocked(self, client: str) -> float:
+        """Seconds this client must wait before its next admin or trainer key (0.0: it may try)."""
+        return self.key_failures.wait(client) if self.key_failures is not None else 0.0
 
-    def take_answer(self, client: str) -> float:
-        """0.0 when this client may have another answer (and counts it); else seconds to wait."""
-        for item in self.answers:
-            if not self.limiter.test(item, "answers", client):
-                return max(1.0, self._wait(item, "answers", client))
-        for item in self.answers:
-            self.limiter.hit(item, "answers", client)
-        return 0.0
+    def key_failed(self, client: str) -> None:
+        """Count a wrong admin or trainer key (ADVISOR_ADMIN_FAILURES_PER_MINUTE per client)."""
+        if self.key_failures is not None:
+            self.key_failures.take(client)
 
-    def admin_blocked(self, client: str) -> float:
-        """Seconds this client must wait before its next admin-key attempt (0.0: it may try)."""
-        if self.admin_failures is None or self.limiter.test(self.admin_failures, "admin-failures", client):
-            return 0.0
-        return max(1.0, self._wait(self.admin_failures, "admin-failures", client))
 
-    def admin_failed(self, client: str) -> None:
-        if self.admin_failures is not None:
-            self.limiter.hit(self.admin_failures, "admin-failures", client)
+def retry_seconds(wait: float) -> int:
+    """Retry-After is whole seconds, at least one."""
+    return max(1, math.ceil(wait))
 
 
 def retry_message(what: str, wait: float) -> tuple[str, int]:
-    retry = max(1, math.ceil(wait))
+    retry = retry_seconds(wait)
     return f"{what}; retry in {retry} s", retry
 
 
@@ -243,23 +316,72 @@ async def send_rate_limited(send: Send, what: str, wait: float) -> None:
     await send_json_error(send, 429, "rate_limited", message, [(b"retry-after", str(retry).encode())])
 
 
-class RateLimit:
-    """429 JSON with Retry-After when a client asks answering endpoints faster than allowed."""
+# Reads a buffered JSON body and says whether it is a request inside an active workshop.
+RoomOf = Callable[[bytes], Room | None]
+ROOM_FIELD = b'"workshop"'
 
-    def __init__(self, app: ASGIApp, limits: AbuseLimits, paths: list[str]) -> None:
+
+class RateLimit:
+    """429 JSON with Retry-After when a client asks answering endpoints faster than allowed.
+
+    For `room_paths` (the endpoints that take `workshop` and `participant` fields) the small JSON
+    body is read first, so that a request inside an active workshop is limited per participant and
+    workshop; the body is then handed on unchanged. Anything else, including a request naming an
+    unknown or expired workshop, is limited per client address.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: Limiter,
+        paths: list[str],
+        room_paths: tuple[str, ...] = (),
+        room_of: RoomOf | None = None,
+    ) -> None:
         self.app = app
-        self.limits = limits
+        self.limiter = limiter
         self.paths = tuple(paths)
+        self.room_paths = room_paths if room_of is not None else ()
+        self.room_of = room_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            self.limits.answers
-            and scope["type"] == "http"
-            and scope.get("method") == "POST"
-            and scope.get("path", "").rstrip("/") in self.paths
-        ):
-            wait = self.limits.take_answer(self.limits.scope_client(scope))
-            if wait > 0:
-                await send_rate_limited(send, "too many questions from this client", wait)
-                return
+        path = scope.get("path", "").rstrip("/") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or scope.get("method") != "POST" or path not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        room = None
+        if path in self.room_paths and self.room_of is not None:
+            body, receive = await _buffered(receive)
+            if ROOM_FIELD in body:  # only a body naming a workshop costs a lookup (in a thread: it may hit the database)
+                room = await anyio.to_thread.run_sync(self.room_of, body)
+        wait = self.limiter.wait(self.limiter.scope_client(scope), room)
+        if wait > 0:
+            who = "this participant or workshop" if room else "this client"
+            await send_rate_limited(send, f"too many questions from {who}", wait)
+            return
         await self.app(scope, receive, send)
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body (BodySizeLimit, outside, bounds it) and a `receive` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: let the app see that
+            first: Message | None = message
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            first = None
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return first if first is not None else {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay

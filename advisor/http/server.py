@@ -21,8 +21,9 @@ from fastapi import FastAPI
 from advisor.auth import admin_key_problem
 from advisor.components import Advisor, build_advisor
 from advisor.http.app import create_api
-from advisor.http.limits import AbuseLimits, ASGIApp, Receive, Scope, Send, header, send_json_error, send_rate_limited
+from advisor.http.limits import ASGIApp, Limiter, Receive, Scope, Send, header, send_json_error, send_rate_limited
 from advisor.settings import ConfigError, Settings
+from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,10 @@ class UploadGuard:
     CHAT_HEAD); anyone else, who used to be able to store 19 MB files with no key and learn
     absolute server paths from the answer, gets the API's 401/403/429 JSON."""
 
-    def __init__(self, app: ASGIApp, advisor: Advisor, limits: AbuseLimits) -> None:
+    def __init__(self, app: ASGIApp, advisor: Advisor, limiter: Limiter) -> None:
         self.app = app
         self.advisor = advisor
-        self.limits = limits
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "").rstrip("/") if scope["type"] == "http" else ""
@@ -50,16 +51,16 @@ class UploadGuard:
         if path != GRADIO_UPLOAD:  # the embed has no upload panel, so no reason to take files
             await send_json_error(send, 403, "uploads_disabled", "this page does not take uploads")
             return
-        client = self.limits.scope_client(scope)
-        wait = self.limits.admin_blocked(client)
+        client = self.limiter.scope_client(scope)
+        wait = self.limiter.key_blocked(client)
         if wait > 0:
-            await send_rate_limited(send, "too many wrong admin keys from this client", wait)
+            await send_rate_limited(send, "too many wrong keys from this client", wait)
             return
         problem = admin_key_problem(self.advisor.settings.admin_key, header(scope, b"x-admin-key"))
         if problem is not None:
             code, message = problem
             if code == "forbidden":
-                self.limits.admin_failed(client)
+                self.limiter.key_failed(client)
             await send_json_error(send, 401 if code == "unauthorized" else 403, code, message)
             return
         await self.app(scope, receive, send)
@@ -116,18 +117,19 @@ def create_app(advisor: Advisor) -> FastAPI:
 
     from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
     from ui.embed import create_embed_router
+    from ui.plan import PLAN_CSS, PLAN_HEAD
 
-    feedback = FeedbackStore(settings.data_dir / settings.feedback_db)  # a damaged file stops us here
-    app = create_api(advisor)
-    limits: AbuseLimits = app.state.limits
+    app = create_api(advisor)  # opens the one database: a damaged file stops us here, in one line
+    feedback = FeedbackStore(open_database(database_url(settings)))  # the database workshops use too
+    shared = {"feedback": feedback, "workshop_store": app.state.workshops, "limiter": app.state.limiter}
     app.router.lifespan_context = temp_sweeper(temp, settings.ui_temp_sweep_s, settings.ui_temp_max_age_s)
-    app.add_middleware(UploadGuard, advisor=advisor, limits=limits)
+    app.add_middleware(UploadGuard, advisor=advisor, limiter=app.state.limiter)
     app.include_router(create_embed_router())
     # Mounted before "/" so that "/" does not swallow "/embed/...". The UI's file uploads obey
     # the same size limit as the API's.
     gr.mount_gradio_app(
         app,
-        build_chat(advisor, compact=True, feedback=feedback, limits=limits),
+        build_chat(advisor, compact=True, **shared),
         path="/embed",
         css=CHAT_CSS,
         head=CHAT_HEAD,
@@ -135,10 +137,10 @@ def create_app(advisor: Advisor) -> FastAPI:
     )
     return gr.mount_gradio_app(
         app,
-        build_chat(advisor, feedback=feedback, limits=limits),
+        build_chat(advisor, **shared),
         path="/",
-        css=CHAT_CSS,
-        head=CHAT_HEAD,
+        css=CHAT_CSS + PLAN_CSS,
+        head=CHAT_HEAD + PLAN_HEAD,
         max_file_size=settings.max_upload_bytes,
     )
 

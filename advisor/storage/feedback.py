@@ -1,41 +1,29 @@
-"""Thumbs up / down on answers, kept in SQLite in the data directory.
+"""Thumbs up / down on answers, kept in the shared database (advisor.storage.database).
 
 Each row keeps the question, the answer text and the citations as shown, so a reviewer can later
 see exactly what was rated without re-running retrieval (the index may have changed since).
 One short transaction per write: a crash never leaves a half-written row. A rating given with an
 `answer_key` (the chat gives each shown answer one) replaces that answer's earlier rating, so a
 user who changes their mind leaves one row, not two that contradict each other.
+
+By default the database is the SQLite file in the data directory that feedback always used; with
+ADVISOR_DATABASE_URL it is a PostgreSQL server shared by every worker on every host.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 
 from advisor.models import Answer
-from advisor.settings import ConfigError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at REAL NOT NULL,
-    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    question TEXT NOT NULL,
-    standalone_question TEXT,
-    audience TEXT,
-    answer TEXT NOT NULL,
-    citations TEXT NOT NULL,
-    backend TEXT,
-    comment TEXT,
-    answer_key TEXT
-)
-"""
-# Databases written before answer keys existed get the column; NULL keys never collide.
-MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN answer_key TEXT",)
-KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer_key ON feedback (answer_key)"
+from advisor.storage.database import feedback, open_database, sqlite_url
 
 
 @dataclass(frozen=True)
@@ -48,56 +36,41 @@ class FeedbackRow:
     citations: list[dict]
 
 
-class FeedbackStore:
-    def __init__(self, path: Path) -> None:
-        """Open (or create) the database; a damaged file is a `ConfigError` that says how to recover,
-        raised before the server says it is ready (it used to crash-loop right after)."""
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with self._connect() as db:
-                db.execute(SCHEMA)
-                columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
-                if "answer_key" not in columns:
-                    for statement in MIGRATIONS:
-                        db.execute(statement)
-                db.execute(KEY_INDEX)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(
-                f"{path}: the feedback database is damaged ({exc}); move it aside (mv {path} {path}.damaged) "
-                "and start again: a new, empty one is created"
-            ) from exc
+def upsert(engine: Engine, table: sa.Table) -> Any:
+    """The dialect's INSERT, which (unlike the generic one) has ON CONFLICT DO UPDATE."""
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(table)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+
+class FeedbackStore:
+    def __init__(self, target: Path | Engine) -> None:
+        """`target` is the shared database engine, or (as before) the path of a SQLite file."""
+        self.engine = target if isinstance(target, Engine) else open_database(sqlite_url(target))
 
     def record(self, answer: Answer, liked: bool, comment: str | None = None, answer_key: str | None = None) -> int:
         """Store one rating of one answer (replacing an earlier rating with the same key); returns the row id."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO feedback (created_at, rating, question, standalone_question, audience, answer, "
-                "citations, backend, comment, answer_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (answer_key) DO UPDATE SET created_at = excluded.created_at, "
-                "rating = excluded.rating, comment = excluded.comment RETURNING id",
-                (
-                    time.time(),
-                    1 if liked else -1,
-                    answer.question,
-                    answer.standalone_question,
-                    answer.audience,
-                    answer.answer,
-                    json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
-                    answer.backend,
-                    comment,
-                    answer_key,
-                ),
-            )
-            return int(cursor.fetchone()[0])
+        values = {
+            "created_at": time.time(),
+            "rating": 1 if liked else -1,
+            "question": answer.question,
+            "standalone_question": answer.standalone_question,
+            "audience": answer.audience,
+            "answer": answer.answer,
+            "citations": json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
+            "backend": answer.backend,
+            "comment": comment,
+            "answer_key": answer_key,
+        }
+        insert = upsert(self.engine, feedback).values(**values)
+        statement = insert.on_conflict_do_update(
+            index_elements=[feedback.c.answer_key],
+            set_={"created_at": insert.excluded.created_at, "rating": insert.excluded.rating, "comment": insert.excluded.comment},
+        ).returning(feedback.c.id)
+        with self.engine.begin() as db:
+            return int(db.execute(statement).scalar_one())
 
     def recent(self, limit: int = 50) -> list[FeedbackRow]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT id, created_at, rating, question, answer, citations FROM feedback ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        columns = (feedback.c.id, feedback.c.created_at, feedback.c.rating, feedback.c.question, feedback.c.answer)
+        query = sa.select(*columns, feedback.c.citations).order_by(feedback.c.id.desc()).limit(limit)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
         return [FeedbackRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from advisor.answer.grounding import unsupported_figures, unsupported_names
 from advisor.answer.llm.context import PackedContext, PackedPassage
@@ -390,16 +391,9 @@ def term_coverage(sentence: str, passages: list[str]) -> float:
     return len(wanted & have) / len(wanted)
 
 
-def validate_text(
-    text: str,
-    context: PackedContext,
-    mode: str = "remove",
-    min_term_coverage: float = 0.0,
-    semantic: SemanticSupport | None = None,
-    min_semantic_support: float = 1.0,
-) -> Validation:
-    """Validate a complete (non-streamed) answer; same rules as streaming."""
-    validator = StreamValidator(context, mode, min_term_coverage, semantic, min_semantic_support)
+def validate_text(text: str, context: PackedContext, **options: Any) -> Validation:
+    """Validate a complete (non-streamed) answer; same rules and options as StreamValidator."""
+    validator = StreamValidator(context, **options)
     validator.feed(text)
     validator.finish()
     return validator.result
