@@ -106,7 +106,11 @@ class Advisor:
             result = write(swept)
         self.retriever.invalidate()
         self.warm_sentences(store)
-        self.retriever.sentence_index(store.name)  # multilingual vectors of new sentences, into the cache
+        # Multilingual vectors of new sentences, into the cache; a store too large for that index
+        # is left alone here (building its BM25 index only to find out took a 20,000-page PDF's
+        # ingest from ~470 to ~640 MB), and is indexed on its first question instead.
+        if sum(r.chunks for r in store.documents().values()) <= self.settings.multilingual_max_chunks:
+            self.retriever.sentence_index(store.name)
         return result
 
     def ingest(
@@ -182,7 +186,7 @@ class Advisor:
         return sum(
             self.sentences.warm([s for chunk in each.chunks() for _, _, s in quotable_sentences(chunk, minimum)])
             for each in ([store] if store else self.stores.values())
-            if each.count() <= self.settings.max_warm_chunks
+            if sum(r.chunks for r in each.documents().values()) <= self.settings.max_warm_chunks
         )
 
     def warm(self) -> None:
