@@ -6,7 +6,9 @@ them once per process and everything else receives the object as a parameter.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +17,9 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# scheme://host[:port] with nothing after it: what browsers send in `Origin` and what CSP
+# `frame-ancestors` accepts. Anything else would make an invalid header, so it fails at start.
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$")
 
 
 class ConfigError(ValueError):
@@ -178,8 +183,8 @@ class Settings(BaseSettings):
     stream_words_per_chunk: int = Field(3, description="Words per streamed text piece when the backend answers at once.")
     cors_origins: str = Field(
         "",
-        description="Comma-separated origins allowed to call the API from a browser and to frame /embed "
-        "(e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
+        description="Origins allowed to call the API from a browser and to frame /embed, comma-separated or as "
+        "a JSON list (e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
     )
     model_id: str = Field("digital-strategy-advisor", description="Model name shown on /v1/models.")
     feedback_db: str = Field("feedback.sqlite3", description="Feedback database file inside the data directory.")
@@ -188,7 +193,14 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
 
     def cors_origin_list(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return parse_origins(self.cors_origins)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        """A bad origin fails here, at start, instead of becoming an invalid CSP header later."""
+        parse_origins(value)
+        return value
 
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
     openai_api_key: SecretStr | None = Field(
@@ -236,6 +248,27 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+
+def parse_origins(value: str) -> list[str]:
+    """Origins from a comma list (`https://a.org,https://b.org`) or a JSON list (`["https://a.org"]`),
+    the form other list settings take; trailing slashes are dropped. Raises ValueError naming the
+    first entry that is not `scheme://host[:port]` or `*`."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
+        if not all(isinstance(item, str) for item in items):
+            raise ValueError("a JSON list of origins must hold strings only")
+    else:
+        items = text.split(",")
+    origins = [item.strip().rstrip("/") for item in items if item.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ValueError(f"{origin!r} is not an origin like https://training.example.org or http://127.0.0.1:8080")
+    return origins
 
 
 @lru_cache(maxsize=1)
