@@ -191,6 +191,13 @@ class Settings(BaseSettings):
     workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
     max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
+    followup_questions: int = Field(
+        3, ge=0, description="Suggested follow-up questions under an answer (neighbours in the taxonomy)."
+    )
+    strategy_url: str = Field(
+        "https://digital-strategy.ec.europa.eu/en/library/joint-communication-international-digital-strategy-eu",
+        description="The official Commission page of the strategy, linked from the UI and exports as the reference.",
+    )
 
     def cors_origin_list(self) -> list[str]:
         return parse_origins(self.cors_origins)

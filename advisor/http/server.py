@@ -13,8 +13,9 @@ from advisor.storage.feedback import FeedbackStore
 def create_app(advisor: Advisor) -> FastAPI:
     import gradio as gr
 
-    from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
+    from ui.chat import build_chat
     from ui.embed import create_embed_router, install_frame_policy
+    from ui.page import install_page, theme
 
     app = create_api(advisor)
     # The UI's file uploads obey the same size limit as the API's.
@@ -22,21 +23,21 @@ def create_app(advisor: Advisor) -> FastAPI:
     feedback = FeedbackStore(settings.data_dir / settings.feedback_db)
     app.include_router(create_embed_router())
     install_frame_policy(app, settings.cors_origin_list())
+    install_page(app)  # ui/page.py: CSS, script and meta tags of the UI pages; gzip
+    page = {"theme": theme(), "footer_links": []}
     # Mounted before "/" so that "/" does not swallow "/embed/...".
     gr.mount_gradio_app(
         app,
         build_chat(advisor, compact=True, feedback=feedback),
         path="/embed",
-        css=CHAT_CSS,
-        head=CHAT_HEAD,
+        **page,
         max_file_size=settings.max_upload_bytes,
     )
     return gr.mount_gradio_app(
         app,
         build_chat(advisor, feedback=feedback),
         path="/",
-        css=CHAT_CSS,
-        head=CHAT_HEAD,
+        **page,
         max_file_size=settings.max_upload_bytes,
     )
 

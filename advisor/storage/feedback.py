@@ -29,11 +29,18 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL,
     backend TEXT,
     comment TEXT,
-    answer_key TEXT
+    answer_key TEXT,
+    reason TEXT
 )
 """
-# Databases written before answer keys existed get the column; NULL keys never collide.
-MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN answer_key TEXT",)
+# Columns added after the first release, by name: older databases get them on open.
+# NULL answer keys never collide; NULL reason means none was given.
+MIGRATIONS = {
+    "answer_key": "ALTER TABLE feedback ADD COLUMN answer_key TEXT",
+    "reason": "ALTER TABLE feedback ADD COLUMN reason TEXT",
+}
+# Why an answer was disliked: the choices the chat offers after a thumbs-down.
+DISLIKE_REASONS = ("wrong", "not relevant", "missing source", "other")
 KEY_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer_key ON feedback (answer_key)"
 
 
@@ -54,8 +61,8 @@ class FeedbackStore:
         with self._connect() as db:
             db.execute(SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
-            if "answer_key" not in columns:
-                for statement in MIGRATIONS:
+            for column, statement in MIGRATIONS.items():
+                if column not in columns:
                     db.execute(statement)
             db.execute(KEY_INDEX)
 
@@ -69,7 +76,7 @@ class FeedbackStore:
                 "INSERT INTO feedback (created_at, rating, question, standalone_question, audience, answer, "
                 "citations, backend, comment, answer_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (answer_key) DO UPDATE SET created_at = excluded.created_at, "
-                "rating = excluded.rating, comment = excluded.comment RETURNING id",
+                "rating = excluded.rating, comment = excluded.comment, reason = NULL RETURNING id",
                 (
                     time.time(),
                     1 if liked else -1,
@@ -84,6 +91,19 @@ class FeedbackStore:
                 ),
             )
             return int(cursor.fetchone()[0])
+
+    def explain(self, answer_key: str, reasons: list[str], comment: str | None = None) -> bool:
+        """Attach why an answer was disliked to its rating; False when there is no such rating.
+        Unknown reasons raise ValueError (they come from a fixed list in the UI)."""
+        unknown = [r for r in reasons if r not in DISLIKE_REASONS]
+        if unknown:
+            raise ValueError(f"unknown reason(s) {unknown}; use {list(DISLIKE_REASONS)}")
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE feedback SET reason = ?, comment = COALESCE(?, comment) WHERE answer_key = ?",
+                (", ".join(reasons) or None, (comment or "").strip() or None, answer_key),
+            )
+            return cursor.rowcount == 1
 
     def recent(self, limit: int = 50) -> list[FeedbackRow]:
         with self._connect() as db:
