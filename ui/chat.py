@@ -201,7 +201,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         disliked = gr.State(None)  # the answer key a thumbs-down reason would be stored with
         with gr.Column(elem_classes=["advisor-embed" if compact else "advisor-page"]):
             if compact:
-                gr.HTML(f'<h1 class="sr-only">{PRODUCT}</h1>', padding=False)
+                gr.HTML(f'<h1 class="sr-only">{PRODUCT}</h1>', padding=False, elem_id="embed-h1")
             else:
                 gr.Markdown(
                     f"# {PRODUCT}\nCited answers about the EU International Digital Strategy — "

@@ -12,6 +12,7 @@ Framing is limited with CSP `frame-ancestors` to the same allowlist as CORS
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from string import Template
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
@@ -35,7 +36,7 @@ EMBED_JS = """(function () {
   frame.setAttribute("allow", "clipboard-write");
   frame.style.width = "100%";
   frame.style.maxWidth = script.getAttribute("data-max-width") || "900px";
-  frame.style.height = height === "auto" ? "%(initial)spx" : height;
+  frame.style.height = height === "auto" ? "${initial}px" : height;
   frame.style.border = "1px solid #d9dde3";
   frame.style.borderRadius = "10px";
   frame.style.display = "block";
@@ -45,7 +46,7 @@ EMBED_JS = """(function () {
       var data = event.data;
       if (event.source !== frame.contentWindow || event.origin !== origin || !data || data.type !== "advisor:height") { return; }
       var px = Math.round(Number(data.height));
-      if (px >= %(minimum)s && px <= %(maximum)s) { frame.style.height = px + "px"; }
+      if (px >= ${minimum} && px <= ${maximum}) { frame.style.height = px + "px"; }
     });
   }
   var target = script.getAttribute("data-target");
@@ -64,7 +65,7 @@ MAX_HEIGHT_PX = 6000
 
 def embed_script() -> str:
     """embed.js with its height bounds filled in."""
-    return EMBED_JS % {"initial": INITIAL_HEIGHT_PX, "minimum": MIN_HEIGHT_PX, "maximum": MAX_HEIGHT_PX}
+    return Template(EMBED_JS).substitute(initial=INITIAL_HEIGHT_PX, minimum=MIN_HEIGHT_PX, maximum=MAX_HEIGHT_PX)
 
 
 def snippet(base_url: str, audience: str | None = None, workshop: str | None = None) -> str:

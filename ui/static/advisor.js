@@ -190,16 +190,18 @@
   // The embed reports its content height; embed.js on the host page sizes the iframe to it, so
   // there is one scrolling page, not a scrolling page inside another.
   var reported = 0;
+  // Measured from the last element, not the document: the page stretches to the frame's height,
+  // so the document's own height could grow with the frame but never shrink.
   function contentHeight() {
     var last = document.getElementById("attribution");
-    var app = document.querySelector(".gradio-container");
-    var bottom = last ? last.getBoundingClientRect().bottom : app.getBoundingClientRect().bottom;
-    return Math.ceil(bottom + window.scrollY + parseFloat(getComputedStyle(app).paddingBottom || "0"));
+    var main = document.querySelector(".gradio-container .main");
+    if (!last || !main) { return 0; }
+    return Math.ceil(last.getBoundingClientRect().bottom + window.scrollY + parseFloat(getComputedStyle(main).paddingBottom || "0"));
   }
   function reportHeight() {
     if (window.parent === window || !isEmbed()) { return; }
     var height = contentHeight();
-    if (height !== reported) {
+    if (height > 0 && height !== reported) {
       reported = height;
       window.parent.postMessage({ type: "advisor:height", height: height }, "*");
     }
