@@ -28,7 +28,6 @@ from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
 from advisor.storage.feedback import DISLIKE_REASONS, FeedbackStore
-from advisor.text import slugify
 from ui.documents import build_documents_panel
 from ui.followups import suggest_followups
 from ui.page import PRODUCT
@@ -37,6 +36,7 @@ from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
+_NOT_WORD = re.compile(r"\W+")  # letters of any script stay in export names
 # Export file names: conversation-<date>-<first question, this many characters at most>.md
 EXPORT_SLUG_CHARS = 48
 # The chat's height: on the page it fits the window (input visible on load at 1366x900 and on a
@@ -165,7 +165,7 @@ def export_markdown(conversation: list[dict[str, Any]], reference_url: str | Non
 def export_name(conversation: list[dict[str, Any]], today: dt.date | None = None) -> str:
     """conversation-<date>-<first question>.md: findable among a trainer's downloads."""
     first = next((e["content"] for e in conversation if e["role"] == "user"), "")
-    slug = slugify(first)[:EXPORT_SLUG_CHARS].strip("-") or "chat"
+    slug = _NOT_WORD.sub("-", first.lower()).strip("-_")[:EXPORT_SLUG_CHARS].strip("-_") or "chat"
     return f"conversation-{(today or dt.date.today()).isoformat()}-{slug}.md"
 
 
