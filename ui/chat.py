@@ -243,7 +243,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                     with gr.Row(elem_id="followups-row", visible=False) as followups_row:
                         followups = [question_button("", visible=False) for _ in range(n_followups)]
                     status = gr.Markdown("", elem_id="feedback-status")
-                    with gr.Group(visible=False, elem_id="dislike-reasons") as reason_group:
+                    with gr.Column(visible=False, elem_id="dislike-reasons") as reason_group:
                         reasons = gr.CheckboxGroup(
                             [r.capitalize() for r in DISLIKE_REASONS], label="What was wrong with this answer? (optional)"
                         )
@@ -295,7 +295,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
                 chatbot: shown,
                 box: "",
                 status: "",
-                reason_group: gr.Group(visible=False),
+                reason_group: gr.Column(visible=False),
                 send: gr.Button(visible=False),
                 stop: gr.Button(visible=True),
                 **shown_followups(None),
@@ -342,14 +342,14 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             index = data.index if isinstance(data.index, int) else data.index[0]
             entry = conversation[index] if 0 <= index < len(conversation or []) else None
             if not entry or not entry.get("answer"):
-                return {status: "Feedback can only be given on answers.", reason_group: gr.Group(visible=False)}
+                return {status: "Feedback can only be given on answers.", reason_group: gr.Column(visible=False)}
             liked = data.liked is True or (isinstance(data.liked, str) and data.liked.lower() == "like")
             feedback.record(Answer.model_validate(entry["answer"]), liked, answer_key=entry.get("key"))
             if liked:
-                return {status: "Thanks — your feedback was saved.", reason_group: gr.Group(visible=False), disliked: None}
+                return {status: "Thanks — your feedback was saved.", reason_group: gr.Column(visible=False), disliked: None}
             return {
                 status: "Thanks — noted. What went wrong? (optional)",
-                reason_group: gr.Group(visible=True),
+                reason_group: gr.Column(visible=True),
                 reasons: [],
                 reason_text: "",
                 disliked: entry.get("key"),
@@ -358,10 +358,10 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
         def on_reason(key: str | None, chosen: list[str], comment: str) -> dict[Any, Any]:
             if key:
                 feedback.explain(key, [c.lower() for c in chosen or []], comment)
-            return {status: "Thanks — your reasons were saved.", reason_group: gr.Group(visible=False), disliked: None}
+            return {status: "Thanks — your reasons were saved.", reason_group: gr.Column(visible=False), disliked: None}
 
         def clear() -> dict[Any, Any]:
-            return {**finished([]), status: "", box: "", reason_group: gr.Group(visible=False)}
+            return {**finished([]), status: "", box: "", reason_group: gr.Column(visible=False)}
 
         def on_load(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
             params = dict(request.query_params) if request is not None else {}
@@ -397,6 +397,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             on_load,
             [saved],
             {audience, workshop_title, starter_tab, tabs, *starters} | answer_outputs,
+            show_progress="hidden",  # a restore is quick; a pending overlay would grey the page out
         )
     return demo
 

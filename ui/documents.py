@@ -66,7 +66,7 @@ def build_documents_panel(advisor: Advisor) -> gr.Accordion | None:
             key = gr.Textbox(label="Admin key", type="password", scale=3, elem_id="admin-key")
             unlock = gr.Button("Unlock", scale=1, elem_id="unlock")
         status = gr.Markdown(elem_id="documents-status")
-        with gr.Group(visible=False, elem_id="documents-admin") as admin:
+        with gr.Column(visible=False, elem_id="documents-admin") as admin:
             gr.Markdown(
                 f"Add PDF, Word, HTML, Markdown or text files (up to {advisor.settings.max_upload_mb:g} MB each) "
                 "to the workspace; answers then cite them with section and page."

@@ -104,5 +104,7 @@ def install_frame_policy(app: FastAPI, origins: list[str]) -> None:
         response = await call_next(request)
         path = request.url.path
         embeddable = path == "/embed" or path.startswith("/embed/")
-        response.headers["Content-Security-Policy"] = policy if embeddable else "frame-ancestors 'self'"
+        own = policy if embeddable else "frame-ancestors 'self'"
+        earlier = response.headers.get("Content-Security-Policy")  # e.g. /docs's own policy
+        response.headers["Content-Security-Policy"] = f"{earlier}; {own}" if earlier else own
         return response

@@ -4,7 +4,9 @@ FastAPI's own pages load Swagger UI and ReDoc from a CDN, so offline they are bl
 `fastapi-offline` package ships the same files (Swagger UI bundle and CSS, ReDoc standalone,
 favicon, with their licence); they are mounted under STATIC_DOCS_PATH and the pages point there.
 Nothing is fetched at run time: Google Fonts are off for ReDoc and Swagger UI's online spec
-validator is disabled (it would send the spec to validator.swagger.io).
+validator is disabled (it would send the spec to validator.swagger.io). ReDoc's sidebar always
+shows a logo from its CDN; the pages' Content-Security-Policy keeps images, fonts and fetches on
+this server, so the browser never asks for it (ReDoc hides the broken image).
 """
 
 from __future__ import annotations
@@ -20,11 +22,19 @@ STATIC_DOCS_PATH = "/static-docs"
 DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
 OAUTH2_REDIRECT_PATH = DOCS_PATH + "/oauth2-redirect"
+# Scripts and styles stay inline-capable (both pages bootstrap inline); ReDoc renders in a blob worker.
+DOCS_POLICY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:"
 
 
 def assets_dir() -> str:
     """The folder of Swagger UI / ReDoc files inside the installed `fastapi_offline` package."""
     return str(files("fastapi_offline") / "static")
+
+
+def local_only(page: HTMLResponse) -> HTMLResponse:
+    """The page with DOCS_POLICY: the browser requests nothing from another host."""
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 def install_offline_docs(app: FastAPI) -> None:
@@ -35,7 +45,7 @@ def install_offline_docs(app: FastAPI) -> None:
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        return local_only(get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} - API",
             oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
@@ -43,7 +53,7 @@ def install_offline_docs(app: FastAPI) -> None:
             swagger_css_url=f"{STATIC_DOCS_PATH}/swagger-ui.css",
             swagger_favicon_url=favicon,
             swagger_ui_parameters={"validatorUrl": None},
-        )
+        ))
 
     @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -51,10 +61,10 @@ def install_offline_docs(app: FastAPI) -> None:
 
     @app.get(REDOC_PATH, include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        return local_only(get_redoc_html(
             openapi_url=openapi_url,
             title=f"{app.title} - API reference",
             redoc_js_url=f"{STATIC_DOCS_PATH}/redoc.standalone.js",
             redoc_favicon_url=favicon,
             with_google_fonts=False,
-        )
+        ))
