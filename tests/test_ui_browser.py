@@ -473,6 +473,8 @@ def test_page_head_compression_and_no_web_font(browser, server):
     head = page_http.text.split("</head>", 1)[0]
     assert '<meta property="og:title" content="Digital Strategy Advisor" />' in head
     assert "Gradio" not in " ".join(re.findall(r"<meta[^>]*(?:og:|twitter:)[^>]*>", head))
+    asset = re.search(r"assets/index-[\w-]+\.js", page_http.text)[0]
+    assert "immutable" in httpx.get(f"{server.url}/{asset}", timeout=30).headers["cache-control"]
     stream = httpx.post(server.url + "/api/chat", json={"messages": [{"role": "user", "content": FUNDING}]},
                         headers={"Accept-Encoding": "gzip"}, timeout=60)
     assert "content-encoding" not in stream.headers  # streams are never held back for compression
