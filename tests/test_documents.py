@@ -586,7 +586,7 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
 
 
 def test_upload_in_the_browser(admin_server, tmp_path: Path):
-    """A person opens the chat, expands "Your documents", picks a PDF, types the key, adds it."""
+    """A person opens the chat, expands "Your documents", unlocks it with the key, picks a PDF, adds it."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("chromium is not installed (scripts/ensure-chromium.sh)")
@@ -599,9 +599,10 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
             page = browser.new_page()
             page.goto(admin_server.url + "/", wait_until="load")
             page.get_by_text("Your documents").first.click()
+            page.get_by_label("Admin key").fill(ADMIN_KEY)  # upload and delete appear only after a valid key
+            page.get_by_role("button", name="Unlock").click()
             page.locator("input[type=file]").first.set_input_files(str(pdf))
             page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
-            page.get_by_label("Admin key").fill(ADMIN_KEY)
             page.get_by_role("button", name="Add to workspace").click()
             page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
             # Asked in the same chat, the answer's source names the file and the page.

@@ -311,6 +311,16 @@ def test_sources_panel_scrolls_and_follow_ups_are_offered(page):
     assert abs(page.evaluate("scrollY") - scroll_before) <= MAX_PAGE_JUMP_PX
     shot(page, "05-laptop-old-citation.png", full_page=False)
 
+    # Regenerate (the chat's retry icon) replaces the last answer instead of adding one.
+    page.locator('#chatbot [data-testid="bot"]').last.hover()
+    page.evaluate(WATCH_STREAM)
+    page.locator("#chatbot button[aria-label='Retry']").click()
+    page.wait_for_function("() => window.__lengths.length >= 3")  # the answer streamed again
+    page.wait_for_timeout(800)
+    assert page.locator('#chatbot [data-testid="bot"]').count() == 4
+    assert page.locator('#chatbot [data-testid="user"]').last.inner_text() == "Which focus areas does the strategy name?"
+    assert page.locator("#sources-panel .src-group").count() == 4
+
 
 def test_keyboard_only_ask_open_citation_and_return(page):
     page.focus("#question textarea")
