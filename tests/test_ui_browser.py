@@ -73,6 +73,12 @@ WATCH_STREAM = """() => {
     if (window.__lengths[window.__lengths.length - 1] !== n) window.__lengths.push(n);
   }).observe(chat, { subtree: true, childList: true, characterData: true });
 }"""
+# The top of the chat's scrolling message area.
+SCROLL_AREA_TOP = """() => {
+  const area = [...document.querySelectorAll('#chatbot *')].find(
+    e => e.scrollHeight > e.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(e).overflowY));
+  return area.getBoundingClientRect().top;
+}"""
 # Notes when the question box first becomes visible, in the page's own clock.
 FIRST_INPUT_PROBE = """new MutationObserver(() => {
   if (window.__firstInput) return;
@@ -391,6 +397,10 @@ def test_phone_layout_and_sources_sheet(phone):
     bubble = page.locator('#chatbot [data-testid="bot"]').last.bounding_box()
     assert bubble["width"] >= chat["width"] * MIN_ANSWER_WIDTH_SHARE
     assert not page.locator("#chatbot .scroll-down-button-container").is_visible()
+    # Nothing covers the text: the chat's own icons sit above the scrolling messages.
+    icons = page.locator("#chatbot button[aria-label='Clear']").bounding_box()
+    messages_top = page.evaluate(SCROLL_AREA_TOP)
+    assert icons["y"] + icons["height"] <= messages_top, (icons, messages_top)
     shot(page, "07-phone-answer.png")
 
     # [1] opens the passage in a sheet over the answer; the page does not jump.
