@@ -448,6 +448,7 @@ def test_documents_panel_needs_a_valid_admin_key(page):
     admin.wait_for()
     assert admin.get_by_role("button", name="Add to workspace").is_visible()
     assert admin.get_by_role("button", name="Delete").is_visible()
+    assert axe_problems(page) == []  # the red Delete button's white text included
 
 
 def test_markup_in_questions_stays_inert(page):

@@ -287,6 +287,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             message = (message or "").strip()
             conversation = list(conversation or [])
             if not message:
+                yield {status: ""}  # nothing to ask; an update keeps Gradio from treating it as an error
                 return
             turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
             request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
@@ -331,6 +332,7 @@ def build_chat(advisor: Advisor, compact: bool = False, feedback: FeedbackStore 
             conversation = list(conversation or [])
             asked = [i for i, e in enumerate(conversation) if e["role"] == "user"]
             if not asked:
+                yield {status: ""}
                 return
             last = asked[-1]
             yield from respond(conversation[last]["content"], conversation[:last], audience)

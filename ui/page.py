@@ -26,6 +26,7 @@ from starlette.middleware.gzip import GZipMiddleware
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/ui-static"
 SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "Noto Sans", "sans-serif"]
+DANGER, DANGER_HOVER = "#b91c1c", "#991b1b"  # Tailwind red-700 / red-800, as in Gradio's palette
 MONO_FONTS = ["ui-monospace", "DejaVu Sans Mono", "monospace"]
 # Smaller responses are not worth compressing (Starlette's own default).
 GZIP_MIN_BYTES = 500
@@ -52,6 +53,11 @@ def theme() -> gr.themes.Base:
         checkbox_label_background_fill_selected="*primary_50",
         checkbox_background_color_selected="*primary_700",
         checkbox_border_color_selected="*primary_700",
+        # "Stop" and "Delete": Gradio's red-500 gives white text 3.8:1; red-700 passes AA.
+        button_cancel_background_fill=DANGER,
+        button_cancel_background_fill_hover=DANGER_HOVER,
+        button_cancel_border_color=DANGER,
+        button_cancel_text_color="white",
     )
 
 
