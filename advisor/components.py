@@ -25,11 +25,13 @@ from advisor.models import Answer
 from advisor.offline import install_tiktoken_encodings, quiet_environment
 from advisor.query.followup import Turn
 from advisor.query.understand import Query, understand
+from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.retriever import Retriever
 from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
 from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
+from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
 from advisor.storage.vectorstore import DocumentRecord, Store, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
@@ -55,10 +57,13 @@ class Advisor:
     write_lock: AbstractContextManager = field(default_factory=threading.Lock)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))  # composer answers only
 
+    def __post_init__(self) -> None:
+        self.evidence = EvidenceGatherer(self.retriever)
+
     @property
     def pipeline(self) -> AnswerPipeline:
         return AnswerPipeline(
-            self.retriever, self.sentences, self.taxonomy, self.settings, self.answers, self.corpus_key,
+            self.retriever, self.evidence, self.sentences, self.taxonomy, self.settings, self.answers, self.corpus_key,
             self.answer_backend,
         )
 
@@ -98,6 +103,7 @@ class Advisor:
             result = write(swept)
         self.retriever.invalidate()
         self.warm_sentences(store)
+        self.retriever.sentence_index(store.name)  # multilingual vectors of new sentences, into the cache
         return result
 
     def ingest(
@@ -162,6 +168,7 @@ class Advisor:
         """Pay the first-request costs at start-up: lexical indexes and sentence vectors."""
         for name in self.stores:
             self.retriever.lexical(name)
+            self.retriever.sentence_index(name)
         self.warm_sentences()
 
     # ---- answers --------------------------------------------------------------------------
@@ -209,16 +216,19 @@ def build_advisor(settings: Settings) -> Advisor:
         for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }
     taxonomy = load_taxonomy(settings.taxonomy_file)
+    multilingual = (
+        MultilingualEncoder(settings.embedding_cache_file, settings.multilingual_threads) if settings.multilingual else None
+    )
     backend = None
     if settings.llm != "none":
         from advisor.answer.llm.backend import build_answer_backend
 
-        backend = build_answer_backend(settings, taxonomy)
+        backend = build_answer_backend(settings, taxonomy, multilingual)
     return Advisor(
         settings=settings,
         taxonomy=taxonomy,
         embeddings=embeddings,
-        retriever=Retriever(stores, embeddings, settings),
+        retriever=Retriever(stores, embeddings, settings, multilingual),
         sentences=SharedSentenceVectors(encoder, stores[settings.collection]),
         answer_backend=backend,
         write_lock=WriteLock(settings.data_dir / "write.lock"),

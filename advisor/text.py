@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
+
+import snowballstemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
@@ -35,12 +38,13 @@ def content_hash(*parts: str) -> str:
     return digest.hexdigest()[:16]
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    """A deliberately light suffix stripper: enough to match 'partnerships' with 'partnership'."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ation", "ate"), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + keep
-    return word
+    """The Snowball (Porter 2) stem: 'exploration' and 'explore' meet, 'business' stays itself."""
+    return _STEMMER.stemWord(word)
 
 
 def terms(text: str) -> list[str]:

@@ -20,8 +20,10 @@ def test_ask_json_contract(data_copy: Path):
     assert all({"text", "citations"} <= a.keys() for a in answer["actions"])
     cit = answer["citations"][0]
     assert {"n", "title", "section", "source", "text", "score"} <= cit.keys()
-    scores = [c["score"] for c in answer["citations"]]
-    assert scores == sorted(scores, reverse=True)
+    # Citations are numbered in the order the answer first uses them.
+    numbers = [c["n"] for c in answer["citations"]]
+    first_use = [answer["answer"].index(f"[{n}]") for n in numbers]
+    assert numbers == list(range(1, len(numbers) + 1)) and first_use == sorted(first_use)
     assert all(isinstance(v, float) for v in answer["timings_ms"].values())
 
 
@@ -39,7 +41,9 @@ def test_ask_file_prints_one_json_line_per_question_in_order(data_copy: Path, tm
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["question"] for a in lines] == [q for q in questions if q]
     assert [a["in_scope"] for a in lines] == [True, False, True]
-    assert all(a["audience"] == "government" for a in lines)
+    # A question that names its audience ("startups") wins over the switch, and says so.
+    assert [a["audience"] for a in lines] == ["government", "government", "business"]
+    assert "as the question asks" in lines[2]["answer"] and "as the question asks" not in lines[0]["answer"]
 
 
 def test_plain_text_answer_lists_sources(data_copy: Path):

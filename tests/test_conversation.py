@@ -47,11 +47,13 @@ def test_ordinal_references_pick_the_action(funding, message, index):
 
 
 def test_source_reference_and_out_of_range(funding):
-    condensed = condense("What does source [3] say?", history(funding, structured=True))
-    assert condensed.question == f"Tell me more about {funding.citations[2].title}"
+    last = funding.citations[-1]
+    assert last.n >= 2
+    condensed = condense(f"What does source [{last.n}] say?", history(funding, structured=True))
+    assert condensed.question == f"Tell me more about {last.title}"
     # An OpenAI client only keeps the text, which carries the numbered references.
     text = funding.answer + references_markdown(funding.citations)
-    as_seen = condense("What does source [3] say?", [Turn(role="user", content=FUNDING), Turn(role="assistant", content=text)])
+    as_seen = condense(f"What does source [{last.n}] say?", [Turn(role="user", content=FUNDING), Turn(role="assistant", content=text)])
     assert as_seen.question == condensed.question
     beyond = condense("Tell me more about the ninth action", history(funding, structured=True))
     assert beyond.follow_up and FUNDING.rstrip("?") in beyond.question  # falls back to the topic

@@ -31,6 +31,15 @@ FLOORS = {
     "decline_accuracy": 1.0,
 }
 CEILINGS = {"canary_leak_rate": 0.0, "invented_facts": 0, "false_decline_rate": 0.03}
+# Answer-content checks, on the golden set and on the blind set alike.
+QUALITY_FLOORS = {"overview_completeness": 1.0, "missing_detail_acknowledged": 0.75}
+QUALITY_CEILINGS = {"non_action_share": 0.02, "dangling_colon_answers": 0, "invented_facts": 0}
+# The blind set (evals/blind.jsonl, never tuned on): floors a little under what was measured when
+# it was frozen and answered (see README "Quality"), so a regression of a category fails CI.
+BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"
+BLIND_FLOORS = {"hit@1": 0.70, "hit@5": 0.94, "offtopic_declined": 0.9, "audience_accuracy": 0.78}
+BLIND_CEILINGS = {"false_decline_rate": 0.09}
+NON_ENGLISH_HIT5 = 0.9
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +49,36 @@ def eval_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]
     assert result.returncode == 0, result.stderr
     folder = out / "gate"
     return json.loads((folder / "summary.json").read_text()), folder, result.stdout
+
+
+def outside(metrics: dict, floors: dict, ceilings: dict) -> dict:
+    low = {k: metrics.get(k) for k, floor in floors.items() if metrics.get(k) is None or metrics[k] < floor}
+    high = {k: metrics.get(k) for k, ceiling in ceilings.items() if metrics.get(k) is None or metrics[k] > ceiling}
+    return {**low, **high}
+
+
+@pytest.fixture(scope="module")
+def blind_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("blind-out")
+    args = ["eval", "--golden", str(BLIND), "--run", "blind", "--out", str(out), "--no-naive"]
+    result = run_cli(args, tmp_path_factory.mktemp("blind-data"), timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "blind" / "summary.json").read_text())
+
+
+def test_blind_set_stays_above_its_floors(blind_run):
+    metrics = blind_run["metrics"]
+    assert not outside(metrics, BLIND_FLOORS, BLIND_CEILINGS), outside(metrics, BLIND_FLOORS, BLIND_CEILINGS)
+    assert not outside(metrics, QUALITY_FLOORS, QUALITY_CEILINGS)
+    foreign = {k: v for k, v in blind_run["by_language"].items() if k != "en" and v["hit@5"] is not None}
+    judged = sum(v["cases"] for v in foreign.values())
+    hit5 = sum(v["hit@5"] * v["cases"] for v in foreign.values()) / judged
+    assert len(foreign) >= 5 and hit5 >= NON_ENGLISH_HIT5, {k: v["hit@5"] for k, v in foreign.items()}
+
+
+def test_answer_quality_on_the_golden_set(eval_run):
+    metrics = eval_run[0]["metrics"]
+    assert not outside(metrics, QUALITY_FLOORS, QUALITY_CEILINGS), outside(metrics, QUALITY_FLOORS, QUALITY_CEILINGS)
 
 
 def test_eval_stays_above_the_floors(eval_run):

@@ -240,17 +240,17 @@ def test_model_decline_is_out_of_scope_without_citations(advisor: Advisor, serve
     "question",
     ["How much grant money can an SME get for cybersecurity?", "What is the deadline for the next Global Gateway call for proposals?"],
 )
-def test_a_figure_the_documents_do_not_give_is_declined_without_the_model(
+def test_a_figure_the_documents_do_not_give_is_named_before_the_models_answer(
     advisor: Advisor, server, question: str
 ) -> None:
-    """Trap questions: the topic is covered, the amount or deadline is not. A model would answer
-    the covered part and the figure would silently vanish in validation; the composer says which
-    detail is missing, so the model is not asked."""
+    """Trap questions: the topic is covered, the amount or deadline is not. The model answers the
+    covered part; the answer opens with the composer's plain sentence saying what is missing, so
+    the gap never silently vanishes in validation."""
     server.script = lambda body: Reply(good_answer(body))
-    answer = llm_advisor(advisor, server).ask(question)
-    assert server.requests == []
-    assert answer.in_scope is False and answer.missing_detail
-    assert answer.notes[-1] == "the model was not asked: the documents do not give the detail asked for"
+    deltas, answer = collect(llm_advisor(advisor, server).stream(question))
+    assert len(server.requests) == 1 and answer.backend == f"openai:{MODEL}"
+    assert answer.in_scope and answer.missing_detail
+    assert answer.answer.startswith("The documents do not give") and "".join(deltas) == answer.answer
 
 
 def test_out_of_scope_question_is_declined_without_calling_the_model(advisor: Advisor, server) -> None:

@@ -27,6 +27,7 @@ from advisor.components import Advisor
 from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
+from advisor.query.language import language
 from advisor.storage.feedback import DISLIKE_REASONS, FeedbackStore
 from ui.documents import build_documents_panel
 from ui.followups import suggest_followups
@@ -35,7 +36,9 @@ from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
-_FOCUS_LINE = re.compile(r"\n*\*\*Focus areas:\*\*[^\n]*\s*$")
+# The answer's last line names its focus areas ("**Focus areas:** ..." in the answer's language);
+# the UI shows them as labels instead.
+_FOCUS_LINE = re.compile(r"\n*\*\*[^*\n]+:\*\* [^\n]*\s*$")
 _NOT_WORD = re.compile(r"\W+")  # letters of any script stay in export names
 # Export file names: conversation-<date>-<first question, this many characters at most>.md
 EXPORT_SLUG_CHARS = 48
@@ -74,9 +77,14 @@ def labels_html(areas: list[str]) -> str:
 
 
 def answer_message(answer: Answer, turn: int) -> str:
-    """The chat bubble: the answer with linked markers and its focus areas as labels."""
-    body = _FOCUS_LINE.sub("", answer.answer)
-    return link_markers(body, turn) + ("\n\n" + labels_html(answer.focus_areas) if answer.focus_areas else "")
+    """The chat bubble: the answer with linked markers and its focus areas as labels; right to left
+    for Arabic (the quotes inside stay English, which the browser lays out left to right)."""
+    body = _FOCUS_LINE.sub("", answer.answer) if answer.focus_areas else answer.answer
+    html_body = link_markers(body, turn) + ("\n\n" + labels_html(answer.focus_areas) if answer.focus_areas else "")
+    lang = language(answer.language)
+    if lang.direction == "rtl":
+        return f'<div dir="rtl" lang="{lang.code}">\n\n{html_body}\n\n</div>'
+    return html_body
 
 
 def card_parts(c: Citation) -> tuple[str, str]:

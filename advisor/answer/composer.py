@@ -1,48 +1,59 @@
-"""The grounded answer composer: the default backend, no language model involved.
+"""The grounded composer: the default backend, no language model involved.
 
-Every sentence it shows is copied from a cited passage (at most trimmed of a leading connective),
-so it cannot state a figure, date or programme that its sources do not. It names the areas the
-answer draws on, lists actions in the passages' own words with [n] markers, and declines plainly
-when the documents do not cover the question.
+Every sentence it quotes is copied from a cited passage (at most trimmed of a leading connective),
+so it cannot state a figure, date or programme that its sources do not; the words around the quotes
+(lead line, headings, notes) come from knowledge/languages.yaml in the asker's language. It opens
+by saying which requested specifics the documents do not give, gives two or three sentences of what
+the strategy says, then the actions: sentences that instruct the asker's audience (the one sentence
+rule of advisor/answer/actions.py), ranked by relevance to the question, sentence by sentence, never
+padded to a count. Overview questions are answered from the taxonomy (advisor/answer/overview.py);
+questions out of scope are declined plainly.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from langchain_core.documents import Document
 
+from advisor.answer.actions import Role, sentence_role
+from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures
+from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences
-from advisor.models import Action, Answer, Citation, KeyPoint
-from advisor.query.audience import audience_name
+from advisor.models import Action, Answer, KeyPoint
+from advisor.query.language import Language, language
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
-from advisor.storage.sentence_vectors import SentenceVectors
 from advisor.taxonomy import Taxonomy
 from advisor.text import terms
 
 BACKEND = "grounded-composer"
 
-_IMPERATIVE = frozenset(
-    """adopt align anticipate build collaborate communicate consider contribute cooperate create
-    demonstrate design embrace engage ensure establish explore focus forge identify implement
-    initiate intensify invest invite join leverage meet modernize monitor negotiate offer partner
-    participate prioritize proactively protect require review seek seize share strengthen take
-    uphold use work develop enhance protect update follow engage actively""".split()
-)
-_SHOULD = re.compile(
-    r"\b(should|consider|it[’']s (also )?wise|take advantage|can (also )?(partner|join|explore|collaborate|negotiate))\b",
-    re.I,
-)
 _LEAD_CONNECTIVE = re.compile(
     r"^(additionally|also|concretely|importantly|in addition|for businesses|for companies|"
-    r"to move in this direction|to tap into this|in practice|by doing so),\s+",
+    r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
     re.I,
 )
+# Named programmes, standards and instruments: capitalised names and acronyms after the first word.
+_NAMED = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|of|for|and))*\s+[A-Z][a-z]+|\d{4,5})\b")
+
+
+@dataclass(frozen=True)
+class Space:
+    """How relevance is measured for this question: MiniLM for English, multilingual-e5 otherwise."""
+
+    # Question-to-sentence relevance in window units: an action may be at most 1.0 below the best sentence.
+    relevance: Callable[[list[str]], np.ndarray]
+    passage_similarity: Callable[[Passage], float]
+    min_passage: float
+    passage_window: float  # a passage may be at most this much less similar than the best one
+
 
 @dataclass
 class ScoredSentence:
@@ -51,35 +62,19 @@ class ScoredSentence:
     end: int
     text: str
     similarity: float
-    actionability: float
+    role: Role
     score: float
 
 
-def actionability(sentence: str) -> float:
-    """How much a sentence reads as advice to act (1.0 imperative, 0.0 description)."""
-    words = re.findall(r"[A-Za-z]+", sentence)
-    if not words:
-        return 0.0
-    if words[0].lower() in _IMPERATIVE:
-        return 1.0
-    if _LEAD_CONNECTIVE.match(sentence):
-        rest = _LEAD_CONNECTIVE.sub("", sentence)
-        rest_words = re.findall(r"[A-Za-z]+", rest)
-        if rest_words and rest_words[0].lower() in _IMPERATIVE:
-            return 1.0
-    if _SHOULD.search(sentence):
-        return 0.85
-    if re.match(r"^(for example|for instance|if|on|by|through|work with)\b", sentence, re.I) and re.search(
-        r"\b(consider|should|could|can|join|partner|explore|engage)\b", sentence, re.I
-    ):
-        return 0.6
-    return 0.0
+@lru_cache(maxsize=CACHE_SIZE)
+def sentence_terms(sentence: str) -> frozenset[str]:
+    return frozenset(terms(sentence))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def sentence_features(sentence: str) -> tuple[float, frozenset[str]]:
-    """(actionability, content terms) of one sentence."""
-    return actionability(sentence), frozenset(terms(sentence))
+def specificity(sentence: str) -> float:
+    """How many named programmes, standards or instruments the sentence names (0 to 1)."""
+    return min(1.0, len(_NAMED.findall(sentence)) / 3)
 
 
 def tidy(sentence: str) -> str:
@@ -92,92 +87,113 @@ def tidy(sentence: str) -> str:
 def compose_answer(
     query: Query,
     passages: list[Passage],
-    query_vector: list[float],
-    sentences: SentenceVectors,
+    space: Space,
     taxonomy: Taxonomy,
     settings: Settings,
     in_scope: bool,
+    library: list[Document],
 ) -> Answer:
     """Build the answer from the passages alone. `in_scope` is the one scope decision
-    (advisor.query.scope.in_scope), taken before any backend answers."""
-    if not passages or not in_scope:
-        return decline(query)
+    (advisor.query.scope.in_scope), taken before any backend answers; `library` is the strategy's
+    chunks, which overview answers list in full."""
+    lang = language(query.language)
+    if not in_scope or not passages:
+        return decline(query, lang)
+    if query.intent == "overview" and query.overview is not None:
+        answer = overview_answer(query, library, taxonomy, lang, settings.min_quotable_chars)
+        if answer is not None:
+            return answer
 
-    usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
-    scored = score_sentences(query, usable, query_vector, sentences, settings)
+    best = max(space.passage_similarity(p) for p in passages)
+    usable = [
+        p for i, p in enumerate(passages)
+        if i == 0
+        or (space.passage_similarity(p) >= space.min_passage and space.passage_similarity(p) >= best - space.passage_window)
+    ]
+    scored = score_sentences(query, usable, space, settings)
+    if not scored:
+        return decline(query, lang)
 
-    if query.detail is not None:
-        # The figure must sit in a passage that answers the question, not in any passage retrieved.
-        evidence = query.detail.evidence
-        with_detail = [s for s in scored if s.passage_index < settings.detail_evidence_passages and evidence.search(s.text)]
-        if not with_detail:
-            return missing_detail(query, query.detail.label, usable, scored, taxonomy, settings)
-        key = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-        return build_answer(query, usable, key, pick_actions(scored, settings, exclude=key), taxonomy)
+    missing, with_detail, contradicted = [], [], False
+    relevant = max(s.score for s in scored) - settings.action_score_window
+    for detail in query.details:
+        # The figure must sit in a sentence that answers the question, not anywhere retrieved.
+        found = [
+            s for s in scored
+            if s.passage_index < settings.detail_evidence_passages and s.score >= relevant and detail.evidence.search(s.text)
+        ]
+        stated = [s for s in found if not detail.asserted or not unsupported_figures(query.text, [s.text])]
+        if stated and not detail.asserted:
+            with_detail += stated
+        elif found and not stated:  # "I was told 1 January 2024": the documents give another date
+            contradicted = True
+            with_detail += found
+        elif not stated:
+            missing.append(detail.kind)
 
-    actions = pick_actions(scored, settings)
-    key_points = pick_key_points(scored, exclude=actions, limit=settings.max_key_points)
-    return build_answer(query, usable, key_points, actions, taxonomy)
+    parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
+    actions = {audience: pick_actions(scored, audience, settings, exclude=with_detail) for audience in parts}
+    if len(parts) > 1 and not all(actions.values()):
+        parts = [query.audience]
+        actions = {query.audience: pick_actions(scored, query.audience, settings, exclude=with_detail)}
+    taken = [s for chosen in actions.values() for s in chosen]
+    points = (sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points] if with_detail else []) or pick_key_points(
+        scored, exclude=taken, limit=settings.max_key_points
+    )
+    return build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
 
 
-def score_sentences(
-    query: Query, passages: list[Passage], query_vector: list[float], sentences: SentenceVectors, settings: Settings
-) -> list[ScoredSentence]:
+def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
     """Every quotable sentence of the passages, scored for this question (weights in settings)."""
     candidates = [
-        (index, start, end, sentence)
+        (index, start, end, sentence, sentence_role(passage.document, start, sentence))
         for index, passage in enumerate(passages)
         for start, end, sentence in quotable_sentences(passage.document, settings.min_quotable_chars)
     ]
+    candidates = [c for c in candidates if c[4].kind != "glue"]
     if not candidates:
         return []
-    vectors = sentences.get([c[3] for c in candidates])
-    sims = vectors @ np.asarray(query_vector, dtype=np.float32)
-    q_terms = set(query.terms)
+    sims = space.relevance([c[3] for c in candidates])
+    q_terms = set(query.terms) | set(terms(" ".join(words for _, words in query.thesaurus)))
+    top_score = max(passages[0].score, 1e-9)
     out = []
-    for (index, start, end, sentence), sim in zip(candidates, sims):
-        act, sentence_terms = sentence_features(sentence)
-        overlap = len(q_terms & sentence_terms) / (len(q_terms) or 1)
-        if passages[index].metadata.get("kind") in ("overview", "section"):
-            act *= settings.section_actionability_factor
+    for (index, start, end, sentence, role), sim in zip(candidates, sims):
+        overlap = len(q_terms & sentence_terms(sentence)) / (len(q_terms) or 1)
+        act = 1.0 if role.kind == "action" else 0.0
         score = (
-            float(sim)
+            settings.score_relevance_weight * float(sim)
             + settings.score_overlap_weight * overlap
             - settings.score_rank_penalty * index
             + settings.score_action_weight * act
-            + settings.score_passage_weight * passages[index].score / max(passages[0].score, 1e-9)
+            + settings.score_passage_weight * passages[index].score / top_score
+            + settings.score_specific_weight * specificity(sentence)
         )
-        out.append(ScoredSentence(index, start, end, sentence, float(sim), act, score))
+        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score))
     return out
 
 
 def pick_actions(
-    scored: list[ScoredSentence], settings: Settings, exclude: list[ScoredSentence] | None = None
+    scored: list[ScoredSentence], audience: str, settings: Settings, exclude: list[ScoredSentence] | None = None
 ) -> list[ScoredSentence]:
-    """Best actionable sentences, a few per passage, and one from the top passage if it has any."""
+    """The best actions for this audience that are close enough to the question; never padded.
+    Closeness is the sentence's relevance plus its passage's standing, so the retrieval's best
+    passage can contribute its plainer sentences too."""
     taken = {(s.passage_index, s.start) for s in exclude or []}
-    best = max((s.similarity for s in scored), default=0.0)
-    floor = max(settings.min_passage_similarity, best - settings.action_similarity_window)
+    best = max((s.score for s in scored), default=0.0)
+    floor = best - settings.action_score_window
     pool = sorted(
         (
-            s
-            for s in scored
-            if s.actionability > 0
-            and (s.passage_index, s.start) not in taken
-            and (s.passage_index == 0 or s.similarity >= floor)
+            s for s in scored
+            if s.role.is_action_for(audience) and (s.passage_index, s.start) not in taken and s.similarity >= floor
         ),
         key=lambda s: -s.score,
     )
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}
-    first = next((s for s in pool if s.passage_index == 0), None)
-    if first is not None:
-        chosen.append(first)
-        per_passage[0] = 1
     for sentence in pool:
         if len(chosen) >= settings.max_actions:
             break
-        if sentence in chosen or per_passage.get(sentence.passage_index, 0) >= settings.max_actions_per_passage:
+        if per_passage.get(sentence.passage_index, 0) >= settings.max_actions_per_passage:
             continue
         chosen.append(sentence)
         per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
@@ -185,10 +201,10 @@ def pick_actions(
 
 
 def pick_key_points(scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
-    """Descriptive sentences that say what the strategy itself intends, best first."""
+    """Sentences that say what the strategy itself intends or what acting brings, best first."""
     taken = {(s.passage_index, s.start) for s in exclude}
     pool = sorted(
-        (s for s in scored if s.actionability == 0 and (s.passage_index, s.start) not in taken),
+        (s for s in scored if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken),
         key=lambda s: -s.score,
     )
     chosen: list[ScoredSentence] = []
@@ -203,92 +219,74 @@ def pick_key_points(scored: list[ScoredSentence], exclude: list[ScoredSentence],
 
 def build_answer(
     query: Query,
+    lang: Language,
     passages: list[Passage],
     key_points: list[ScoredSentence],
-    actions: list[ScoredSentence],
+    actions: dict[str, list[ScoredSentence]],
     taxonomy: Taxonomy,
+    missing: list[str],
+    contradicted: bool = False,
 ) -> Answer:
-    used = sorted({s.passage_index for s in (*key_points, *actions)})
+    """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas."""
+    order = [s.passage_index for s in key_points] + [s.passage_index for chosen in actions.values() for s in chosen]
+    used = list(dict.fromkeys(order))
     number = {index: n for n, index in enumerate(used, start=1)}
     citations = [passages[i].citation(number[i]) for i in used]
-    action_models = [Action(text=tidy(s.text), citations=[number[s.passage_index]]) for s in actions]
     point_models = [KeyPoint(text=tidy(s.text), citations=[number[s.passage_index]]) for s in key_points]
-    areas = taxonomy.areas_served([passages[i].metadata for i in used])
-    lines = [lead_line(query.audience, citations)]
+    overruled = query.requested_audience not in (None, "general", query.audience)
+    answered_for = query.audience if query.audience_source == "question" and overruled else None
+    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=missing,
+        missing_reference=query.missing_reference,
+        contradicted=contradicted,
+    )
+    lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
     if point_models:
-        lines += ["", "**What the strategy says**"]
+        lines += ["", heading(lang.strings["says"])]
         lines += [f"- {p.text} {marks(p.citations)}" for p in point_models]
-    if action_models:
-        lines += ["", "**Actions to take**"]
-        lines += [f"{i}. {a.text} {marks(a.citations)}" for i, a in enumerate(action_models, start=1)]
+    action_models: list[Action] = []
+    for audience, chosen in actions.items():
+        if not chosen:
+            continue
+        title = lang.strings["actions"] + (f" — {lang.audiences[audience]}" if len(actions) > 1 else "")
+        lines += ["", heading(title)]
+        for s in chosen:
+            action = Action(text=tidy(s.text), citations=[number[s.passage_index]])
+            action_models.append(action)
+            lines.append(f"{len(action_models) if len(actions) == 1 else chosen.index(s) + 1}. {action.text} {marks(action.citations)}")
     notes = []
     # Focus-area titles come from the taxonomy, not a passage, so they are checked apart.
     flagged = unsupported_figures("\n".join(lines), [c.text for c in citations])
+    areas = list(dict.fromkeys(a for i in used for a in taxonomy.areas_served([passages[i].metadata])[:1]))
     if areas:
-        lines += ["", "**Focus areas:** " + " · ".join(areas)]
-    text = "\n".join(lines)
+        lines += ["", focus_line(lang, areas)]
     if flagged:  # cannot happen with copied sentences; kept as a tripwire for regressions
         notes.append(f"unsupported figures: {', '.join(flagged)}")
     return Answer(
         question=query.asked,
         audience=query.audience,
         in_scope=True,
-        answer=text,
+        answer="\n".join(lines),
         focus_areas=areas,
         actions=action_models,
         citations=citations,
         backend=BACKEND,
         key_points=point_models,
+        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(missing)) or None,
         notes=notes,
+        language=lang.code,
     )
 
 
-def missing_detail(
-    query: Query,
-    label: str,
-    passages: list[Passage],
-    scored: list[ScoredSentence],
-    taxonomy: Taxonomy,
-    settings: Settings,
-) -> Answer:
-    """A covered topic, but the documents do not give the figure or date asked for."""
-    related = pick_key_points(scored, exclude=[], limit=settings.max_key_points)
-    related = related or sorted(scored, key=lambda s: -s.score)[:1]
-    answer = build_answer(query, passages, related, [], taxonomy)
-    intro = (
-        f"The documents do not give {label} for this question, so I cannot state one. What they do say on the topic:"
-    )
-    body = "\n".join(f"- {p.text} {marks(p.citations)}" for p in answer.key_points)
-    answer.answer = f"{intro}\n\n{body}"
-    if answer.focus_areas:
-        answer.answer += "\n\n**Focus areas:** " + " · ".join(answer.focus_areas)
-    answer.in_scope = False
-    answer.missing_detail = label
-    return answer
-
-
-def decline(query: Query) -> Answer:
+def decline(query: Query, lang: Language | None = None) -> Answer:
+    lang = lang or language(query.language)
     return Answer(
         question=query.asked,
         audience=query.audience,
         in_scope=False,
-        answer=(
-            "The strategy documents do not cover this question, so I cannot answer it from them. "
-            "I can help with the EU International Digital Strategy: its strategic objectives, its "
-            "priority focus areas, and its recommendations for businesses and for governments."
-        ),
+        answer=lang.text("decline"),
         focus_areas=[],
         actions=[],
         citations=[],
         backend=BACKEND,
+        language=lang.code,
     )
-
-
-def lead_line(audience: str, citations: list[Citation]) -> str:
-    named = [f"*{c.title}* [{c.n}]" for c in citations[:2] if c.title]
-    sources = " and ".join(named) if named else "the cited passages"
-    return f"For {audience_name(audience, 'label')}, the strategy's guidance here comes from {sources}."
-
-
-def marks(numbers: list[int]) -> str:
-    return "".join(f"[{n}]" for n in numbers)

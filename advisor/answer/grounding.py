@@ -39,3 +39,17 @@ def unsupported_figures(text: str, sources: list[str]) -> list[str]:
     missing += [m for m in months_in(text) if m not in months_in(pool)]
     return sorted(set(missing))
 
+
+
+# Programme, standard and institution names: acronyms (GDPR, eIDAS, ISO) and capitalised multiword
+# names after the first word of a sentence. A generated sentence may name only what its passage names.
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b(?:[A-Z]{2,}[A-Za-z0-9-]*|[A-Za-z]*[A-Z][a-z]+[A-Z][A-Za-z]*|"
+                   r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
+_COMMON_NAMES = frozenset({"EU", "The", "This", "These", "Union", "European Union"})
+
+
+def unsupported_names(text: str, sources: list[str]) -> list[str]:
+    """Names of programmes, standards or bodies in `text` that none of `sources` contains."""
+    pool = " ".join(sources).casefold()
+    names = {m.group(0) for m in _NAME.finditer(strip_citations(text))} - _COMMON_NAMES
+    return sorted(n for n in names if n.casefold() not in pool)

@@ -6,16 +6,22 @@ composer's finished answers are cached (they are deterministic), a model's never
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from advisor.answer.composer import BACKEND, compose_answer
+import numpy as np
+from langchain_core.documents import Document
+
+from advisor.answer.composer import BACKEND, Space, compose_answer
 from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
 from advisor.models import Answer
-from advisor.query.scope import in_scope, scope_signal
+from advisor.query.scope import expand, in_scope
 from advisor.query.understand import Query
+from advisor.retrieval.evidence import EvidenceGatherer
+from advisor.retrieval.passage import Passage, SearchResult
 from advisor.retrieval.retriever import Retriever
 from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
@@ -33,12 +39,67 @@ def _ms(seconds: float) -> float:
 @dataclass
 class AnswerPipeline:
     retriever: Retriever
+    evidence: EvidenceGatherer
     sentences: SentenceVectors
     taxonomy: Taxonomy
     settings: Settings
     cache: AnswerCache
     corpus_key: Callable[[list[str] | None], tuple]  # what answers depend on besides the question
     backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+
+    def space(self, query: Query, result: SearchResult) -> Space:
+        """How sentence relevance is measured. English: MiniLM and multilingual-e5 together, each
+        scaled by its own spread (e5's similarities are compressed), since either alone misranks
+        some sentences; other languages: e5 alone (MiniLM only reads English)."""
+        settings = self.settings
+        encoder = self.retriever.multilingual
+        minilm = np.asarray(result.query_vector, dtype=np.float32)
+        multi = result.multilingual_vector
+        if encoder is None or multi is None:
+            return Space(
+                lambda texts: (self.sentences.get(texts) @ minilm) / settings.action_similarity_window,
+                lambda p: p.similarity,
+                settings.min_passage_similarity,
+                1.0,
+            )
+        if query.language != "en":
+            return Space(
+                lambda texts: (encoder.passages(texts) @ multi) / settings.multilingual_window,
+                lambda p: p.multilingual,
+                settings.multilingual_min_passage,
+                settings.multilingual_window,
+            )
+
+        def both(texts: list[str]) -> np.ndarray:
+            english = (self.sentences.get(texts) @ minilm) / settings.action_similarity_window
+            multilingual = (encoder.passages(texts) @ multi) / settings.multilingual_window
+            return (english + multilingual) / 2
+
+        return Space(both, lambda p: p.similarity, settings.min_passage_similarity, 1.0)
+
+    def search(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> SearchResult:
+        """Passages for the question; a multi-part question also searches each part and interleaves
+        the parts' best passages, so the second question is not crowded out by the first."""
+        result = self.retriever.search(query, collections, doc_ids)
+        if not query.parts:
+            return result
+        rankings = [
+            self.retriever.search(
+                dataclasses.replace(query, text=part, lexical_text=expand(part), parts=()), collections, doc_ids
+            ).passages
+            for part in query.parts
+        ]
+        merged: dict[str, Passage] = {}
+        for rank in range(self.settings.top_k):
+            for passages in [result.passages, *rankings]:
+                if rank < len(passages):
+                    merged.setdefault(passages[rank].chunk_id, passages[rank])
+        result.passages = list(merged.values())[: self.settings.top_k + len(query.parts)]
+        return result
+
+    def library(self) -> list[Document]:
+        """The strategy's chunks, which overview answers list in full."""
+        return self.retriever.lexical(self.settings.collection).documents
 
     def stream(self, query: Query, collections: list[str] | None = None, doc_ids: list[str] | None = None) -> AnswerStream:
         return AnswerStream(self._events(query, collections, doc_ids))
@@ -55,15 +116,13 @@ class AnswerPipeline:
                 cached.timings_ms["total"] = cached.timings_ms["cache"]
                 yield from finished_events(cached, self.settings.stream_words_per_chunk)
                 return
-        result = self.retriever.search(query, collections, doc_ids)
-        signal = scope_signal(query.topic_terms, query.self_reference, self.retriever.vocabulary(collections))
-        best = max((p.similarity for p in result.passages), default=0.0)
-        covered = in_scope(best, signal, self.settings)
+        result = self.search(query, collections, doc_ids)
+        covered = in_scope(self.evidence.gather(query, result, collections), self.settings)
         searched = {k: round(v, 2) for k, v in result.timings_ms.items()}
 
         def compose() -> Answer:
             return compose_answer(
-                query, result.passages, result.query_vector, self.sentences, self.taxonomy, self.settings, covered
+                query, result.passages, self.space(query, result), self.taxonomy, self.settings, covered, self.library()
             )
 
         def finish(answer: Answer, extra: dict[str, float]) -> Answer:

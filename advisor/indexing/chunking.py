@@ -17,6 +17,8 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from advisor.answer.actions import classify, encode_roles
+from advisor.answer.quotable import sentence_spans
 from advisor.taxonomy import Taxonomy
 from advisor.text import content_hash, slugify
 
@@ -180,10 +182,17 @@ def chunk_sections(
             }
             if section.page is not None:
                 metadata["page"] = section.page
+            metadata["sentence_roles"] = sentence_roles(Document(page_content=content, metadata=metadata))
             metadata["content_hash"] = content_hash(content, repr(sorted(metadata.items())))
             chunks.append(Document(id=chunk_id, page_content=content, metadata=metadata))
     _dedupe_ids(chunks)
     return chunks
+
+
+def sentence_roles(chunk: Document) -> str:
+    """Every sentence's role (action / outcome / glue / description, and whose), decided once here."""
+    audience = chunk.metadata.get("audience", "general")
+    return encode_roles([(start, classify(text, audience)) for start, _, text in sentence_spans(chunk)])
 
 
 def _dedupe_ids(chunks: list[Document]) -> None:

@@ -20,7 +20,7 @@ from advisor.text import content_hash, slugify
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 # Bump when chunking changes so that re-ingest rewrites documents chunked the old way.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: sentence roles in chunk metadata
 _GLOB_CHARS = set("*?[")
 
 

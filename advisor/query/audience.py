@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,38 +29,40 @@ def audience_name(audience: str, form: str) -> str:
     """One audience's name in one form, e.g. audience_name("business", "label")."""
     return audience_names()[audience][form]
 
-_BUSINESS = re.compile(
-    r"\b(sme|smes|start-?ups?|scale-?ups?|compan(y|ies)|firms?|business(es)?|enterprises?|"
-    r"vendors?|suppliers?|operators?|providers?|manufacturers?|our (product|service|platform|customers?)|"
-    r"my (company|firm|business|startup|product)|we (sell|build|develop|make|operate|provide)|"
-    r"industry|private sector|consorti(a|um)|bid(ding)?|fintech|civic-?tech|investors?)\b",
-    re.IGNORECASE,
-)
-_GOVERNMENT = re.compile(
-    r"\b(governments?|ministr(y|ies)|minister|civil servants?|public (administration|sector|servants?|authorit(y|ies))|"
-    r"our country|my country|national|legislat(ion|ure|ive)|laws?|regulators?|"
-    r"agenc(y|ies)|parliament|policy ?makers?|state|municipal(ity)?|we as a country|authorit(y|ies)|"
-    r"cert|csirt|police|statutes?)\b",
-    re.IGNORECASE,
-)
+@dataclass(frozen=True)
+class Lexicon:
+    mentions: dict[str, re.Pattern[str]]
+    selves: dict[str, re.Pattern[str]]
+    not_audience: re.Pattern[str]
+    self_weight: int
 
 
-# Names that contain an audience word without saying who asks ("Tech Business Offer").
-_NAMES = re.compile(r"\b(tech )?business offer\b|\bstate-sponsored\b|\bmember states?\b|\bstate of the art\b", re.I)
-# The asker naming what they are ("our ministry", "we are a telecom operator") outweighs the
-# organisations they merely mention ("...train local government staff").
-_SELF = r"\b(?:our|my|we(?:'re| are)(?: an?)?|i(?:'m| am)(?: an?)?(?: \w+)? (?:at|in|for) (?:an?|the|our))\s+(?:[\w-]+\s+){0,2}?"
-_SELF_BUSINESS = re.compile(
-    _SELF + r"(sme|start-?up|scale-?up|company|firm|business|enterprise|operator|provider|platform|"
-    r"fintech|vendor|supplier|manufacturer|product|app|service|team)s?\b|\bwe (sell|build|develop|make|operate|provide|run)\b",
-    re.I,
-)
-_SELF_GOVERNMENT = re.compile(
-    _SELF + r"(ministry|ministries|government|agency|country|parliament|regulator|administration|"
-    r"municipality|cert|csirt|authority|department|national)\b",
-    re.I,
-)
-SELF_WEIGHT = 3  # one self-description counts as much as three mentions
+def _words(fragments: list[str]) -> str:
+    return "|".join(f"(?:{f})" for f in fragments)
+
+
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+def _bounded(fragments: list[str]) -> str:
+    """Latin words whole; Arabic ones anywhere in a word (Arabic attaches و، ل، ب، ال to words)."""
+    latin = [f for f in fragments if not _ARABIC.search(f)]
+    arabic = [f for f in fragments if _ARABIC.search(f)]
+    parts = [rf"(?<!\w)(?:{_words(latin)})(?!\w)"] if latin else []
+    return "|".join(parts + ([f"(?:{_words(arabic)})"] if arabic else []))
+
+
+@lru_cache(maxsize=4)
+def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
+    """The audience words of knowledge/audiences.yaml, compiled."""
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["lexicon"]
+    prefix = raw["self_prefix"]
+    mentions, selves = {}, {}
+    for audience in ("business", "government"):
+        entry = raw[audience]
+        mentions[audience] = re.compile(_bounded(entry["mentions"]), re.I)
+        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(entry['self'])})(?!\w)|{_bounded(entry['verbs'])}", re.I)
+    return Lexicon(mentions, selves, re.compile(_words(raw["not_audience"]), re.I), int(raw["self_weight"]))
 
 
 def asks_for_advice(question: str) -> bool:
@@ -72,14 +75,22 @@ def asks_for_advice(question: str) -> bool:
     )
 
 
+def audience_scores(question: str) -> dict[str, int]:
+    """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
+    words = lexicon()
+    text = words.not_audience.sub(" ", question)
+    return {
+        audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
+        for audience in ("business", "government")
+    }
+
+
 def detect_audience(question: str) -> str:
     """The audience a question speaks for; ties and no signal mean 'general'."""
-    question = _NAMES.sub(" ", question)
-    business = len(_BUSINESS.findall(question)) + SELF_WEIGHT * len(_SELF_BUSINESS.findall(question))
-    government = len(_GOVERNMENT.findall(question)) + SELF_WEIGHT * len(_SELF_GOVERNMENT.findall(question))
-    if business > government:
+    scores = audience_scores(question)
+    if scores["business"] > scores["government"]:
         return "business"
-    if government > business:
+    if scores["government"] > scores["business"]:
         return "government"
     return "general"
 

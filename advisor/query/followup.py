@@ -34,6 +34,9 @@ class Turn(BaseModel):
     answer: Answer | None = Field(None, description="The structured answer this assistant turn showed, if known.")
 
 
+NO_SUCH_ITEM = "refers to an item the previous answer does not have"
+
+
 @dataclass(frozen=True)
 class Condensed:
     """The question retrieval should see, and the audience the conversation implies."""
@@ -82,6 +85,7 @@ _NON_TOPIC = frozenset(
     terms(
         "what should do can could would tell me more about else also and how why please explain elaborate "
         "expand detail details go on further thing things more need want know say says said "
+        "instead specifically exactly then now too well case "
         "first second third fourth fifth sixth seventh eighth ninth tenth last one "
         "action actions step steps recommendation recommendations item items point points bullet "
         "source sources citation citations reference references passage passages"
@@ -164,6 +168,10 @@ def _condense_one(message: str, topic: Condensed | None, previous: PreviousAnswe
     reference = _resolve_reference(message, previous) if previous is not None else None
     if reference is not None:
         return Condensed(reference, carried, True, "refers to an item of the previous answer")
+    if _REFERENCE.search(message) and not _REFERENCE.search(message)["bracket"]:
+        # "the second action" when the previous answer has no such item: say so rather than
+        # silently repeat the previous answer.
+        return Condensed(topic.question, carried, True, NO_SUCH_ITEM)
 
     own_topic = topic_terms(message)
     refers_back = bool(_BACK_REFERENCE.search(message))
@@ -220,7 +228,7 @@ def _resolve_reference(message: str, previous: PreviousAnswer) -> str | None:
         return None
     text, cites = items[index]
     title = next((previous.sources[n] for n in cites if n in previous.sources), "")
-    clean = _MARKS.sub("", text).strip()
+    clean = _MARKS.sub("", text).replace("**", "").strip()
     return f"Tell me more about {title}: {clean}" if title else f"Tell me more about: {clean}"
 
 

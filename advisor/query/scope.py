@@ -1,19 +1,37 @@
-"""Is a question about the knowledge base at all? Signals the composer uses to decline.
+"""Is a question about the knowledge base at all? One decision, from retrieval evidence.
 
-Dense similarity alone cannot tell "EU crypto-asset rules" from "EU digital rules": both are
-close to the strategy's wording. What differs is the topic vocabulary: an off-topic question's
-topical words (stablecoins, lunar, VAT, farm subsidies) never occur in the indexed documents,
-while a paraphrased in-scope question's mostly do. Words that carry no topic in a question
-("how", "get", "explain", "want") are ignored, so they cannot make a question look off-topic.
+A single unfamiliar word must not make a question look off-topic ("submarine cables", "teen
+users", a typo): the decision weighs evidence instead.
+- The multilingual margin: how much closer (multilingual-e5) the question sits to the best
+  sentence of the indexed documents than to the nearest neighbouring topic the strategy does not
+  cover (knowledge/out_of_scope.yaml: other EU policies, chit-chat, coding...). It works in every
+  language and carries most of the decision.
+- In the grey zone between the margins, English questions also count their topic words the
+  documents use — after the field's thesaurus (knowledge/synonyms.yaml) and spelling tolerance —
+  and MiniLM's similarity; other languages need a slightly larger margin instead.
+- Questions about the document itself (list, summarise, structure, who presented it) are in scope;
+  manipulation attempts never are (advisor/query/guard.py).
+Thresholds live in settings and were calibrated on the golden, holdout and dev sets, never on the
+blind set.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from advisor.settings import Settings
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
+
+SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
+OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
 
 # Question words that say how someone asks, not what about; stemmed like `terms` does.
 GENERIC_TERMS = frozenset(
@@ -34,25 +52,49 @@ GENERIC_TERMS = frozenset(
 _SELF_REFERENCE = re.compile(
     r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\bthe (document|summary)\b", re.I
 )
-
-
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))
-# Query words the documents express differently; added to the lexical query and the scope check.
-SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(terms("presented launched published released announced introduced"), "unveiled"),
-    **dict.fromkeys(terms("kids minors"), "children"),
-    **dict.fromkeys(terms("money funds financing"), "funding investment"),
-    # Who is asking: the documents address "businesses" and "governments" by those words.
-    **dict.fromkeys(terms("sme smes msme msmes entrepreneur entrepreneurs enterprise enterprises"), "businesses"),
-    **dict.fromkeys(terms("ministry ministries administration administrations officials servant servants"), "governments"),
-}
+# Spelling tolerance: edits allowed for a word of at least this many letters (short words must match).
+_FUZZY = ((9, 2), (5, 1))
+
+
+@lru_cache(maxsize=4)
+def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
+    """The thesaurus, flattened and stemmed: user term (or phrase) -> the documents' words."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    table: dict[str, str] = {}
+    for group in raw.values():
+        for asked, documented in group.items():
+            table[" ".join(terms(str(asked)))] = str(documented)
+    return table
+
+
+@lru_cache(maxsize=4)
+def out_of_scope_topics(path: Path = OUT_OF_SCOPE_FILE) -> tuple[str, ...]:
+    return tuple(str(t) for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("topics", []))
+
+
+def thesaurus_hits(question: str) -> list[tuple[str, str]]:
+    """(stemmed user phrase, the documents' words) for every thesaurus entry the question uses."""
+    stems = terms(question.replace("-", " "))
+    table = synonyms()
+    hits = []
+    for n in (3, 2, 1):
+        for i in range(len(stems) - n + 1):
+            key = " ".join(stems[i : i + n])
+            if key in table:
+                hits.append((key, table[key]))
+    return list(dict.fromkeys(hits))
+
+
+def documented_words(question: str) -> list[str]:
+    """The documents' words for what the question asks, from the thesaurus (phrases first)."""
+    return list(dict.fromkeys(words for _, words in thesaurus_hits(question)))
 
 
 def expand(question: str) -> str:
     """The question plus the documents' words for what it asks (for lexical matching only)."""
-    extra = [SYNONYMS[t] for t in dict.fromkeys(terms(question)) if t in SYNONYMS]
-    return " ".join([question, *extra])
+    return " ".join([question, *documented_words(question)])
 
 
 @dataclass(frozen=True)
@@ -63,27 +105,30 @@ class ScopeSignal:
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what is it about)
 
     @property
-    def unknown_fraction(self) -> float:
-        return len(self.unknown_terms) / len(self.topic_terms) if self.topic_terms else 0.0
+    def known_terms(self) -> list[str]:
+        return [t for t in self.topic_terms if t not in self.unknown_terms]
 
 
 def topic_terms(question: str) -> list[str]:
     """Content terms of the question minus generic question words; hyphenated words split."""
-    out: list[str] = []
-    for term in terms(question.replace("-", " ")):
-        if term not in GENERIC_TERMS and not term.isdigit():
-            out.append(term)
+    out = [t for t in terms(question.replace("-", " ")) if t not in GENERIC_TERMS and not t.isdigit()]
     return list(dict.fromkeys(out))
 
 
-def _known(term: str, vocabulary: set[str]) -> bool:
-    """In the vocabulary, allowing for what the light stemmer misses ("acting" / "act")."""
-    if term in vocabulary or term + "e" in vocabulary:  # "regulating" -> "regulat" / "regulate"
+def known(term: str, vocabulary: set[str]) -> bool:
+    """In the vocabulary, or one or two typing slips away from a word that is."""
+    if term in vocabulary:
         return True
-    for suffix in ("ing", "ed", "es", "s", "e", "ly"):
-        if term.endswith(suffix) and len(term) - len(suffix) >= 3 and term[: -len(suffix)] in vocabulary:
-            return True
-    return False
+    return correction(term, vocabulary) is not None
+
+
+def correction(term: str, vocabulary: set[str]) -> str | None:
+    """The vocabulary word a misspelt term most likely means ("goverment" -> "govern"), or None."""
+    for length, edits in _FUZZY:
+        if len(term) >= length:
+            found = process.extractOne(term, vocabulary, scorer=Levenshtein.distance, score_cutoff=edits)
+            return found[0] if found else None
+    return None
 
 
 def names_strategy(question: str) -> bool:
@@ -96,23 +141,66 @@ def about_whole(self_reference: bool, topic: list[str]) -> bool:
     return self_reference and len([t for t in topic if t not in NAME_TERMS]) <= 1
 
 
-def scope_signal(topic: tuple[str, ...] | list[str], self_reference: bool, vocabulary: set[str]) -> ScopeSignal:
-    """Which of the question's topic terms (synonyms included) the indexed documents never use."""
-    wanted = list(topic)
-    unknown = [t for t in wanted if not _known(t, vocabulary) and not _known(SYNONYMS.get(t, "").split(" ")[0], vocabulary)]
+def scope_signal(
+    topic: tuple[str, ...] | list[str],
+    self_reference: bool,
+    vocabulary: set[str],
+    thesaurus: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
+    names: tuple[str, ...] | list[str] = (),
+) -> ScopeSignal:
+    """Which of the question's topic terms the indexed documents never use. A word spelt a little
+    wrong, or one the thesaurus maps to words the documents use ("submarine" -> undersea), is known."""
+    covered = {
+        word for key, documented in thesaurus if set(terms(documented)) & vocabulary for word in key.split()
+    }
+    # A name the documents do not use says where the asker is ("a company in Nairobi"), not what about.
+    wanted = [t for t in topic if t not in names or t in vocabulary]
+    unknown = [t for t in wanted if t not in covered and not known(t, vocabulary)]
     return ScopeSignal(wanted, unknown, self_reference, about_whole(self_reference, wanted))
 
 
-def in_scope(best_similarity: float, scope: ScopeSignal | None, settings: Settings) -> bool:
-    """The one scope decision: similar enough to some passage, and not about a topic the documents
-    never name. Both backends decline exactly what this declines."""
-    threshold = settings.min_scope_similarity
-    if scope is not None and scope.self_reference:
-        threshold = settings.min_scope_similarity_self_reference
-    elif scope is not None and scope.topic_terms and not scope.unknown_terms:
-        threshold = settings.min_scope_similarity_known_topic
-    if best_similarity < threshold:
+@dataclass(frozen=True)
+class ScopeEvidence:
+    """What the scope decision weighs, kept on the answer's timings for inspection."""
+
+    margin: float  # best document sentence minus nearest out-of-scope topic (multilingual)
+    dense: float  # MiniLM best passage similarity (meaningful for English only)
+    known_terms: int  # specific topic words the documents use (thesaurus and spelling tolerance applied)
+    unknown_terms: int  # topic words the documents never use
+    english: bool
+    about_document: bool  # a list / summary / structure / who-and-when question
+    manipulation: bool
+    # How much closer the question's most off-topic unknown word is to a neighbouring topic than to
+    # the documents (English; NaN when every word is known or there is no multilingual encoder).
+    term_margin: float = float("nan")
+
+
+def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
+    """The one scope decision; both backends decline exactly what this declines."""
+    if evidence.manipulation:
         return False
-    if scope is None or best_similarity >= settings.strong_scope_similarity:
-        return True
-    return scope.unknown_fraction < settings.max_unknown_topic_fraction
+    if math.isnan(evidence.margin):  # no multilingual encoder: English evidence alone
+        return english_evidence(evidence, settings)
+    if evidence.about_document or evidence.margin >= settings.scope_margin_accept:
+        return evidence.margin >= settings.scope_margin_floor
+    if evidence.margin < settings.scope_margin_decline:
+        return False
+    if not evidence.english:
+        return evidence.margin >= settings.scope_margin_foreign
+    if evidence.margin >= settings.scope_margin_weak:
+        # Close enough to the documents: decline only when a word points to a neighbouring topic.
+        return math.isnan(evidence.term_margin) or evidence.term_margin < settings.scope_term_margin
+    return english_evidence(evidence, settings)
+
+
+def english_evidence(evidence: ScopeEvidence, settings: Settings) -> bool:
+    """Enough of the question's own topic words are the documents' words, or MiniLM finds it close."""
+    every_word_known = (
+        evidence.unknown_terms == 0 and evidence.known_terms >= 1
+        and (math.isnan(evidence.margin) or evidence.margin >= settings.scope_margin_known_words)
+    )
+    return (
+        every_word_known
+        or evidence.known_terms >= settings.scope_min_known_terms
+        or evidence.dense >= settings.scope_dense_accept
+    )

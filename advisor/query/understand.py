@@ -9,13 +9,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from advisor.models import check_question
-from advisor.query.audience import asks_for_advice, resolve_audience
-from advisor.query.detail import RequestedDetail, requested_detail
-from advisor.query.followup import Turn, as_turns, condense
-from advisor.query.scope import about_whole, expand, names_strategy, topic_terms
+from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
+from advisor.query.detail import RequestedDetail, requested_details
+from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
+from advisor.query.guard import is_manipulation
+from advisor.query.language import detect_language
+from advisor.query.scope import (
+    GENERIC_TERMS,
+    NAME_TERMS,
+    about_whole,
+    expand,
+    names_strategy,
+    thesaurus_hits,
+    topic_terms,
+)
+from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
 AudienceSource = Literal["ui", "question", "conversation", "default"]
@@ -23,12 +38,39 @@ Intent = Literal["advice", "overview", "fact", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
-_OVERVIEW = re.compile(
-    r"\b(list|summar(y|ise|ize)|overview|outline|in a nutshell|structured?|what are the (three|six|main|key)|"
-    r"(three|six) (strategic )?(objectives|focus areas|priorit)|all (the )?(objectives|focus areas|recommendations))\b",
-    re.I,
-)
+INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
+Overview = Literal["objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+# A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
+# A "summary" phrasing about one narrow topic ("key points on cybersecurity") is a topic question.
+_SUMMARY_MAX_TOPIC_TERMS = 1
+
+
+@lru_cache(maxsize=4)
+def overview_patterns(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["overview"]
+    return {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in raw.items()}
+
+
+# Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
+_NARROWABLE = ("objectives", "recommendations", "summary")
+_AUDIENCE_WORDS = frozenset(terms("governments government businesses business companies smes partner countries"))
+
+
+def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
+    """Which overview of the whole document the question asks for, if any (first match wins)."""
+    for kind, pattern in overview_patterns().items():
+        match = pattern.search(text)
+        if match is None:
+            continue
+        if kind in _NARROWABLE and english:  # topic words are only read in English
+            rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS
+            if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
+                continue
+        return kind  # type: ignore[return-value]
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,8 +82,16 @@ class Query:
     audience: str  # business | government | general
     audience_source: AudienceSource
     intent: Intent
+    overview: Overview | None = None  # which overview of the whole document, for intent "overview"
     language: str = "en"
-    detail: RequestedDetail | None = None
+    named_audience: bool = False  # the question itself says whom it is about or who asks
+    manipulation: bool = False  # tries to change the assistant's rules (advisor/query/guard.py)
+    thesaurus: tuple[tuple[str, str], ...] = ()  # (user phrase, the documents' words)
+    names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
+    requested_audience: str | None = None  # what the UI's switch asked for, if anything
+    missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
+    parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
+    details: tuple[RequestedDetail, ...] = ()  # specifics asked for or asserted (amount, date, person...)
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
@@ -51,13 +101,29 @@ class Query:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def detail(self) -> RequestedDetail | None:
+        return self.details[0] if self.details else None
+
+    @property
     def standalone(self) -> str | None:
         """The rewritten question when it differs from what was asked."""
         return self.text if self.text != self.asked else None
 
 
-def intent_of(text: str, detail: RequestedDetail | None, advice: bool) -> Intent:
-    if _OVERVIEW.search(text):
+# A part must name at least this many topic words of its own to be searched apart.
+_PART_MIN_TOPIC_TERMS = 2
+_PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """The separate questions in a multi-part question ("What does it say about X? And about Y?")."""
+    parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(topic_terms(p)) >= _PART_MIN_TOPIC_TERMS]
+    return tuple(parts) if len(parts) >= 2 else ()
+
+
+def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
+    if overview is not None:
         return "overview"
     if detail is not None or _FACT.match(text):
         return "fact"
@@ -82,26 +148,43 @@ def understand(
         messages = [{"role": t.role, "content": t.content} for t in turns if t.role in ("user", "assistant")]
         text, note = condenser(asked, messages) if messages else (asked, None)
         notes += [note] if note else []
-    elif turns:
+    missing_reference = False
+    if turns and condenser is None:
         condensed = condense(asked, turns)
+        missing_reference = condensed.reason == NO_SUCH_ITEM
         if condensed.follow_up:
             text = condensed.question
         if requested is None and condensed.audience:
             requested, source = condensed.audience, "conversation"
-    resolved = resolve_audience(text, requested)
-    if source == "default" and resolved != "general":
-        source = "question"
-    detail = requested_detail(text)
+    stated = detect_audience(text)
+    if stated != "general" and source != "conversation":
+        # A question that plainly says whom it is about wins over the UI's switch.
+        resolved, source = stated, "question"
+    else:
+        resolved = resolve_audience(text, requested)
+    details = tuple(requested_details(text))
+    detail = details[0] if details else None
     advice = asks_for_advice(text)
     topic = topic_terms(text)
     named = names_strategy(text)
+    language = detect_language(asked)
+    overview = overview_kind(text, topic, language == "en")
     return Query(
         asked=asked,
         text=text,
         audience=resolved,
         audience_source=source,
-        intent=intent_of(text, detail, advice),
-        detail=detail,
+        intent=intent_of(text, detail, advice, overview),
+        overview=overview,
+        language=language,
+        named_audience=stated != "general",
+        manipulation=is_manipulation(asked) or is_manipulation(text),
+        thesaurus=tuple(thesaurus_hits(text)),
+        names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
+        requested_audience=None if audience in (None, "auto") else audience,
+        missing_reference=missing_reference,
+        parts=question_parts(text),
+        details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
         lexical_text=expand(text),

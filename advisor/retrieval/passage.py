@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
 from advisor.models import Citation
@@ -19,6 +20,7 @@ class Passage:
     similarity: float  # cosine similarity to the question
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    multilingual: float = 0.0  # best multilingual (e5) similarity of the passage's title or sentences
 
     @property
     def chunk_id(self) -> str:
@@ -54,3 +56,5 @@ class SearchResult:
     passages: list[Passage]
     query_vector: list[float]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    multilingual_vector: np.ndarray | None = None  # the question in the multilingual space
+    best_multilingual: float = 0.0  # best e5 similarity over every indexed sentence searched

@@ -14,25 +14,81 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from advisor.answer.quotable import quotable_sentences
 from advisor.query.understand import Query
 from advisor.retrieval.fusion import passage_prior, reciprocal_rank_fusion
 from advisor.retrieval.lexical import LexicalIndex
 from advisor.retrieval.passage import Passage, SearchResult
 from advisor.settings import Settings
+from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.vectorstore import Store
 from advisor.text import terms
 
 
-class Retriever:
-    """Stores with their lexical indexes and vocabularies, and the hybrid search over them."""
+class SentenceIndex:
+    """Multilingual vectors of every chunk's title and quotable sentences, for one store."""
 
-    def __init__(self, stores: dict[str, Store], embeddings: Embeddings, settings: Settings) -> None:
+    def __init__(self, owners: list[str], texts: list[str], matrix: np.ndarray) -> None:
+        self.owners = owners
+        self.texts = texts
+        self.matrix = matrix
+        self._owner_ids = {cid: i for i, cid in enumerate(dict.fromkeys(owners))}
+        self._rows = np.array([self._owner_ids[o] for o in owners], dtype=np.int64)
+
+    def best_per_chunk(self, vector: np.ndarray) -> dict[str, float]:
+        """Each chunk's best sentence similarity to the question."""
+        if not len(self.owners):
+            return {}
+        sims = self.matrix @ vector
+        best = np.full(len(self._owner_ids), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._rows, sims)
+        return {cid: float(best[i]) for cid, i in self._owner_ids.items()}
+
+
+class Retriever:
+    """Stores with their lexical and multilingual indexes and vocabularies, and the hybrid search over them."""
+
+    def __init__(
+        self,
+        stores: dict[str, Store],
+        embeddings: Embeddings,
+        settings: Settings,
+        multilingual: MultilingualEncoder | None = None,
+    ) -> None:
         self.stores = stores
         self.embeddings = embeddings
         self.settings = settings
+        self.multilingual = multilingual
         self._lexical: dict[str, tuple[tuple, LexicalIndex]] = {}
         self._vocabulary: dict[str, tuple[LexicalIndex, set[str]]] = {}
+        self._sentences: dict[str, tuple[LexicalIndex, SentenceIndex | None]] = {}
         self._lock = threading.Lock()
+
+    def sentence_index(self, name: str) -> SentenceIndex | None:
+        """The store's multilingual sentence index; None without the encoder or for a store too
+        large to encode (its English side still answers: MiniLM and BM25)."""
+        if self.multilingual is None:
+            return None
+        index = self.lexical(name)
+        with self._lock:
+            cached = self._sentences.get(name)
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        built = None
+        if len(index.documents) <= self.settings.multilingual_max_chunks:
+            owners, texts = [], []
+            for doc in index.documents:
+                cid = doc.metadata["chunk_id"]
+                for text in [doc.metadata.get("title", "")] + [
+                    s for _, _, s in quotable_sentences(doc, self.settings.min_quotable_chars)
+                ]:
+                    if text:
+                        owners.append(cid)
+                        texts.append(text)
+            built = SentenceIndex(owners, texts, self.multilingual.passages(texts))
+        with self._lock:
+            self._sentences[name] = (index, built)
+        return built
 
     def lexical(self, name: str) -> LexicalIndex:
         store = self.stores[name]
@@ -51,6 +107,18 @@ class Retriever:
             words |= self._store_vocabulary(name)
         return words
 
+    def common_terms(self, share: float, collections: list[str] | None = None) -> set[str]:
+        """Terms in at least `share` of the chunks: they say little about what a question is about."""
+        counts: dict[str, int] = {}
+        total = 0
+        for name in collections or list(self.stores):
+            documents = self.lexical(name).documents
+            total += len(documents)
+            for doc in documents:
+                for term in set(terms(doc.page_content.replace("-", " "))):
+                    counts[term] = counts.get(term, 0) + 1
+        return {t for t, n in counts.items() if total and n / total >= share}
+
     def _store_vocabulary(self, name: str) -> set[str]:
         index = self.lexical(name)
         with self._lock:
@@ -68,6 +136,7 @@ class Retriever:
         with self._lock:
             self._lexical.clear()
             self._vocabulary.clear()
+            self._sentences.clear()
 
     def search(
         self,
@@ -79,9 +148,12 @@ class Retriever:
         """Rank passages for a query; `collections` / `doc_ids` narrow where to look."""
         settings = self.settings
         k = k or settings.top_k
+        english = query.language == "en"
         t0 = time.perf_counter()
         vector = self.embeddings.embed_query(query.text)
+        multi_vector = self.multilingual.query(query.text) if self.multilingual is not None else None
         t1 = time.perf_counter()
+        multilingual: dict[str, float] = {}
         names = collections or list(self.stores)
         rankings: list[tuple[list[str], float]] = []
         docs: dict[str, Document] = {}
@@ -101,7 +173,17 @@ class Retriever:
                 cid = doc.metadata["chunk_id"]
                 docs.setdefault(cid, doc)
                 lexical_rank.setdefault(cid, rank)
-            rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], settings.lexical_weight))
+            weight = settings.lexical_weight if english else settings.foreign_lexical_weight
+            rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], weight))
+            sentence_index = self.sentence_index(name) if multi_vector is not None else None
+            if sentence_index is not None:
+                best = sentence_index.best_per_chunk(multi_vector)
+                if doc_ids is not None:
+                    best = {c: v for c, v in best.items() if c in (allowed or set())}
+                multilingual.update(best)
+                for doc in lexical_index.documents:
+                    if doc.metadata["chunk_id"] in best:
+                        docs.setdefault(doc.metadata["chunk_id"], doc)
         # Cosine similarities are comparable across collections, so dense hits form one ranking:
         # a weak best hit of one collection must not tie with a strong best hit of another.
         dense_all.sort(key=lambda hit: hit[1], reverse=True)
@@ -110,7 +192,12 @@ class Retriever:
             docs[cid] = doc
             similarity[cid] = float(score)
             dense_rank.setdefault(cid, rank)
-        rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], settings.dense_weight))
+        dense_weight = settings.dense_weight if english else settings.foreign_dense_weight
+        rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], dense_weight))
+        if multilingual:
+            ranked = sorted(multilingual, key=lambda c: -multilingual[c])[: settings.dense_k]
+            weight = settings.multilingual_weight if english else settings.foreign_multilingual_weight
+            rankings.append((ranked, weight))
         t2 = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
         prior = {
@@ -122,12 +209,19 @@ class Retriever:
         if missing:
             self._fill_similarity(missing, docs, similarity, vector, names)
         passages = [
-            Passage(docs[cid], score, similarity.get(cid, 0.0), dense_rank.get(cid), lexical_rank.get(cid))
+            Passage(
+                docs[cid], score, similarity.get(cid, 0.0), dense_rank.get(cid), lexical_rank.get(cid),
+                multilingual.get(cid, 0.0),
+            )
             for score, cid in scored
         ]
         t3 = time.perf_counter()
         return SearchResult(
-            passages, vector, {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000}
+            passages,
+            vector,
+            {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000, "fuse": (t3 - t2) * 1000},
+            multi_vector,
+            max(multilingual.values(), default=0.0),
         )
 
     def _fill_similarity(

@@ -65,6 +65,7 @@ def run_evaluation(
         "metrics": summarise(rows),
         "by_category": by_group(rows, "category"),
         "by_persona": by_group(rows, "persona"),
+        "by_language": by_group(rows, "language"),
         "build_seconds": ctx.build_seconds,
         "model_outcomes": dict(Counter(row["model_outcome"] for row in rows)),
     }

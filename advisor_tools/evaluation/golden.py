@@ -38,6 +38,7 @@ class GoldenCase:
     canary: str | None = None
     language: str = "en"
     missing_detail: str | None = None  # a specific the question asks for or asserts that the text lacks
+    expected_audience: str | None = None  # who a careful reader infers is asking (blind-style sets)
 
     @property
     def retrieval_judged(self) -> bool:
@@ -61,7 +62,10 @@ def load_golden(path: Path) -> list[GoldenCase]:
                 expected_sections=list(raw.get("expected_sections", [])),
                 expected_focus_areas=list(raw.get("expected_focus_areas", [])),
                 must_decline=bool(raw["must_decline"]),
-                audience=raw.get("audience"),
+                # Blind-style sets (with "language") give the audience a reader infers, to be
+                # detected; the golden set's "audience" is what the UI switch sends.
+                audience=None if "language" in raw else raw.get("audience"),
+                expected_audience=raw.get("audience") if "language" in raw else None,
                 history=list(raw.get("history", [])),
                 fixture=bool(raw.get("fixture", False)),
                 canary=raw.get("canary"),

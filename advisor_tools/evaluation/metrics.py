@@ -46,8 +46,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in judged if not r["must_decline"]]
     out["first_citation_hit"] = _mean(float(r["first_citation_hit"]) for r in answerable)
     must = [r for r in rows if r["must_decline"]]
-    out["decline_accuracy"] = _mean(float(r["declined"]) for r in must)
+    out["decline_accuracy"] = _mean(float(r.get("decline_correct", r["declined"])) for r in must)
     out["false_decline_rate"] = _mean(float(r["declined"]) for r in rows if not r["must_decline"])
+    if rows and "quality" in rows[0]:
+        out.update(quality_summary(rows))
     if rows and "statements" in rows[0]:
         statements = [s for r in rows for s in r["statements"]]
         out["citation_recall"] = _mean(float(s["supported"]) for s in statements)
@@ -67,6 +69,32 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out["latency_ms_mean"] = round(statistics.fmean(latencies), 2)
         out["latency_ms_p50"] = round(statistics.median(latencies), 2)
         out["latency_ms_p95"] = round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)
+    return out
+
+
+def quality_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer-content checks (advisor_tools/evaluation/quality.py) over a run."""
+    out: dict[str, Any] = {}
+    answered = [r for r in rows if not r["declined"]]
+    actions = [ok for r in answered for ok in r["quality"]["actions_for_asker"]]
+    out["non_action_share"] = _mean(1.0 - float(ok) for ok in actions)
+    out["dangling_colon_answers"] = sum(1 for r in rows if r["quality"]["dangling_colon"])
+    counts: dict[str, int] = {}
+    for r in answered:
+        for text in set(r["quality"]["action_texts"]):
+            counts[text] = counts.get(text, 0) + 1
+    share = max(counts.values(), default=0) / len(answered) if answered else 0.0
+    out["repeated_action_max_share"] = round(share, 4)
+    lists = [r for r in rows if r["quality"]["overview_complete"] is not None]
+    out["overview_completeness"] = _mean(float(r["quality"]["overview_complete"]) for r in lists)
+    gaps = [r for r in rows if r.get("expects_missing_detail")]
+    out["missing_detail_acknowledged"] = _mean(float(bool(r["missing_detail"]) or r["declined"]) for r in gaps)
+    audience = [r for r in rows if r.get("expected_audience")]
+    out["audience_accuracy"] = _mean(float(r["audience"] == r["expected_audience"]) for r in audience)
+    offtopic = [r for r in rows if r.get("off_topic")]
+    out["offtopic_declined"] = _mean(float(r["declined"]) for r in offtopic)
+    words = [r["quality"]["words"] for r in answered]
+    out["answer_words_p50"] = statistics.median(words) if words else None
     return out
 
 

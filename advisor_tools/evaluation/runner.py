@@ -23,6 +23,7 @@ from advisor.settings import Settings
 from advisor_tools.evaluation.golden import GoldenCase
 from advisor_tools.evaluation.judge import Judge
 from advisor_tools.evaluation.naive import NaivePipeline
+from advisor_tools.evaluation.quality import answer_quality
 from advisor_tools.evaluation.support import SupportChecker
 
 FOLLOW_UP_MODE = "condensed by the backend from the chat history"
@@ -128,10 +129,15 @@ def run_case(ctx: EvalContext, case: GoldenCase, area_titles: dict[str, str]) ->
         "expected_sections": case.expected_sections,
         "expected_focus_areas": case.expected_focus_areas,
         "must_decline": case.must_decline,
+        "language": case.language,
         "in_scope": answer.in_scope,
         "declined": not answer.in_scope,
-        "decline_correct": (not answer.in_scope) == case.must_decline,
+        "decline_correct": decline_correct(case, answer),
         "missing_detail": answer.missing_detail,
+        "expects_missing_detail": bool(case.missing_detail) or case.category == "trap",
+        "expected_audience": case.expected_audience,
+        "off_topic": case.category in OFF_TOPIC_CATEGORIES and not case.fixture,
+        "quality": answer_quality(answer, ctx.main.taxonomy),
         "ranking": ranking,
         "retrieval_judged": case.retrieval_judged,
         "citation_sections": [c.section_id for c in answer.citations],
@@ -148,6 +154,20 @@ def run_case(ctx: EvalContext, case: GoldenCase, area_titles: dict[str, str]) ->
         "model_outcome": model_outcome(answer),
         "notes": answer.notes,
     }
+
+
+OFF_TOPIC_CATEGORIES = ("out-of-scope", "off-topic", "injection")
+
+
+def decline_correct(case: GoldenCase, answer: Answer) -> bool:
+    """Off-topic and manipulation must be declined; a trap (a figure the documents do not give) is
+    handled right when the answer says plainly that the documents do not give it, or declines."""
+    declined = not answer.in_scope
+    if not case.must_decline:
+        return not declined
+    off_topic = case.category in OFF_TOPIC_CATEGORIES and not case.fixture
+    honest_gap = answer.missing_detail is not None and not off_topic
+    return declined or honest_gap
 
 
 def model_outcome(answer: Answer) -> str:

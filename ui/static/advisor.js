@@ -134,8 +134,9 @@
       var bot = message.getAttribute("data-testid") === "bot";
       var name = (bot ? "Advisor: " : "You: ") + message.innerText.trim();
       if (message.getAttribute("aria-label") !== name) { message.setAttribute("aria-label", name); }
+      // Direction from the text itself; an answer in a right-to-left language carries its own
+      // dir and lang (ui/chat.py answer_message), which win inside it.
       if (message.getAttribute("dir") !== "auto") { message.setAttribute("dir", "auto"); }
-      if (bot && message.getAttribute("lang") !== "en") { message.setAttribute("lang", "en"); }
     });
   }
 

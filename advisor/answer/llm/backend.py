@@ -28,13 +28,16 @@ from advisor.answer.llm.chains import (
     load_prompts,
 )
 from advisor.answer.llm.context import pack_passages
-from advisor.answer.llm.validator import StreamValidator, validated_answer
+from advisor.answer.llm.validator import SemanticSupport, StreamValidator, validated_answer
 from advisor.models import FALLBACK_NOTE, NOT_ASKED_NOTE, Answer
 from advisor.query.audience import audience_name
+from advisor.query.language import language
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
+from advisor.storage.multilingual import MultilingualEncoder
 from advisor.taxonomy import Taxonomy
+from advisor.text import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class LLMBackend:
     chain: Runnable  # passages, question, audience -> answer text
     condenser: Runnable  # history, question -> standalone question
     name: str
+    semantic: SemanticSupport | None = None  # multilingual meaning check for paraphrased sentences
 
     def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
         """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
@@ -85,17 +89,26 @@ class LLMBackend:
             yield DeltaEvent(composed.answer)
             yield AnswerEvent(composed)
             return
+        # What the documents do not give is said first, in the composer's own plain sentence: a model
+        # would answer the covered part and the gap would silently vanish in validation.
+        opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
+        if opening:
+            yield DeltaEvent(opening)
         usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
         context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
-        validator = StreamValidator(context, settings.llm_on_unsupported, settings.llm_min_term_coverage)
+        validator = StreamValidator(
+            context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
+            settings.llm_min_semantic_support,
+        )
         inputs = {
             "passages": context.prompt_block(),
             "question": query.text,
             "audience": audience_name(query.audience, "prompt"),
+            "language": language(query.language).name,
         }
         started = time.perf_counter()
         deadline = time.monotonic() + settings.llm_deadline_s
-        shown = False
+        shown = bool(opening)
         try:
             for chunk in self.chain.stream(inputs):
                 if time.monotonic() > deadline:
@@ -119,6 +132,9 @@ class LLMBackend:
                                        validator.result.notes)
             return
         answer = validated_answer(query.asked, query.audience, validator.result, self.taxonomy, self.name)
+        if opening:
+            answer.answer = opening + answer.answer
+            answer.missing_detail = composed.missing_detail
         if context.dropped:
             answer.notes.append(f"{context.dropped} retrieved passage(s) left out to fit the context budget")
         answer.timings_ms["generate"] = round(generated_ms, 2)
@@ -135,7 +151,20 @@ class LLMBackend:
 
 
 
-def build_answer_backend(settings: Settings, taxonomy: Taxonomy) -> LLMBackend | None:
+def semantic_support(encoder: MultilingualEncoder) -> SemanticSupport:
+    """How close a generated sentence is, in meaning, to the closest sentence of its cited passages."""
+
+    def support(sentence: str, passages: list[str]) -> float:
+        candidates = [p[a:b] for p in passages for a, b in split_sentences(p)] or passages
+        vectors = encoder.passages([sentence, *candidates])
+        return float((vectors[1:] @ vectors[0]).max()) if len(candidates) else 0.0
+
+    return support
+
+
+def build_answer_backend(
+    settings: Settings, taxonomy: Taxonomy, multilingual: MultilingualEncoder | None = None
+) -> LLMBackend | None:
     """None for the default composer; raises LLMConfigError when the chosen backend cannot run."""
     if settings.llm == "none":
         return None
@@ -154,4 +183,5 @@ def build_answer_backend(settings: Settings, taxonomy: Taxonomy) -> LLMBackend |
         chain=answer_chain(prompts, model),
         condenser=condense_chain(prompts, model),
         name=name,
+        semantic=semantic_support(multilingual) if multilingual is not None else None,
     )

@@ -18,12 +18,15 @@ are renumbered 1..k in order of first use, matching the citations list.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from advisor.answer.grounding import unsupported_figures
+from advisor.answer.grounding import unsupported_figures, unsupported_names
 from advisor.answer.llm.context import PackedContext, PackedPassage
 from advisor.answer.quotable import is_directive
 from advisor.models import Action, Answer, KeyPoint
+from advisor.query.language import languages
 from advisor.taxonomy import Taxonomy
 from advisor.text import ABBREVIATIONS, terms
 
@@ -40,10 +43,24 @@ _HEADING = re.compile(
 _SOURCES_HEADING = re.compile(r"^(sources|references|citations|passages)(\s+(used|cited))?\s*:?$", re.I)
 _ACTION_HEADING = re.compile(r"\b(actions?|steps?|recommend\w*|what to do|next steps)\b", re.I)
 DECLINE = re.compile(
-    r"^(the|these|those)\s+(documents?|passages?|sources?|strategy)\s+(do|does)\s*(not|n[’']t)\s+"
-    r"(cover|say|give|state|mention|answer|specify|provide|include|contain)",
+    r"^(the|these|those)\s+(documents?|passages?|sources?|strategy|summary|text)\s+(do|does)\s*(not|n[’']t)\s+"
+    r"(cover|say|give|state|mention|answer|specify|provide|include|contain|name|list|set|define|detail)",
     re.I,
 )
+# Multilingual model similarity (0-1) between a generated sentence and the passages it cites.
+SemanticSupport = Callable[[str, list[str]], float]
+
+
+def absence_statement(sentence: str) -> bool:
+    """Only says what the documents do not give ("The documents do not name any EU official"), in
+    any supported language: it needs no citation (knowledge/languages.yaml `absence`)."""
+    return bool(DECLINE.match(sentence) or absence_pattern().match(sentence))
+
+
+@lru_cache(maxsize=1)
+def absence_pattern() -> re.Pattern[str]:
+    openers = [p for lang in languages().values() for p in lang.absence]
+    return re.compile("|".join(f"(?:{p})" for p in openers) or "(?!)", re.I)
 
 
 @dataclass
@@ -99,10 +116,19 @@ class StreamValidator:
     never leaves an empty "Actions" heading behind. Ordered lists are renumbered after removals.
     """
 
-    def __init__(self, context: PackedContext, mode: str = "remove", min_term_coverage: float = 0.0) -> None:
+    def __init__(
+        self,
+        context: PackedContext,
+        mode: str = "remove",
+        min_term_coverage: float = 0.0,
+        semantic: SemanticSupport | None = None,
+        min_semantic_support: float = 1.0,
+    ) -> None:
         self.given = context.by_number()
         self.mode = mode
         self.min_term_coverage = min_term_coverage
+        self.semantic = semantic
+        self.min_semantic_support = min_semantic_support
         self.result = Validation()
         self._display: dict[int, int] = {}
         self._buffer = ""  # the current, unfinished line
@@ -221,7 +247,7 @@ class StreamValidator:
         if is_directive(plain):
             return self._reject(sentence, plain, "reads like an instruction, not an answer", always_remove=True)
         structural = plain.endswith(":") and not cites
-        decline = bool(DECLINE.match(plain)) and not valid
+        decline = absence_statement(plain) and not valid
         if structural or decline:
             figures = unsupported_figures(plain, all_text)
             if figures:
@@ -238,10 +264,20 @@ class StreamValidator:
         if figures:
             marks = "".join(f"[{c}]" for c in valid)
             return self._reject(sentence, plain, f"states {', '.join(figures)}, not in the cited passage {marks}")
-        coverage = term_coverage(plain, [self.given[c].text for c in valid])
+        cited_texts = [self.given[c].text for c in valid]
+        marks = "".join(f"[{c}]" for c in valid)
+        names = unsupported_names(plain, cited_texts)
+        if names:
+            return self._reject(sentence, plain, f"names {', '.join(names)}, not in the cited passage {marks}")
+        coverage = term_coverage(plain, cited_texts)
         if coverage < self.min_term_coverage:
-            marks = "".join(f"[{c}]" for c in valid)
-            return self._reject(sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%})")
+            # A faithful paraphrase, or an answer in the asker's language, shares few words with the
+            # passage but means the same: judged by the multilingual model instead.
+            meaning = self.semantic(plain, cited_texts) if self.semantic is not None else 0.0
+            if meaning < self.min_semantic_support:
+                return self._reject(
+                    sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%})"
+                )
         if invalid:
             self.result.notes.append(
                 f"dropped citation {''.join(f'[{n}]' for n in invalid)} (no such passage) from: {_snippet(plain)}"
@@ -327,18 +363,18 @@ def validated_answer(
     for parts in items.values():
         cites = list(dict.fromkeys(c for s in parts for c in s.citations))
         actions.append(Action(text=" ".join(s.plain for s in parts), citations=cites))
-    decline = next((s.plain for s in validation.sentences if s.decline), None)
+    absence = next((s.plain for s in validation.sentences if s.decline), None)
     return Answer(
         question=question,
         audience=audience,
-        in_scope=bool(validation.cited) and decline is None,
+        in_scope=bool(validation.cited),
         answer=validation.text,
         focus_areas=taxonomy.areas_served([p.passage.metadata for p in validation.used]),
         actions=actions,
         citations=citations,
         backend=backend,
         key_points=key_points,
-        missing_detail=decline,
+        missing_detail=absence,
         notes=list(validation.notes),
     )
 
@@ -354,9 +390,16 @@ def term_coverage(sentence: str, passages: list[str]) -> float:
     return len(wanted & have) / len(wanted)
 
 
-def validate_text(text: str, context: PackedContext, mode: str = "remove", min_term_coverage: float = 0.0) -> Validation:
+def validate_text(
+    text: str,
+    context: PackedContext,
+    mode: str = "remove",
+    min_term_coverage: float = 0.0,
+    semantic: SemanticSupport | None = None,
+    min_semantic_support: float = 1.0,
+) -> Validation:
     """Validate a complete (non-streamed) answer; same rules as streaming."""
-    validator = StreamValidator(context, mode, min_term_coverage)
+    validator = StreamValidator(context, mode, min_term_coverage, semantic, min_semantic_support)
     validator.feed(text)
     validator.finish()
     return validator.result

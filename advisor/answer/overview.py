@@ -1,0 +1,166 @@
+"""Overview answers built from the taxonomy: every objective, focus area or recommendation listed,
+each with one cited sentence from its own passage; the document's structure; who presented it.
+
+Retrieval ranks passages for a topic; an overview needs all items of a kind, so it reads them
+from the taxonomy and the indexed chunks instead. A list announced is a list given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from advisor.answer.actions import sentence_role
+from advisor.answer.framing import focus_line, marks, preamble, quotes_note
+from advisor.answer.quotable import quotable_sentences
+from advisor.indexing.chunking import SECTION_SEPARATOR
+from advisor.models import Action, Answer, Citation, KeyPoint
+from advisor.query.language import Language
+from advisor.query.understand import Query
+from advisor.retrieval.passage import Passage
+from advisor.taxonomy import Taxonomy
+
+BACKEND = "grounded-composer"
+
+
+@dataclass
+class Item:
+    title: str
+    chunk: Document
+    sentence: str  # quoted from the chunk; "" to list the title alone
+
+
+class Citer:
+    """Numbers passages in order of first use."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._by_chunk: dict[str, int] = {}
+
+    def cite(self, chunk: Document) -> int:
+        cid = chunk.metadata.get("chunk_id", chunk.id or "")
+        if cid not in self._by_chunk:
+            n = len(self.citations) + 1
+            self._by_chunk[cid] = n
+            self.citations.append(Passage(chunk, score=1.0, similarity=1.0).citation(n))
+        return self._by_chunk[cid]
+
+
+def first_sentence(chunk: Document, min_chars: int, audience: str | None = None) -> str:
+    """The passage's first quotable sentence; with an audience, its first action for that audience."""
+    sentences = quotable_sentences(chunk, min_chars)
+    if audience is not None:
+        for start, _, text in sentences:
+            if sentence_role(chunk, start, text).is_action_for(audience):
+                return text
+    return sentences[0][2] if sentences else ""
+
+
+def overview_answer(
+    query: Query, chunks: list[Document], taxonomy: Taxonomy, lang: Language, min_chars: int
+) -> Answer | None:
+    """The overview the query asks for, or None when the index lacks the strategy's chunks."""
+    by_section = {c.metadata.get("section_id"): c for c in chunks}
+    citer = Citer()
+    lines: list[str] = []
+    key_points: list[KeyPoint] = []
+    actions: list[Action] = []
+    areas: list[str] = []
+
+    def listing(intro: str, items: list[Item], as_actions: bool = False) -> None:
+        lines.extend(["", intro] if lines else [intro])
+        for i, item in enumerate(items, start=1):
+            n = citer.cite(item.chunk)
+            text = f"{i}. **{item.title}**" + (f" — {item.sentence}" if item.sentence else "") + f" {marks([n])}"
+            lines.append(text)
+            if item.sentence:
+                (actions.append(Action(text=item.sentence, citations=[n])) if as_actions
+                 else key_points.append(KeyPoint(text=item.sentence, citations=[n])))
+            areas.extend(taxonomy.areas_served([item.chunk.metadata])[:1])
+
+    kind = query.overview
+    if kind in ("objectives", "focus_areas"):
+        wanted = "objective" if kind == "objectives" else "focus_area"
+        items = [
+            Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
+            for a in taxonomy.areas if a.kind == wanted and a.id in by_section
+        ]
+        if not items:
+            return None
+        listing(lang.text(f"overview_{kind}"), items)
+    elif kind == "recommendations":
+        audiences = [query.audience] if query.audience != "general" else ["business", "government"]
+        for audience in audiences:
+            items = [
+                Item(r.title, by_section[r.id], first_sentence(by_section[r.id], min_chars, audience))
+                for r in taxonomy.recommendations if r.audience == audience and r.id in by_section
+            ]
+            if not items:
+                return None
+            intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
+            listing(intro, items, as_actions=True)
+    elif kind == "structure":
+        items = structure_items(chunks)
+        if not items:
+            return None
+        listing(lang.text("overview_structure"), items)
+    else:  # summary, who_when: the introduction says who, when and what; a summary adds the objectives
+        intro = by_section.get("introduction")
+        if intro is None:
+            return None
+        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 2 if kind == "who_when" else 3]
+        n = citer.cite(intro)
+        for sentence in sentences:
+            key_points.append(KeyPoint(text=sentence, citations=[n]))
+        lines.extend(f"- {s} {marks([n])}" for s in sentences)
+        if kind == "summary":  # the introduction, then the objectives and focus areas by name
+            for wanted, intro in (("objective", "overview_objectives"), ("focus_area", "overview_focus_areas")):
+                named = [Item(a.title, by_section[a.id], "") for a in taxonomy.areas
+                         if a.kind == wanted and a.id in by_section]
+                if named:
+                    listing(lang.text(intro), named)
+            closing = by_section.get("conclusion")
+            if closing is not None:
+                sentence = first_sentence(closing, min_chars)
+                if sentence:
+                    m = citer.cite(closing)
+                    key_points.append(KeyPoint(text=sentence, citations=[m]))
+                    lines.extend(["", f"{sentence} {marks([m])}"])
+    head = preamble(lang, understood_as=query.standalone, answered_for=None, missing=[],
+                    missing_reference=query.missing_reference)
+    body = head + ([""] if head else []) + lines + ([""] + quotes_note(lang) if quotes_note(lang) else [])
+    areas = list(dict.fromkeys(areas))
+    if areas:
+        body += ["", focus_line(lang, areas)]
+    return Answer(
+        question=query.asked,
+        audience=query.audience,
+        in_scope=True,
+        answer="\n".join(body).strip(),
+        focus_areas=areas,
+        actions=actions,
+        citations=citer.citations,
+        backend=BACKEND,
+        key_points=key_points,
+        language=lang.code,
+    )
+
+
+def structure_items(chunks: list[Document]) -> list[Item]:
+    """The document's top-level parts in order, each named with the sections under it."""
+    ordered = sorted(chunks, key=lambda c: c.metadata.get("start", 0))
+    parts: dict[str, list[Document]] = {}
+    for chunk in ordered:
+        path = str(chunk.metadata.get("section", "")).split(SECTION_SEPARATOR)
+        if path and path[0]:
+            parts.setdefault(path[0], []).append(chunk)
+    items = []
+    for title, members in parts.items():
+        children = list(dict.fromkeys(
+            str(c.metadata.get("section", "")).split(SECTION_SEPARATOR)[1]
+            for c in members if len(str(c.metadata.get("section", "")).split(SECTION_SEPARATOR)) > 1
+        ))
+        detail = f"{'; '.join(children)}" if children else ""
+        items.append(Item(title + (f" ({detail})" if detail else ""), members[0], ""))
+    return items

@@ -1,0 +1,81 @@
+"""Evidence for the scope decision, gathered from retrieval (the decision is advisor.query.scope.in_scope)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+
+from advisor.query.scope import ScopeEvidence, out_of_scope_topics, scope_signal
+from advisor.query.understand import Query
+from advisor.retrieval.passage import SearchResult
+from advisor.retrieval.retriever import Retriever
+from advisor.text import terms
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+class EvidenceGatherer:
+    """Measures how well the indexed documents, rather than a neighbouring topic, match a question."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self.retriever = retriever
+        self._topics: np.ndarray | None = None
+        self._common_cache: tuple[tuple, set[str]] | None = None
+        self._lock = threading.Lock()
+
+    def _topic_vectors(self) -> np.ndarray | None:
+        encoder = self.retriever.multilingual
+        if encoder is None:
+            return None
+        with self._lock:
+            if self._topics is None:
+                self._topics = encoder.passages(list(out_of_scope_topics()))
+            return self._topics
+
+    def _common(self, collections: list[str] | None) -> set[str]:
+        key = (tuple(collections or ()), id(self.retriever.lexical(self.retriever.settings.collection)))
+        with self._lock:
+            if self._common_cache is None or self._common_cache[0] != key:
+                share = self.retriever.settings.scope_common_term_share
+                self._common_cache = (key, self.retriever.common_terms(share, collections))
+            return self._common_cache[1]
+
+    def gather(self, query: Query, result: SearchResult, collections: list[str] | None = None) -> ScopeEvidence:
+        topics = self._topic_vectors()
+        margin = 0.0
+        if topics is not None and result.multilingual_vector is not None and len(topics):
+            margin = result.best_multilingual - float((topics @ result.multilingual_vector).max())
+        vocabulary = self.retriever.vocabulary(collections)
+        signal = scope_signal(query.topic_terms, query.self_reference, vocabulary, query.thesaurus, query.names)
+        common = self._common(collections)
+        term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if query.language == "en" else None
+        return ScopeEvidence(
+            margin=margin if topics is not None else float("nan"),
+            dense=max((p.similarity for p in result.passages), default=0.0),
+            known_terms=len([t for t in signal.known_terms if t not in common]),
+            unknown_terms=len(signal.unknown_terms),
+            english=query.language == "en",
+            about_document=query.intent == "overview" or query.about_whole,
+            manipulation=query.manipulation,
+            term_margin=term_margin if term_margin is not None else float("nan"),
+        )
+
+    def _term_margin(
+        self, query: Query, unknown: list[str], topics: np.ndarray | None, collections: list[str] | None
+    ) -> float | None:
+        """How much closer the question's most off-topic unknown word sits to a neighbouring topic
+        than to any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
+        encoder = self.retriever.multilingual
+        if encoder is None or topics is None or not unknown:
+            return None
+        wanted = set(unknown)
+        words = list(dict.fromkeys(w for w in _WORD.findall(query.text) if (terms(w) or [""])[0] in wanted))
+        matrices = [i.matrix for name in (collections or list(self.retriever.stores))
+                    if (i := self.retriever.sentence_index(name)) is not None and len(i.owners)]
+        if not words or not matrices:
+            return None
+        vectors = encoder.passages(words)
+        documents = np.vstack(matrices)
+        return float(((vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)).max())
