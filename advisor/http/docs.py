@@ -2,7 +2,7 @@
 
 FastAPI's own pages load Swagger UI and ReDoc from a CDN, so offline they are blank. The
 `fastapi-offline` package ships the same files (Swagger UI bundle and CSS, ReDoc standalone,
-favicon, with their licence); they are mounted under STATIC_DOCS_PATH and the pages point there.
+favicon); they are mounted under STATIC_DOCS_PATH and the pages point there.
 Nothing is fetched at run time: Google Fonts are off for ReDoc and Swagger UI's online spec
 validator is disabled (it would send the spec to validator.swagger.io). ReDoc's sidebar always
 shows a logo from its CDN; the pages' Content-Security-Policy keeps images, fonts and fetches on
