@@ -386,7 +386,7 @@ def test_phone_layout_and_sources_sheet(phone):
     # On load the question box is on screen and the persona tabs are all there (no "⋯" menu).
     assert in_viewport(page, "#question textarea")
     for persona in ("SME", "Civil servant", "Trainer"):
-        assert page.get_by_role("tab", name=persona).is_visible()
+        page.get_by_role("tab", name=persona).wait_for()  # visible, not folded into a menu
     assert not page.get_by_role("button", name="More tabs").is_visible()
     assert axe_problems(page) == []
     shot(page, "06-phone-load.png", full_page=False)
