@@ -370,8 +370,19 @@ COMMANDS = {
 }
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """`ADVISOR_NAME: what is wrong` for each invalid setting, on one line."""
+    problems = []
+    for error in exc.errors():
+        name = "ADVISOR_" + "_".join(str(part) for part in error["loc"]).upper()
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
     from advisor.settings import ConfigError
     from advisor.storage.vectorstore import StoreError, StoreFull, StoreUnavailable
 
@@ -379,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as exc:  # a bad ADVISOR_* value: one line naming it, not a traceback
+        print(f"advisor: error: {settings_problem(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except CliError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)

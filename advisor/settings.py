@@ -6,7 +6,9 @@ them once per process and everything else receives the object as a parameter.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +17,9 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# scheme://host[:port] with nothing after it: what browsers send in `Origin` and what CSP
+# `frame-ancestors` accepts. Anything else would make an invalid header, so it fails at start.
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$")
 
 
 class ConfigError(ValueError):
@@ -206,14 +211,21 @@ class Settings(BaseSettings):
     stream_words_per_chunk: int = Field(3, description="Words per streamed text piece when the backend answers at once.")
     cors_origins: str = Field(
         "",
-        description="Comma-separated origins allowed to call the API from a browser and to frame /embed "
-        "(e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
+        description="Origins allowed to call the API from a browser and to frame /embed, comma-separated or as "
+        "a JSON list (e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
     )
     model_id: str = Field("digital-strategy-advisor", description="Model name shown on /v1/models.")
     feedback_db: str = Field("feedback.sqlite3", description="Feedback database file inside the data directory.")
     workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
     max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
+    followup_questions: int = Field(
+        3, ge=0, description="Suggested follow-up questions under an answer (neighbours in the taxonomy)."
+    )
+    strategy_url: str = Field(
+        "https://digital-strategy.ec.europa.eu/en/library/joint-communication-international-digital-strategy-eu",
+        description="The official Commission page of the strategy, linked from the UI and exports as the reference.",
+    )
 
     # Workshops: trainer sessions, anonymous question log, dashboard, room-sized limits (issue 15)
     trainer_key: SecretStr | None = Field(
@@ -294,7 +306,14 @@ class Settings(BaseSettings):
     )
 
     def cors_origin_list(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return parse_origins(self.cors_origins)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        """A bad origin fails here, at start, instead of becoming an invalid CSP header later."""
+        parse_origins(value)
+        return value
 
     # Hostile and huge documents: limits checked before (or while) a file is parsed, so that a
     # small upload cannot make the parser allocate gigabytes (issue 16).
@@ -441,6 +460,27 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+
+def parse_origins(value: str) -> list[str]:
+    """Origins from a comma list (`https://a.org,https://b.org`) or a JSON list (`["https://a.org"]`),
+    the form other list settings take; trailing slashes are dropped. Raises ValueError naming the
+    first entry that is not `scheme://host[:port]` or `*`."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
+        if not all(isinstance(item, str) for item in items):
+            raise ValueError("a JSON list of origins must hold strings only")
+    else:
+        items = text.split(",")
+    origins = [item.strip().rstrip("/") for item in items if item.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ValueError(f"{origin!r} is not an origin like https://training.example.org or http://127.0.0.1:8080")
+    return origins
 
 
 @lru_cache(maxsize=1)

@@ -593,7 +593,7 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
 
 
 def test_upload_in_the_browser(admin_server, tmp_path: Path):
-    """A person opens the chat, expands "Your documents", picks a PDF, types the key, adds it."""
+    """A person opens the chat, expands "Your documents", unlocks it with the key, picks a PDF, adds it."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("chromium is not installed (scripts/ensure-chromium.sh)")
@@ -606,7 +606,9 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
             page = browser.new_page()
             page.goto(admin_server.url + "/", wait_until="load")
             page.get_by_text("Your documents").first.click()
-            page.get_by_label("Admin key").fill(ADMIN_KEY)  # first: the upload itself carries the key
+            # Upload and delete appear only after a valid key, and the upload itself carries the key.
+            page.get_by_label("Admin key").fill(ADMIN_KEY)
+            page.get_by_role("button", name="Unlock").click()
             page.locator("input[type=file]").first.set_input_files(str(pdf))
             page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
             page.get_by_role("button", name="Add to workspace").click()

@@ -14,7 +14,7 @@ from advisor.http.dashboard import dashboard_html
 from advisor.http.limits import Limiter, Room
 from advisor.settings import Settings
 from advisor.workshops import WorkshopCreate, checked_workshop, word_counts
-from ui.workshop_panel import feedback_choice, valid_participant
+from ui.workshop_panel import valid_participant
 
 
 class Clock:
@@ -121,10 +121,8 @@ def test_dashboard_page_embeds_the_id_as_a_string_literal_only():
     assert "var REFRESH_MS = 5000;" in page and "innerHTML" not in page
 
 
-def test_word_view_and_feedback_reasons():
+def test_word_view_and_participant_ids():
     assert word_counts(["How can we get funding?", "Funding for startups", "funding!"]) == {"funding": 3, "startups": 1}
-    assert feedback_choice(True) == (True, None) and feedback_choice(False) == (False, None)
-    assert feedback_choice("Too general") == (False, "Too general") and feedback_choice("Like") == (True, None)
     assert valid_participant("a" * 12) == "a" * 12 and valid_participant("<script>") is None and valid_participant(None) is None
 
 

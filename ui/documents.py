@@ -21,7 +21,7 @@ from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError
 from advisor.settings import Settings
 
 COLUMNS = ["collection", "id", "title", "source", "chunks", "pages"]
-ADMIN_KEY_ID = "admin-key"  # the fetch hook in ui/chat.py's CHAT_HEAD reads the key from here
+ADMIN_KEY_ID = "admin-key"  # the upload fetch hook in ui/static/advisor.js reads the key from here
 
 
 def ui_temp_dir(settings: Settings) -> Path:
@@ -108,33 +108,50 @@ def remove(
     return f"Deleted **{doc_id}**." if record else f"⚠️ no document '{doc_id}' in the workspace"
 
 
-def build_documents_panel(advisor: Advisor, limiter: Limiter | None = None) -> gr.Accordion:
-    """A closed "Your documents" accordion, created inside the caller's Blocks."""
-    enabled = advisor.settings.admin_key is not None
-    with gr.Accordion("Your documents", open=False) as panel:
-        gr.Markdown(
-            f"Type the admin key, then add PDF, Word, HTML, Markdown or text files (up to "
-            f"{advisor.settings.max_upload_mb:g} MB each) to the workspace; answers then cite them with section and page."
-            + ("" if enabled else "\n\n_Uploads are disabled: the server has no ADVISOR_ADMIN_KEY set._")
-        )
-        key = gr.Textbox(label="Admin key", type="password", interactive=enabled, elem_id=ADMIN_KEY_ID)
-        files = gr.File(label="Files", file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), type="filepath")
-        with gr.Row():
-            add_button = gr.Button("Add to workspace", variant="primary", interactive=enabled)
-            choice = gr.Dropdown(choices=workspace_ids(advisor), label="Workspace document", interactive=True)
-            delete_button = gr.Button("Delete", variant="stop", interactive=enabled)
-        status = gr.Markdown()
-        table = gr.Dataframe(value=document_rows(advisor), headers=COLUMNS, label="Documents", interactive=False)
+def build_documents_panel(advisor: Advisor, limiter: Limiter | None = None) -> gr.Accordion | None:
+    """A closed "Your documents" accordion, created inside the caller's Blocks; None (nothing shown)
+    when the server has no admin key. Upload, list and delete appear only once a valid key is entered;
+    every action checks the key again (wrong keys throttled as the API's are), so the unlocked view
+    grants nothing by itself."""
+    if advisor.settings.admin_key is None:
+        return None
+    with gr.Accordion("Your documents (admin)", open=False, elem_id="documents") as panel:
+        with gr.Row(equal_height=True):
+            key = gr.Textbox(label="Admin key", type="password", scale=3, elem_id=ADMIN_KEY_ID)
+            unlock = gr.Button("Unlock", scale=1, elem_id="unlock")
+        status = gr.Markdown(elem_id="documents-status")
+        with gr.Column(visible=False, elem_id="documents-admin") as admin:
+            gr.Markdown(
+                f"Add PDF, Word, HTML, Markdown or text files (up to {advisor.settings.max_upload_mb:g} MB each) "
+                "to the workspace; answers then cite them with section and page."
+            )
+            files = gr.File(label="Files", file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), type="filepath")
+            with gr.Row():
+                add_button = gr.Button("Add to workspace", variant="primary")
+                choice = gr.Dropdown(choices=workspace_ids(advisor), label="Workspace document", interactive=True)
+                delete_button = gr.Button("Delete", variant="stop")
+            table = gr.Dataframe(value=document_rows(advisor), headers=COLUMNS, label="Documents", interactive=False)
+
+    def client(request: gr.Request | None) -> str:
+        return ui_client(limiter, request) if limiter else "ui"
+
+    def on_unlock(given: str, request: gr.Request) -> tuple[str, dict, list[list[object]]]:
+        problem = _admin_check(advisor, given, limiter, client(request))
+        if problem:
+            return problem, gr.update(visible=False), []
+        return "Unlocked.", gr.update(visible=True), document_rows(advisor)
 
     def refreshed(message: str) -> tuple[str, list[list[object]], dict]:
         return message, document_rows(advisor), gr.update(choices=workspace_ids(advisor), value=None)
 
     def add(paths: list[str] | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
-        return refreshed(upload(advisor, paths, typed, limiter, ui_client(limiter, request) if limiter else "ui"))
+        return refreshed(upload(advisor, paths, typed, limiter, client(request)))
 
     def delete(doc_id: str | None, typed: str, request: gr.Request) -> tuple[str, list[list[object]], dict]:
-        return refreshed(remove(advisor, doc_id, typed, limiter, ui_client(limiter, request) if limiter else "ui"))
+        return refreshed(remove(advisor, doc_id, typed, limiter, client(request)))
 
+    unlock.click(on_unlock, [key], [status, admin, table])
+    key.submit(on_unlock, [key], [status, admin, table])
     add_button.click(add, [files, key], [status, table, choice])
     delete_button.click(delete, [choice, key], [status, table, choice])
     return panel

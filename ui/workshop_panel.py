@@ -31,9 +31,6 @@ from ui.presets import Preset
 from ui.presets import Workshop as PresetWorkshop
 
 MS_PER_SECOND = 1000
-# Thumbs-down reasons offered under the chat's flag icon; the dashboard lists them with the question.
-DISLIKE_REASONS = ("Not what I asked", "Wrong or unclear", "Too general", "Missing a source")
-FEEDBACK_OPTIONS = ("Like", "Dislike", *DISLIKE_REASONS)
 
 # Runs in the browser when the chat loads: one random participant id per browser, kept in
 # localStorage (a fresh one per page when storage is blocked, e.g. in some third-party iframes).
@@ -110,14 +107,6 @@ def valid_participant(value: str | None) -> str | None:
     """The browser's participant id if it has the expected form; anything else is ignored."""
     return value if value and _PARTICIPANT.match(value) else None
 
-
-def feedback_choice(liked: bool | str) -> tuple[bool, str | None]:
-    """(liked, reason) from Gradio's like data: True/False for the thumbs, or one of the reasons."""
-    if isinstance(liked, str):
-        if liked in DISLIKE_REASONS:
-            return False, liked
-        return liked.lower() == "like", None
-    return liked is True, None
 
 
 def workshop_preset(workshop: Workshop) -> PresetWorkshop:

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from advisor import __version__
 from advisor.components import Advisor
 from advisor.http.chat import create_chat_router
+from advisor.http.docs import install_offline_docs
 from advisor.http.documents import router as documents_router
 from advisor.http.errors import RoutingErrorShape, install_error_handlers
 from advisor.http.headers import SecurityHeaders
@@ -26,7 +27,10 @@ def create_api(advisor: Advisor) -> FastAPI:
         title="Digital Strategy Advisor",
         version=__version__,
         description="Cited, grounded answers about the EU International Digital Strategy.",
+        docs_url=None,  # served with local assets by install_offline_docs: the CDN ones are blank offline
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.advisor = advisor
     app.state.workshops = workshop_store(advisor)
     app.state.limiter = Limiter.from_settings(advisor.settings)

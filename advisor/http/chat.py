@@ -43,6 +43,32 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 AudienceIn = Literal["business", "government", "general", "auto"] | None
 ERRORS = responses(404, 413, 422, 429, 503)
+# OpenAPI for the streamed form of the answers (the JSON form comes from response_model).
+CHAT_STREAM_EXAMPLE = (
+    'event: citations\ndata: {"citations": [{"n": 1, "id": "eu-international-digital-strategy::biz-tech-offer", '
+    '"title": "Leverage the EU Tech Business Offer and Investment Initiatives", "section": "...", '
+    '"source": "eu-international-digital-strategy.md", "text": "...", "score": 0.05}], '
+    '"audience": "business", "standalone_question": null}\n\n'
+    'event: delta\ndata: {"text": "For businesses and "}\n\n'
+    'event: delta\ndata: {"text": "SMEs, the strategy\'s "}\n\n'
+    'event: answer\ndata: {"question": "How can SMEs get funding?", "audience": "business", "in_scope": true, '
+    '"answer": "...", "focus_areas": ["..."], "actions": [], "citations": [], "backend": "grounded-composer"}\n\n'
+)
+COMPLETION_STREAM_EXAMPLE = (
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "digital-strategy-advisor", '
+    '"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}], '
+    '"citations": [{"n": 1, "title": "..."}]}\n\n'
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, '
+    '"delta": {"content": "For businesses and "}, "finish_reason": null}]}\n\n'
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, '
+    '"finish_reason": "stop"}], "citations": [], "advisor": {"audience": "business"}}\n\n'
+    "data: [DONE]\n\n"
+)
+
+
+def streamed(description: str, example: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 response that is `text/event-stream` when the request asks to stream."""
+    return {200: {"description": description, "content": {"text/event-stream": {"schema": {"type": "string"}, "example": example}}}}
 
 
 class AskRequest(WorkshopFields):
@@ -134,7 +160,13 @@ def create_chat_router(model_created: int) -> APIRouter:
             response.headers.update(room.headers)
         return answer
 
-    @router.post("/api/chat", tags=["answers"], response_model=Answer, responses=ERRORS)
+    chat_responses = streamed(
+        "With `stream: true` (default) Server-Sent Events: `citations`, `delta`..., `answer` (or `error`); "
+        "with `stream: false` the answer JSON.",
+        CHAT_STREAM_EXAMPLE,
+    )
+
+    @router.post("/api/chat", tags=["answers"], response_model=Answer, responses=ERRORS | chat_responses)
     def chat(body: ChatBody, advisor: AdvisorDep, http: Request, response: Response) -> Any:
         """Answer the last message in the context of the conversation.
 
@@ -171,7 +203,12 @@ def create_chat_router(model_created: int) -> APIRouter:
             ],
         }
 
-    @router.post("/v1/chat/completions", tags=["openai"], responses=ERRORS)
+    completion_responses = streamed(
+        "With `stream: true` OpenAI `chat.completion.chunk` events ending `data: [DONE]`; else one `chat.completion`.",
+        COMPLETION_STREAM_EXAMPLE,
+    )
+
+    @router.post("/v1/chat/completions", tags=["openai"], responses=ERRORS | completion_responses)
     def completions(body: CompletionBody, advisor: AdvisorDep) -> Any:
         """OpenAI-compatible chat: citations as numbered Markdown references in the content and
         as structured `citations` next to the choices (in the first and last chunk when streaming)."""

@@ -3,7 +3,7 @@
 - `X-Content-Type-Options: nosniff`: a browser never runs a JSON answer or an upload as a script.
 - `Referrer-Policy: strict-origin-when-cross-origin`: workshop pages never see our paths or queries.
 - `Content-Security-Policy`: scripts, styles, connections and frames only from this server.
-  Gradio needs inline scripts and styles (its bootstrap and our CHAT_HEAD) and `eval` (its HTML
+  Gradio needs inline scripts and styles (its bootstrap, the Plan tab's PLAN_HEAD) and `eval` (its HTML
   component compiles templates with `new Function`: without 'unsafe-eval' the sources panel never
   renders, seen in Chromium), so those stay allowed; what answers could inject is inert anyway
   (advisor.answer.render.markdown_safe), and the policy stops anything loaded from elsewhere,
@@ -33,8 +33,11 @@ PAGE_POLICY = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
     "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'"
 )
-# FastAPI's own API docs load Swagger UI / ReDoc from their CDN: they keep only the frame rule.
+# /docs and /redoc (advisor.http.docs, local Swagger UI / ReDoc): both bootstrap inline and ReDoc
+# renders in a blob worker; images, fonts and fetches stay on this server, so the browser never asks
+# for the logo ReDoc's sidebar links from its CDN (ReDoc hides the broken image).
 DOCS_PATHS = ("/docs", "/redoc")
+DOCS_POLICY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:"
 ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -55,7 +58,7 @@ def is_embed(path: str) -> bool:
 def policy_for(path: str, origins: list[str]) -> str:
     frames = frame_ancestors(origins) if is_embed(path) else "frame-ancestors 'self'"
     if path.startswith(DOCS_PATHS):
-        return frames
+        return f"{DOCS_POLICY}; {frames}"
     return f"{PAGE_POLICY}; {frames}"
 
 

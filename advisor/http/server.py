@@ -34,8 +34,8 @@ EMBED_PREFIX = "/embed"
 class UploadGuard:
     """Gradio's file upload route takes files only from an admin, and never under the embed.
 
-    The chat page sends the key its "Your documents" panel holds (a fetch hook in ui/chat.py's
-    CHAT_HEAD); anyone else, who used to be able to store 19 MB files with no key and learn
+    The chat page sends the key its "Your documents" panel holds (a fetch hook in
+    ui/static/advisor.js); anyone else, who used to be able to store 19 MB files with no key and learn
     absolute server paths from the answer, gets the API's 401/403/429 JSON."""
 
     def __init__(self, app: ASGIApp, advisor: Advisor, limiter: Limiter) -> None:
@@ -115,8 +115,9 @@ def create_app(advisor: Advisor) -> FastAPI:
     os.environ.setdefault("GRADIO_TEMP_DIR", str(temp))
     import gradio as gr
 
-    from ui.chat import CHAT_CSS, CHAT_HEAD, build_chat
+    from ui.chat import build_chat
     from ui.embed import create_embed_router
+    from ui.page import install_page, theme
     from ui.plan import PLAN_CSS, PLAN_HEAD
 
     app = create_api(advisor)  # opens the one database: a damaged file stops us here, in one line
@@ -125,22 +126,24 @@ def create_app(advisor: Advisor) -> FastAPI:
     app.router.lifespan_context = temp_sweeper(temp, settings.ui_temp_sweep_s, settings.ui_temp_max_age_s)
     app.add_middleware(UploadGuard, advisor=advisor, limiter=app.state.limiter)
     app.include_router(create_embed_router())
+    install_page(app)  # ui/page.py: CSS, script and meta tags of the UI pages; gzip
+    page = {"theme": theme(), "footer_links": []}
     # Mounted before "/" so that "/" does not swallow "/embed/...". The UI's file uploads obey
     # the same size limit as the API's.
     gr.mount_gradio_app(
         app,
         build_chat(advisor, compact=True, **shared),
         path="/embed",
-        css=CHAT_CSS,
-        head=CHAT_HEAD,
+        **page,
         max_file_size=settings.max_upload_bytes,
     )
     return gr.mount_gradio_app(
         app,
         build_chat(advisor, **shared),
         path="/",
-        css=CHAT_CSS + PLAN_CSS,
-        head=CHAT_HEAD + PLAN_HEAD,
+        **page,
+        css=PLAN_CSS,  # the Plan tab's own rules, scoped by Gradio to the page
+        head=PLAN_HEAD,
         max_file_size=settings.max_upload_bytes,
     )
 

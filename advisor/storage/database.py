@@ -39,10 +39,13 @@ feedback = sa.Table(
     sa.Column("backend", sa.Text),
     sa.Column("comment", sa.Text),
     sa.Column("answer_key", sa.Text),
+    sa.Column("reason", sa.Text),  # why an answer was disliked (storage.feedback.DISLIKE_REASONS); NULL: none given
     sqlite_autoincrement=True,
 )
 # A separate index (not a column option) so that databases written before answer keys existed
 # can get it after their column is added (see _migrate).
+# Text columns added to feedback after the first release, in order: older databases get them on open.
+ADDED_FEEDBACK_COLUMNS = ("answer_key", "reason")
 feedback_answer_key = sa.Index("feedback_answer_key", feedback.c.answer_key, unique=True)
 
 workshops = sa.Table(
@@ -103,8 +106,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _migrate(connection: Connection) -> None:
     """Bring tables written by older versions up to date (only additive changes)."""
     columns = {c["name"] for c in sa.inspect(connection).get_columns("feedback")}
-    if "answer_key" not in columns:
-        connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN answer_key TEXT"))
+    for column in ADDED_FEEDBACK_COLUMNS:  # NULL answer keys never collide; NULL reason: none given
+        if column not in columns:
+            connection.execute(sa.text(f"ALTER TABLE feedback ADD COLUMN {column} TEXT"))
     feedback_answer_key.create(connection, checkfirst=True)
 
 
