@@ -250,7 +250,7 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
         client = Client(url, verbose=False)
         for index in range(3):
             started = time.perf_counter()
-            client.predict(QUESTIONS[index], "auto", api_name="/respond")
+            client.predict(QUESTIONS[index], [], "auto", api_name="/respond")
             alone.append((time.perf_counter() - started) * 1000)
         # Each user has its own session (a browser tab with the page loaded), and all ask at once:
         # first questions nobody asked before (every answer computed), then, as in a workshop where
@@ -264,7 +264,7 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
             def ask(index: int) -> None:
                 start.wait()
                 started = time.perf_counter()
-                clients[index].predict(question_of(index), "auto", api_name="/respond")
+                clients[index].predict(question_of(index), [], "auto", api_name="/respond")
                 took.append((time.perf_counter() - started) * 1000)
 
             users = [threading.Thread(target=ask, args=(index,)) for index in range(plan.ui_users)]
@@ -278,7 +278,7 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
         unseen = at_once(lambda index: f"{QUESTIONS[index % len(QUESTIONS)]} (group {index})")
         log("UI: each question once, then")
         for question in QUESTIONS:
-            client.predict(question, "auto", api_name="/respond")
+            client.predict(question, [], "auto", api_name="/respond")
         log(f"UI: {plan.ui_users} users at once, questions answered before")
         together = at_once(lambda index: QUESTIONS[index % len(QUESTIONS)])
     return {

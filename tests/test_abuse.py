@@ -181,6 +181,14 @@ def test_planted_fraud_is_never_quoted_and_user_sentences_are_labelled(guarded: 
 
 
 # -- 4. one answer budget for the API and the UI, shared across workers ------------------------
+def shown_messages(outputs: tuple) -> list[dict]:
+    """The chat's messages among /respond's outputs (the stored conversation's entries carry an answer)."""
+    return next(
+        o for o in outputs
+        if isinstance(o, list) and o and all(isinstance(m, dict) and "role" in m and "answer" not in m for m in o)
+    )
+
+
 def test_ui_answers_count_against_the_same_per_client_limit(limited: LiveServer):
     from gradio_client import Client
 
@@ -189,10 +197,11 @@ def test_ui_answers_count_against_the_same_per_client_limit(limited: LiveServer)
                            timeout=30).status_code for _ in range(4)]  # fmt: skip
     assert statuses == [200, 200, 200, 429], statuses
     ui = Client(limited.url, headers=client_hop, verbose=False)
-    messages = ui.predict("What is Team Europe?", "auto", api_name="/respond")[0]
+    messages = shown_messages(ui.predict("What is Team Europe?", [], "auto", api_name="/respond"))
     assert "Please wait" in json.dumps(messages) and "Team Europe" not in json.dumps(messages[1:]), messages  # it used to answer
     other = Client(limited.url, headers=hop("10.0.4.5"), verbose=False)
-    assert "Team Europe" in json.dumps(other.predict("What is Team Europe?", "auto", api_name="/respond")[0])
+    answered = shown_messages(other.predict("What is Team Europe?", [], "auto", api_name="/respond"))
+    assert len(answered) == 2 and "Team Europe" in json.dumps(answered[1])
 
 
 def test_limits_are_shared_across_workers_through_redis(limited: LiveServer, redis_url: str | None):
@@ -200,7 +209,8 @@ def test_limits_are_shared_across_workers_through_redis(limited: LiveServer, red
         pytest.skip("Debian's redis-server is not installed: shared (Redis) rate-limit storage is not tested")
     from advisor.http.limits import Limiter, Room
 
-    settings = Settings(rate_limit_storage=redis_url, rate_limit_per_minute=6, rate_limit_burst=3, workshop_burst=2)
+    settings = Settings(rate_limit_storage=redis_url, rate_limit_per_minute=6, rate_limit_burst=3, workshop_per_minute=6,
+                        workshop_burst=2)  # fmt: skip  (a burst window shorter than a second is a plain rate)
     other_worker, third_worker = Limiter.from_settings(settings), Limiter.from_settings(settings)
     for _ in range(3):  # the served worker spends this client's burst...
         assert httpx.post(limited.url + "/api/ask", json={"question": "What is Team Europe?"}, headers=hop("10.0.4.6"),
@@ -229,9 +239,9 @@ def test_gradio_uploads_need_the_admin_key_and_temporary_files_are_swept(guarded
 
     ui = Client(guarded.url, verbose=False)
     for question in ("What is Team Europe?", "And what should governments do?"):
-        ui.predict(question, "auto", api_name="/respond")
-    exports = list((guarded.data_dir / "ui-temp" / "exports").glob("conversation-*.md"))
-    assert len(exports) == 1  # one file per conversation, not one per answer
+        ui.predict(question, [], "auto", api_name="/respond")
+    exports = list((guarded.data_dir / "ui-temp" / "exports").rglob("conversation-*.md"))
+    assert len(exports) == 1  # one file per browser session, not one per answer
     deadline = time.monotonic() + 20
     while (path.exists() or exports[0].exists()) and time.monotonic() < deadline:
         time.sleep(0.5)
