@@ -6,7 +6,6 @@ composer's finished answers are cached (they are deterministic), a model's never
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from langchain_core.documents import Document
 from advisor.answer.composer import BACKEND, Space, compose_answer
 from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
 from advisor.models import Answer
-from advisor.query.scope import expand, in_scope
+from advisor.query.scope import in_scope
 from advisor.query.understand import Query
 from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.passage import Passage, SearchResult
@@ -84,9 +83,7 @@ class AnswerPipeline:
         if not query.parts:
             return result
         rankings = [
-            self.retriever.search(
-                dataclasses.replace(query, text=part, lexical_text=expand(part), parts=()), collections, doc_ids
-            ).passages
+            self.retriever.search(query.narrowed(part), collections, doc_ids).passages
             for part in query.parts
         ]
         merged: dict[str, Passage] = {}

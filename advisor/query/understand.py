@@ -6,6 +6,7 @@ terms are all worked out here, so retrieval and answering never parse the questi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
 from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
+from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language
 from advisor.query.scope import (
@@ -95,6 +97,8 @@ class Query:
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
+    # Another language: the documents' English words for its domain terms (knowledge/glossary.yaml).
+    english_terms: tuple[str, ...] = ()
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
@@ -103,6 +107,13 @@ class Query:
     @property
     def detail(self) -> RequestedDetail | None:
         return self.details[0] if self.details else None
+
+    def narrowed(self, part: str) -> Query:
+        """This query with one part of a multi-part question as its text (retrieved on its own)."""
+        glossed = tuple(english_terms(part, self.language))
+        return dataclasses.replace(
+            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+        )
 
     @property
     def standalone(self) -> str | None:
@@ -169,6 +180,7 @@ def understand(
     named = names_strategy(text)
     language = detect_language(asked)
     overview = overview_kind(text, topic, language == "en")
+    glossed = tuple(english_terms(text, language))
     return Query(
         asked=asked,
         text=text,
@@ -187,7 +199,8 @@ def understand(
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
-        lexical_text=expand(text),
+        lexical_text=expand(" ".join([text, *glossed])),
+        english_terms=glossed,
         descriptive=resolved == "general" and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic),

@@ -149,8 +149,10 @@ class Retriever:
         settings = self.settings
         k = k or settings.top_k
         english = query.language == "en"
+        # MiniLM reads English only: a foreign question reaches it through its glossary terms.
+        glossed = not english and bool(query.english_terms)
         t0 = time.perf_counter()
-        vector = self.embeddings.embed_query(query.text)
+        vector = self.embeddings.embed_query(" ".join(query.english_terms) if glossed else query.text)
         multi_vector = self.multilingual.query(query.text) if self.multilingual is not None else None
         t1 = time.perf_counter()
         multilingual: dict[str, float] = {}
@@ -173,7 +175,10 @@ class Retriever:
                 cid = doc.metadata["chunk_id"]
                 docs.setdefault(cid, doc)
                 lexical_rank.setdefault(cid, rank)
-            weight = settings.lexical_weight if english else settings.foreign_lexical_weight
+            weight = (
+                settings.lexical_weight if english
+                else settings.glossary_lexical_weight if glossed else settings.foreign_lexical_weight
+            )
             rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], weight))
             sentence_index = self.sentence_index(name) if multi_vector is not None else None
             if sentence_index is not None:
@@ -192,7 +197,9 @@ class Retriever:
             docs[cid] = doc
             similarity[cid] = float(score)
             dense_rank.setdefault(cid, rank)
-        dense_weight = settings.dense_weight if english else settings.foreign_dense_weight
+        dense_weight = (
+            settings.dense_weight if english else settings.glossary_dense_weight if glossed else settings.foreign_dense_weight
+        )
         rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], dense_weight))
         if multilingual:
             ranked = sorted(multilingual, key=lambda c: -multilingual[c])[: settings.dense_k]
