@@ -56,7 +56,8 @@ def _bounded(fragments: list[str]) -> str:
 def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     """The audience words of knowledge/audiences.yaml, compiled."""
     raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["lexicon"]
-    prefix = raw["self_prefix"]
+    prefixes = raw["self_prefix"]
+    prefix = "(?:" + "|".join(prefixes if isinstance(prefixes, list) else [prefixes]) + ")" + raw.get("self_gap", "")
     mentions, selves = {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
@@ -65,14 +66,20 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     return Lexicon(mentions, selves, re.compile(_words(raw["not_audience"]), re.I), int(raw["self_weight"]))
 
 
-def asks_for_advice(question: str) -> bool:
+@lru_cache(maxsize=4)
+def advice_patterns(path: Path = AUDIENCES_FILE) -> dict[str, re.Pattern[str]]:
+    """The `advice` phrasings of knowledge/audiences.yaml, one pattern per language."""
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["advice"]
+    return {code: re.compile(_words(fragments), re.I) for code, fragments in raw.items()}
+
+
+def asks_for_advice(question: str, language: str = "en") -> bool:
     """Whether the asker wants to know what *they* should do (recommendations answer that),
-    rather than what the strategy or the EU does (objectives and focus areas answer that)."""
-    return bool(
-        re.search(r"\b(we|our|us|my|i|i'm|we're)\b", question, re.I)
-        or re.search(r"\b(should|can|could|must|how do) (companies|firms|businesses|governments|countries|startups|smes)\b",
-                     question, re.I)
-    )
+    rather than what the strategy or the EU does (objectives and focus areas answer that).
+    Read in the question's language: "on" or "mis" are first-person words only in French or Spanish."""
+    patterns = advice_patterns()
+    pattern = patterns.get(language, patterns["en"])
+    return bool(pattern.search(question))
 
 
 def audience_scores(question: str) -> dict[str, int]:

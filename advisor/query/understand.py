@@ -175,12 +175,14 @@ def understand(
         resolved = resolve_audience(text, requested)
     details = tuple(requested_details(text))
     detail = details[0] if details else None
-    advice = asks_for_advice(text)
-    topic = topic_terms(text)
-    named = names_strategy(text)
     language = detect_language(asked)
+    advice = asks_for_advice(text, language)
+    topic = topic_terms(text)
     overview = overview_kind(text, topic, language == "en")
     glossed = tuple(english_terms(text, language))
+    # Another language is read for the strategy's name and its topic through its glossary terms.
+    english_view = text if language == "en" else " ".join(glossed)
+    named = names_strategy(text) or names_strategy(english_view)
     return Query(
         asked=asked,
         text=text,
@@ -203,7 +205,7 @@ def understand(
         english_terms=glossed,
         descriptive=resolved == "general" and not advice,
         self_reference=named,
-        about_whole=about_whole(named, topic),
+        about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
         notes=notes,
     )
 

@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from advisor.answer.quotable import quotable_sentences
 from advisor.query.understand import Query
-from advisor.retrieval.fusion import passage_prior, reciprocal_rank_fusion
+from advisor.retrieval.fusion import OVERVIEW_CHUNK_KINDS, passage_prior, reciprocal_rank_fusion
 from advisor.retrieval.lexical import LexicalIndex
 from advisor.retrieval.passage import Passage, SearchResult
 from advisor.settings import Settings
@@ -180,6 +180,14 @@ class Retriever:
                 else settings.glossary_lexical_weight if glossed else settings.foreign_lexical_weight
             )
             rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], weight))
+            listed = OVERVIEW_CHUNK_KINDS.get(query.overview or "", ())
+            if listed and name == settings.collection:
+                # An overview lists whole kinds of chunk, which its words may not match ("the three
+                # objectives" shares no word with the objectives' text): they join in document order.
+                items = [d for d in lexical_index.documents if d.metadata.get("kind") in listed][: settings.dense_k]
+                for doc in items:
+                    docs.setdefault(doc.metadata["chunk_id"], doc)
+                rankings.append(([d.metadata["chunk_id"] for d in items], settings.overview_ranking_weight))
             sentence_index = self.sentence_index(name) if multi_vector is not None else None
             if sentence_index is not None:
                 best = sentence_index.best_per_chunk(multi_vector)
@@ -208,7 +216,9 @@ class Retriever:
         t2 = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
         prior = {
-            cid: passage_prior(docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole)
+            cid: passage_prior(
+                docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview
+            )
             for cid in fused
         }
         scored = sorted(((score * prior[cid], cid) for cid, score in fused.items()), reverse=True)[:k]
