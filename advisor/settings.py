@@ -156,6 +156,14 @@ class Settings(BaseSettings):
         0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."
     )
     scope_margin_foreign: float = Field(0.025, description="Grey-zone margin a non-English question needs.")
+    scope_foreign_known_terms: int = Field(
+        2, description="Grey zone, other languages: specific glossary terms (their English) the documents use..."
+    )
+    scope_margin_foreign_known: float = Field(
+        0.018,
+        description="...with which this smaller margin suffices (answerable dev and own questions declined at "
+        "0.021-0.024; near-topic off-topic ones of our own at 0.016).",
+    )
     scope_margin_known_words: float = Field(
         0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )
