@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,9 +17,15 @@ AUDIENCES_FILE = PROJECT_ROOT / "knowledge" / "audiences.yaml"
 
 
 @lru_cache(maxsize=4)
+def _table(path: Path = AUDIENCES_FILE) -> dict[str, Any]:
+    """knowledge/audiences.yaml as read, once (the C YAML loader when present)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+@lru_cache(maxsize=4)
 def audience_names(path: Path = AUDIENCES_FILE) -> dict[str, dict[str, str]]:
     """How each audience is named (label, prompt, noun, choice): the table in knowledge/audiences.yaml."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = _table(path)
     missing = [a for a in AUDIENCES if a not in raw]
     if missing:
         raise ValueError(f"{path}: no entry for audience {', '.join(missing)}")
@@ -55,7 +62,7 @@ def _bounded(fragments: list[str]) -> str:
 @lru_cache(maxsize=4)
 def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     """The audience words of knowledge/audiences.yaml, compiled."""
-    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["lexicon"]
+    raw = _table(path)["lexicon"]
     prefixes = raw["self_prefix"]
     prefix = "(?:" + "|".join(prefixes if isinstance(prefixes, list) else [prefixes]) + ")" + raw.get("self_gap", "")
     mentions, selves = {}, {}
@@ -69,7 +76,7 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
 @lru_cache(maxsize=4)
 def advice_patterns(path: Path = AUDIENCES_FILE) -> dict[str, re.Pattern[str]]:
     """The `advice` phrasings of knowledge/audiences.yaml, one pattern per language."""
-    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["advice"]
+    raw = _table(path)["advice"]
     return {code: re.compile(_words(fragments), re.I) for code, fragments in raw.items()}
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -54,32 +54,30 @@ def _pattern(form: str, code: str) -> str:
     return left + body
 
 
-@dataclass(frozen=True)
-class Glossary:
-    patterns: dict[str, list[tuple[re.Pattern[str], str]]]  # language -> (form, English words)
-
-
 @lru_cache(maxsize=4)
-def glossary(path: Path = GLOSSARY_FILE) -> Glossary:
-    """knowledge/glossary.yaml compiled: for each language, one pattern per English entry."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    patterns: dict[str, list[tuple[re.Pattern[str], str]]] = {}
-    for entry in raw.get("terms", []):
-        english = str(entry["en"])
-        for code, forms in entry.items():
-            if code == "en" or not forms:
-                continue
-            alternatives = "|".join(f"(?:{_pattern(str(f), code)})" for f in forms)
-            patterns.setdefault(code, []).append((re.compile(alternatives), english))
-    return Glossary(patterns)
+def entries(path: Path = GLOSSARY_FILE) -> tuple[dict[str, Any], ...]:
+    """knowledge/glossary.yaml as read (the C YAML loader when present: the file is large)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return tuple((yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("terms", []))
+
+
+@lru_cache(maxsize=16)
+def patterns(code: str, path: Path = GLOSSARY_FILE) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """One language's forms compiled, one pattern per English entry; compiled on first use, so an
+    English question (the most common) never pays for it."""
+    out = []
+    for entry in entries(path):
+        forms = entry.get(code)
+        if forms:
+            out.append((re.compile("|".join(f"(?:{_pattern(str(f), code)})" for f in forms)), str(entry["en"])))
+    return tuple(out)
 
 
 def english_terms(text: str, code: str) -> list[str]:
     """The documents' English words for the domain terms of a question in language `code`, in the
     order the question uses them; empty for English or a language the glossary lacks."""
-    entries = glossary().patterns.get(code)
-    if not entries:
+    if code == "en":
         return []
     folded = fold(text, code)
-    found = [(match.start(), english) for pattern, english in entries if (match := pattern.search(folded))]
+    found = [(match.start(), english) for pattern, english in patterns(code) if (match := pattern.search(folded))]
     return list(dict.fromkeys(english for _, english in sorted(found)))
