@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from advisor.query.glossary import strip_accents
 from advisor.settings import PROJECT_ROOT
 
 AUDIENCES = ("business", "government", "general")
@@ -64,20 +65,27 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     """The audience words of knowledge/audiences.yaml, compiled."""
     raw = _table(path)["lexicon"]
     prefixes = raw["self_prefix"]
-    prefix = "(?:" + "|".join(prefixes if isinstance(prefixes, list) else [prefixes]) + ")" + raw.get("self_gap", "")
+    prefixes = _plain(prefixes if isinstance(prefixes, list) else [prefixes])
+    prefix = "(?:" + "|".join(prefixes) + ")" + raw.get("self_gap", "")
     mentions, selves = {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
-        mentions[audience] = re.compile(_bounded(entry["mentions"]), re.I)
-        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(entry['self'])})(?!\w)|{_bounded(entry['verbs'])}", re.I)
-    return Lexicon(mentions, selves, re.compile(_words(raw["not_audience"]), re.I), int(raw["self_weight"]))
+        mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
+        verbs = _bounded(_plain(entry["verbs"]))
+        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(_plain(entry['self']))})(?!\w)|{verbs}", re.I)
+    return Lexicon(mentions, selves, re.compile(_words(_plain(raw["not_audience"])), re.I), int(raw["self_weight"]))
+
+
+def _plain(fragments: list[str]) -> list[str]:
+    """Fragments without accents: they are matched against the question without its accents."""
+    return [strip_accents(str(f)) for f in fragments]
 
 
 @lru_cache(maxsize=4)
 def advice_patterns(path: Path = AUDIENCES_FILE) -> dict[str, re.Pattern[str]]:
     """The `advice` phrasings of knowledge/audiences.yaml, one pattern per language."""
     raw = _table(path)["advice"]
-    return {code: re.compile(_words(fragments), re.I) for code, fragments in raw.items()}
+    return {code: re.compile(_words(_plain(fragments)), re.I) for code, fragments in raw.items()}
 
 
 def asks_for_advice(question: str, language: str = "en") -> bool:
@@ -86,13 +94,13 @@ def asks_for_advice(question: str, language: str = "en") -> bool:
     Read in the question's language: "on" or "mis" are first-person words only in French or Spanish."""
     patterns = advice_patterns()
     pattern = patterns.get(language, patterns["en"])
-    return bool(pattern.search(question))
+    return bool(pattern.search(strip_accents(question)))
 
 
 def audience_scores(question: str) -> dict[str, int]:
     """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
     words = lexicon()
-    text = words.not_audience.sub(" ", question)
+    text = words.not_audience.sub(" ", strip_accents(question))
     return {
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")

@@ -36,6 +36,12 @@ def fold(text: str, code: str) -> str:
     text = text.lower().replace("’", "'").replace("«", " ").replace("»", " ").replace('"', " ")
     if code == "ar":
         return _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    return strip_accents(text)
+
+
+def strip_accents(text: str) -> str:
+    """The text without accents or Arabic short vowels and hamza marks ("ministère" -> "ministere",
+    "أ" -> "ا"): askers often type without them, so vocabularies are matched on both sides without."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
