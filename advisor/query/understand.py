@@ -123,14 +123,23 @@ class Query:
 
 # A part must name at least this many topic words of its own to be searched apart.
 _PART_MIN_TOPIC_TERMS = 2
+_PART_MIN_GLOSSARY_TERMS = 1
 _PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
 
 
-def question_parts(text: str) -> tuple[str, ...]:
-    """The separate questions in a multi-part question ("What does it say about X? And about Y?")."""
+def question_parts(text: str, language: str = "en") -> tuple[str, ...]:
+    """The separate questions in a multi-part question ("What does it say about X? And about Y?").
+    Another language's part is weighed by its glossary terms: its own words are not topic words."""
     parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(topic_terms(p)) >= _PART_MIN_TOPIC_TERMS]
+    parts = [p for p in parts if is_topical_part(p, language)]
     return tuple(parts) if len(parts) >= 2 else ()
+
+
+def is_topical_part(part: str, language: str) -> bool:
+    """A part names a topic of its own: two topic words, or in another language one glossary term."""
+    if language == "en":
+        return len(topic_terms(part)) >= _PART_MIN_TOPIC_TERMS
+    return len(english_terms(part, language)) >= _PART_MIN_GLOSSARY_TERMS
 
 
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
@@ -197,7 +206,7 @@ def understand(
         names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
-        parts=question_parts(text),
+        parts=question_parts(text, language),
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
