@@ -10,7 +10,6 @@ as theirs (`render.label_user_sources`) and document text is made Markdown-safe
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from advisor.answer.events import (
 )
 from advisor.answer.render import label_user_sources, markdown_safe, safe_answer
 from advisor.models import Answer
-from advisor.query.scope import expand, in_scope
+from advisor.query.scope import in_scope
 from advisor.query.understand import Query
 from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.passage import Passage, SearchResult
@@ -96,9 +95,7 @@ class AnswerPipeline:
         if not query.parts:
             return result
         rankings = [
-            self.retriever.search(
-                dataclasses.replace(query, text=part, lexical_text=expand(part), parts=()), collections, doc_ids
-            ).passages
+            self.retriever.search(query.narrowed(part), collections, doc_ids).passages
             for part in query.parts
         ]
         merged: dict[str, Passage] = {}

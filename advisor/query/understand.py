@@ -6,6 +6,7 @@ terms are all worked out here, so retrieval and answering never parse the questi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
 from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
+from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language
 from advisor.query.scope import (
@@ -95,6 +97,8 @@ class Query:
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
+    # Another language: the documents' English words for its domain terms (knowledge/glossary.yaml).
+    english_terms: tuple[str, ...] = ()
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
@@ -104,6 +108,13 @@ class Query:
     def detail(self) -> RequestedDetail | None:
         return self.details[0] if self.details else None
 
+    def narrowed(self, part: str) -> Query:
+        """This query with one part of a multi-part question as its text (retrieved on its own)."""
+        glossed = tuple(english_terms(part, self.language))
+        return dataclasses.replace(
+            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+        )
+
     @property
     def standalone(self) -> str | None:
         """The rewritten question when it differs from what was asked."""
@@ -112,14 +123,23 @@ class Query:
 
 # A part must name at least this many topic words of its own to be searched apart.
 _PART_MIN_TOPIC_TERMS = 2
+_PART_MIN_GLOSSARY_TERMS = 1
 _PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
 
 
-def question_parts(text: str) -> tuple[str, ...]:
-    """The separate questions in a multi-part question ("What does it say about X? And about Y?")."""
+def question_parts(text: str, language: str = "en") -> tuple[str, ...]:
+    """The separate questions in a multi-part question ("What does it say about X? And about Y?").
+    Another language's part is weighed by its glossary terms: its own words are not topic words."""
     parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(topic_terms(p)) >= _PART_MIN_TOPIC_TERMS]
+    parts = [p for p in parts if is_topical_part(p, language)]
     return tuple(parts) if len(parts) >= 2 else ()
+
+
+def is_topical_part(part: str, language: str) -> bool:
+    """A part names a topic of its own: two topic words, or in another language one glossary term."""
+    if language == "en":
+        return len(topic_terms(part)) >= _PART_MIN_TOPIC_TERMS
+    return len(english_terms(part, language)) >= _PART_MIN_GLOSSARY_TERMS
 
 
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
@@ -164,11 +184,14 @@ def understand(
         resolved = resolve_audience(text, requested)
     details = tuple(requested_details(text))
     detail = details[0] if details else None
-    advice = asks_for_advice(text)
-    topic = topic_terms(text)
-    named = names_strategy(text)
     language = detect_language(asked)
+    advice = asks_for_advice(text, language)
+    topic = topic_terms(text)
     overview = overview_kind(text, topic, language == "en")
+    glossed = tuple(english_terms(text, language))
+    # Another language is read for the strategy's name and its topic through its glossary terms.
+    english_view = text if language == "en" else " ".join(glossed)
+    named = names_strategy(text) or names_strategy(english_view)
     return Query(
         asked=asked,
         text=text,
@@ -183,14 +206,15 @@ def understand(
         names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
-        parts=question_parts(text),
+        parts=question_parts(text, language),
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
-        lexical_text=expand(text),
+        lexical_text=expand(" ".join([text, *glossed])),
+        english_terms=glossed,
         descriptive=resolved == "general" and not advice,
         self_reference=named,
-        about_whole=about_whole(named, topic),
+        about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
         notes=notes,
     )
 
