@@ -98,8 +98,37 @@ class Settings(BaseSettings):
     foreign_lexical_weight: float = Field(0.3, description="BM25's weight for non-English questions.")
 
     # Answer composer
-    max_actions: int = Field(4, description="Actions per answer (or per audience in a two-part answer), never padded.")
+    max_actions: int = Field(
+        3, description="Actions per answer (or per audience in a two-part answer), never padded: readers judged "
+        "a fourth action padding far more often than help."
+    )
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
+    action_relevance_margin: float = Field(
+        0.3,
+        description="An action's own relevance to the question (window units) may be at most this far below the "
+        "most relevant action's; further off, it answers another question (padding).",
+    )
+    action_score_margin: float = Field(
+        0.12, description="An action's overall score may be at most this far below the best action's."
+    )
+    action_min_similarity: float = Field(
+        0.25, description="MiniLM cosine below which a sentence is no action for the question, however it ranks."
+    )
+    multilingual_action_min: float = Field(
+        0.79, description="The same floor for the multilingual model (its similarities are compressed)."
+    )
+    key_point_margin: float = Field(
+        0.5, description="'What the strategy says' quotes only sentences this close (window units) to the most "
+        "relevant sentence, so it explains the question rather than the passage."
+    )
+    explain_key_points: int = Field(3, description="Sentences an explanation (why / what is) leads with.")
+    explain_max_actions: int = Field(2, description="Actions an explanation may add, only when clearly relevant.")
+    explain_action_margin: float = Field(
+        0.15, description="An explanation's action must be this close (window units) to its best sentence."
+    )
+    answer_max_words: int = Field(
+        250, description="Topic answers are trimmed (weakest action, then weakest point) to this many words."
+    )
     min_quotable_chars: int = Field(
         25, description="Shorter sentences are never quoted (fragments such as list lead-ins say nothing alone)."
     )

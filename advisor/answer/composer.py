@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.documents import Document
 
-from advisor.answer.actions import Role, sentence_role
+from advisor.answer.actions import Role, needs_previous, sentence_role
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
@@ -53,6 +53,7 @@ class Space:
     passage_similarity: Callable[[Passage], float]
     min_passage: float
     passage_window: float  # a passage may be at most this much less similar than the best one
+    floor: float = float("-inf")  # relevance (same units) below which a sentence is never an action
 
 
 @dataclass
@@ -64,6 +65,7 @@ class ScoredSentence:
     similarity: float
     role: Role
     score: float
+    base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -131,16 +133,32 @@ def compose_answer(
         elif not stated:
             missing.append(detail.kind)
 
-    parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
-    actions = {audience: pick_actions(scored, audience, settings, exclude=with_detail) for audience in parts}
-    if len(parts) > 1 and not all(actions.values()):
-        parts = [query.audience]
-        actions = {query.audience: pick_actions(scored, query.audience, settings, exclude=with_detail)}
-    taken = [s for chosen in actions.values() for s in chosen]
-    points = (sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points] if with_detail else []) or pick_key_points(
-        scored, exclude=taken, limit=settings.max_key_points
-    )
-    return build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
+    if query.intent == "explain":
+        # Why / what is: the explanation leads; an action follows only when it is about the same thing.
+        points = stated_points or pick_explanation(scored, settings)
+        actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
+    else:
+        parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
+        actions = {audience: pick_actions(scored, audience, settings, space.floor, with_detail) for audience in parts}
+        if len(parts) > 1 and not all(actions.values()):
+            actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, with_detail)}
+        taken = [s for chosen in actions.values() for s in chosen]
+        points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin)
+    answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
+    while len(answer.answer.split()) > settings.answer_max_words:
+        chosen = [s for picked in actions.values() for s in picked]
+        if len(chosen) > 1:
+            weakest = min(chosen, key=lambda s: s.score)
+            actions = {a: [s for s in picked if s is not weakest] for a, picked in actions.items()}
+        elif len(points) > 1:
+            weakest = min(points, key=lambda s: s.score)
+            points = [s for s in points if s is not weakest]
+        else:
+            break
+        answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    return answer
 
 
 def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
@@ -160,51 +178,86 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
     for (index, start, end, sentence, role), sim in zip(candidates, sims):
         overlap = len(q_terms & sentence_terms(sentence)) / (len(q_terms) or 1)
         act = 1.0 if role.kind == "action" else 0.0
-        score = (
+        base = (
             settings.score_relevance_weight * float(sim)
             + settings.score_overlap_weight * overlap
             - settings.score_rank_penalty * index
-            + settings.score_action_weight * act
             + settings.score_passage_weight * passages[index].score / top_score
             + settings.score_specific_weight * specificity(sentence)
         )
-        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score))
+        score = base + settings.score_action_weight * act
+        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score, base))
     return out
 
 
+def follows(sentence: ScoredSentence, chosen: list[ScoredSentence], scored: list[ScoredSentence]) -> bool:
+    """Whether the sentence just before this one in its passage is among those chosen."""
+    before = [s for s in scored if s.passage_index == sentence.passage_index and s.start < sentence.start]
+    if not before:
+        return False
+    previous = max(before, key=lambda s: s.start)
+    return any((c.passage_index, c.start) == (previous.passage_index, previous.start) for c in chosen)
+
+
 def pick_actions(
-    scored: list[ScoredSentence], audience: str, settings: Settings, exclude: list[ScoredSentence] | None = None
+    scored: list[ScoredSentence],
+    audience: str,
+    settings: Settings,
+    floor: float,
+    exclude: list[ScoredSentence] | None = None,
+    explain: bool = False,
 ) -> list[ScoredSentence]:
-    """The best actions for this audience that are close enough to the question; never padded.
-    Closeness is the sentence's relevance plus its passage's standing, so the retrieval's best
-    passage can contribute its plainer sentences too."""
+    """The actions for this audience that answer this question; never padded to a count.
+
+    Relevance is judged sentence by sentence: an action must be nearly as relevant to the question
+    as the most relevant action (an explanation's: as its best sentence), score nearly as well
+    overall, and clear an absolute floor. A sentence that leans on the one before it is only used
+    right after that sentence."""
     taken = {(s.passage_index, s.start) for s in exclude or []}
-    best = max((s.score for s in scored), default=0.0)
-    floor = best - settings.action_score_window
+    candidates = [
+        s for s in scored
+        if s.role.is_action_for(audience) and (s.passage_index, s.start) not in taken and s.similarity >= floor
+    ]
+    if not candidates:
+        return []
+    if explain:
+        top = max(s.similarity for s in scored)
+        margin, limit = settings.explain_action_margin, settings.explain_max_actions
+    else:
+        top = max(s.similarity for s in candidates)
+        margin, limit = settings.action_relevance_margin, settings.max_actions
+    best = max(s.score for s in candidates)
     pool = sorted(
-        (
-            s for s in scored
-            if s.role.is_action_for(audience) and (s.passage_index, s.start) not in taken and s.similarity >= floor
-        ),
+        (s for s in candidates if s.similarity >= top - margin and s.score >= best - settings.action_score_margin),
         key=lambda s: -s.score,
     )
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}
     for sentence in pool:
-        if len(chosen) >= settings.max_actions:
+        if len(chosen) >= limit:
             break
         if per_passage.get(sentence.passage_index, 0) >= settings.max_actions_per_passage:
+            continue
+        if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
             continue
         chosen.append(sentence)
         per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))
 
 
-def pick_key_points(scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
-    """Sentences that say what the strategy itself intends or what acting brings, best first."""
+def pick_key_points(
+    scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int, margin: float
+) -> list[ScoredSentence]:
+    """Sentences that say what the strategy itself intends or what acting brings, best first, each
+    close to the question (not merely from a cited passage): generic lines are what readers skip."""
     taken = {(s.passage_index, s.start) for s in exclude}
+    top = max(s.similarity for s in scored)
     pool = sorted(
-        (s for s in scored if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken),
+        (
+            s for s in scored
+            if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken
+            and s.similarity >= top - margin and not needs_previous(s.text)
+        ),
         key=lambda s: -s.score,
     )
     chosen: list[ScoredSentence] = []
@@ -212,6 +265,23 @@ def pick_key_points(scored: list[ScoredSentence], exclude: list[ScoredSentence],
         if len(chosen) >= limit:
             break
         if any(c.passage_index == sentence.passage_index for c in chosen):
+            continue
+        chosen.append(sentence)
+    return sorted(chosen, key=lambda s: (s.passage_index, s.start))
+
+
+def pick_explanation(scored: list[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
+    """For why / what-is questions: the sentences that explain, whatever their role, in reading
+    order. Ranked without the advice bonus, so a description can lead over an instruction."""
+    top = max(s.similarity for s in scored)
+    pool = sorted((s for s in scored if s.similarity >= top - settings.key_point_margin), key=lambda s: -s.base)
+    chosen: list[ScoredSentence] = []
+    for sentence in pool:
+        if len(chosen) >= settings.explain_key_points:
+            break
+        if sum(c.passage_index == sentence.passage_index for c in chosen) >= 2:
+            continue
+        if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
             continue
         chosen.append(sentence)
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))

@@ -79,15 +79,18 @@ def overview_answer(
             areas.extend(taxonomy.areas_served([item.chunk.metadata])[:1])
 
     kind = query.overview
-    if kind in ("objectives", "focus_areas"):
-        wanted = "objective" if kind == "objectives" else "focus_area"
-        items = [
-            Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
-            for a in taxonomy.areas if a.kind == wanted and a.id in by_section
-        ]
-        if not items:
-            return None
-        listing(lang.text(f"overview_{kind}"), items)
+    if kind in ("objectives", "focus_areas", "objectives_and_focus_areas"):
+        # A comparison lists both sets, each item with its own first sentence, so the two can be told apart.
+        wanted = {"objectives": ["objectives"], "focus_areas": ["focus_areas"]}.get(kind, ["objectives", "focus_areas"])
+        for plural in wanted:
+            singular = "objective" if plural == "objectives" else "focus_area"
+            items = [
+                Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
+                for a in taxonomy.areas if a.kind == singular and a.id in by_section
+            ]
+            if not items:
+                return None
+            listing(lang.text(f"overview_{plural}"), items)
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         for audience in audiences:
@@ -108,7 +111,8 @@ def overview_answer(
         intro = by_section.get("introduction")
         if intro is None:
             return None
-        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 2 if kind == "who_when" else 3]
+        # Who and when are both in the first sentence; a second one only dilutes the answer.
+        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 1 if kind == "who_when" else 3]
         n = citer.cite(intro)
         for sentence in sentences:
             key_points.append(KeyPoint(text=sentence, citations=[n]))
@@ -119,7 +123,7 @@ def overview_answer(
                          if a.kind == wanted and a.id in by_section]
                 if named:
                     listing(lang.text(intro), named)
-            closing = by_section.get("conclusion")
+            closing = by_section.get("strategy-summary") or by_section.get("conclusion")
             if closing is not None:
                 sentence = first_sentence(closing, min_chars)
                 if sentence:

@@ -61,13 +61,17 @@ class AnswerPipeline:
                 lambda p: p.similarity,
                 settings.min_passage_similarity,
                 1.0,
+                settings.action_min_similarity / settings.action_similarity_window,
             )
+        english_floor = settings.action_min_similarity / settings.action_similarity_window
+        multilingual_floor = settings.multilingual_action_min / settings.multilingual_window
         if query.language != "en":
             return Space(
                 lambda texts: (encoder.passages(texts) @ multi) / settings.multilingual_window,
                 lambda p: p.multilingual,
                 settings.multilingual_min_passage,
                 settings.multilingual_window,
+                multilingual_floor,
             )
 
         def both(texts: list[str]) -> np.ndarray:
@@ -75,7 +79,9 @@ class AnswerPipeline:
             multilingual = (encoder.passages(texts) @ multi) / settings.multilingual_window
             return (english + multilingual) / 2
 
-        return Space(both, lambda p: p.similarity, settings.min_passage_similarity, 1.0)
+        return Space(
+            both, lambda p: p.similarity, settings.min_passage_similarity, 1.0, (english_floor + multilingual_floor) / 2
+        )
 
     def search(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> SearchResult:
         """Passages for the question; a multi-part question also searches each part and interleaves

@@ -34,12 +34,12 @@ from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
 AudienceSource = Literal["ui", "question", "conversation", "default"]
-Intent = Literal["advice", "overview", "fact", "describe"]
+Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
-Overview = Literal["objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+Overview = Literal["objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
@@ -51,6 +51,19 @@ _SUMMARY_MAX_TOPIC_TERMS = 1
 def overview_patterns(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["overview"]
     return {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in raw.items()}
+
+
+@lru_cache(maxsize=4)
+def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What asks for an explanation, and what marks a question that also asks what to do."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
+
+
+def asks_to_explain(text: str) -> bool:
+    """Why / what is / what does it mean: the asker wants understanding first, not a to-do list."""
+    explain, to_do = explain_patterns()
+    return bool(explain.search(text)) and not to_do.search(text)
 
 
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
@@ -127,6 +140,8 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
         return "overview"
     if detail is not None or _FACT.match(text):
         return "fact"
+    if asks_to_explain(text):
+        return "explain"
     return "advice" if advice else "describe"
 
 
