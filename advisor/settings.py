@@ -104,12 +104,12 @@ class Settings(BaseSettings):
     )
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
     action_relevance_margin: float = Field(
-        0.3,
+        0.7,
         description="An action's own relevance to the question (window units) may be at most this far below the "
         "most relevant action's; further off, it answers another question (padding).",
     )
     action_score_margin: float = Field(
-        0.12, description="An action's overall score may be at most this far below the best action's."
+        0.2, description="An action's overall score may be at most this far below the best action's."
     )
     action_min_similarity: float = Field(
         0.25, description="MiniLM cosine below which a sentence is no action for the question, however it ranks."
@@ -148,7 +148,9 @@ class Settings(BaseSettings):
     multilingual_window: float = Field(
         0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
-    max_actions_per_passage: int = 2
+    max_actions_per_passage: int = Field(
+        3, description="Actions from one passage; with the relevance margins, diversity for its own sake pads."
+    )
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
     )

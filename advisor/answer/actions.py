@@ -135,6 +135,18 @@ def needs_previous(sentence: str) -> bool:
     return bool(vocab.dependent.search(vocab.lead_in.sub("", " ".join(sentence.split()))))
 
 
+# "If you develop AI, …", "For instance, if rolling out a digital ID, …": a short opener may precede.
+_CONDITION = re.compile(r"^(?:[^,]{0,25},\s+)?if\s+(?P<condition>(?:[^,(]|\([^)]*\)){3,160}),", re.I)
+
+
+@lru_cache(maxsize=20_000)
+def condition(sentence: str) -> str | None:
+    """The condition an action opens with ("If you develop AI, follow…"): it is advice only for an
+    asker in that situation, so answers check the condition against the question."""
+    match = _CONDITION.match(" ".join(sentence.split()))
+    return match.group("condition") if match else None
+
+
 def encode_roles(roles: list[tuple[int, Role]]) -> str:
     """Roles of a chunk's sentences, keyed by start offset, as a metadata string (Chroma takes scalars)."""
     return json.dumps({str(start): [r.kind, r.addressee] for start, r in roles}, separators=(",", ":"))

@@ -20,13 +20,14 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.documents import Document
 
-from advisor.answer.actions import Role, needs_previous, sentence_role
+from advisor.answer.actions import Role, condition, needs_previous, sentence_role, vocabulary
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences
 from advisor.models import Action, Answer, KeyPoint
 from advisor.query.language import Language, language
+from advisor.query.scope import GENERIC_TERMS, NAME_TERMS
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
@@ -66,6 +67,7 @@ class ScoredSentence:
     role: Role
     score: float
     base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
+    fits: bool = True  # False: an action for a situation ("If you develop AI, …") the question is not about
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -77,6 +79,16 @@ def sentence_terms(sentence: str) -> frozenset[str]:
 def specificity(sentence: str) -> float:
     """How many named programmes, standards or instruments the sentence names (0 to 1)."""
     return min(1.0, len(_NAMED.findall(sentence)) / 3)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def condition_terms(sentence: str) -> frozenset[str]:
+    """What an action's opening condition is about: its topic words, less verbs of doing and names."""
+    found = condition(sentence)
+    if found is None:
+        return frozenset()
+    doing = frozenset(terms(" ".join(vocabulary().imperatives)))
+    return frozenset(terms(found)) - GENERIC_TERMS - NAME_TERMS - doing
 
 
 def tidy(sentence: str) -> str:
@@ -174,6 +186,7 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
     sims = space.relevance([c[3] for c in candidates])
     q_terms = set(query.terms) | set(terms(" ".join(words for _, words in query.thesaurus)))
     top_score = max(passages[0].score, 1e-9)
+    english = query.language == "en"  # a condition's words can only be matched against English
     out = []
     for (index, start, end, sentence, role), sim in zip(candidates, sims):
         overlap = len(q_terms & sentence_terms(sentence)) / (len(q_terms) or 1)
@@ -186,7 +199,9 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
             + settings.score_specific_weight * specificity(sentence)
         )
         score = base + settings.score_action_weight * act
-        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score, base))
+        wanted = condition_terms(sentence)
+        fits = not english or not wanted or bool(wanted & q_terms)
+        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score, base, fits))
     return out
 
 
@@ -216,7 +231,8 @@ def pick_actions(
     taken = {(s.passage_index, s.start) for s in exclude or []}
     candidates = [
         s for s in scored
-        if s.role.is_action_for(audience) and (s.passage_index, s.start) not in taken and s.similarity >= floor
+        if s.role.is_action_for(audience) and s.fits and (s.passage_index, s.start) not in taken
+        and s.similarity >= floor
     ]
     if not candidates:
         return []
@@ -249,17 +265,19 @@ def pick_key_points(
     scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int, margin: float
 ) -> list[ScoredSentence]:
     """Sentences that say what the strategy itself intends or what acting brings, best first, each
-    close to the question (not merely from a cited passage): generic lines are what readers skip."""
+    close to the question (not merely from a cited passage): generic lines are what readers skip.
+    With actions chosen (`exclude`), points come from the passages that give them when those have
+    any, so they frame the advice instead of a neighbouring topic."""
     taken = {(s.passage_index, s.start) for s in exclude}
     top = max(s.similarity for s in scored)
-    pool = sorted(
-        (
-            s for s in scored
-            if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken
-            and s.similarity >= top - margin and not needs_previous(s.text)
-        ),
-        key=lambda s: -s.score,
-    )
+    sources = {s.passage_index for s in exclude}
+    candidates = [
+        s for s in scored
+        if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken
+        and not needs_previous(s.text)
+    ]
+    framing = [s for s in candidates if s.passage_index in sources]
+    pool = sorted(framing or [s for s in candidates if s.similarity >= top - margin], key=lambda s: -s.score)
     chosen: list[ScoredSentence] = []
     for sentence in pool:
         if len(chosen) >= limit:
