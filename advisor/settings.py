@@ -122,6 +122,10 @@ class Settings(BaseSettings):
         "relevant sentence, so it explains the question rather than the passage."
     )
     explain_key_points: int = Field(3, description="Sentences an explanation (why / what is) leads with.")
+    explain_margin: float = Field(
+        0.8, description="An explanation's sentences are this close (window units) to its most relevant sentence: "
+        "wider than for points, since an explanation needs its context sentence too."
+    )
     explain_max_actions: int = Field(2, description="Actions an explanation may add, only when clearly relevant.")
     explain_action_margin: float = Field(
         0.15, description="An explanation's action must be this close (window units) to its best sentence."

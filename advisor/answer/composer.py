@@ -146,8 +146,9 @@ def compose_answer(
             missing.append(detail.kind)
 
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent == "explain":
-        # Why / what is: the explanation leads; an action follows only when it is about the same thing.
+    if query.intent in ("explain", "describe"):
+        # Why / what is / what does the EU do: the explanation leads; an action follows only when it
+        # is about the same thing.
         points = stated_points or pick_explanation(scored, settings)
         actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
     else:
@@ -292,7 +293,7 @@ def pick_explanation(scored: list[ScoredSentence], settings: Settings) -> list[S
     """For why / what-is questions: the sentences that explain, whatever their role, in reading
     order. Ranked without the advice bonus, so a description can lead over an instruction."""
     top = max(s.similarity for s in scored)
-    pool = sorted((s for s in scored if s.similarity >= top - settings.key_point_margin), key=lambda s: -s.base)
+    pool = sorted((s for s in scored if s.similarity >= top - settings.explain_margin), key=lambda s: -s.base)
     chosen: list[ScoredSentence] = []
     for sentence in pool:
         if len(chosen) >= settings.explain_key_points:
