@@ -153,7 +153,7 @@ class Settings(BaseSettings):
         0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
     max_actions_per_passage: int = Field(
-        3, description="Actions from one passage; with the relevance margins, diversity for its own sake pads."
+        2, description="Actions from one passage (a sentence given with the action it explains not counted apart)."
     )
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."

@@ -146,9 +146,8 @@ def compose_answer(
             missing.append(detail.kind)
 
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent in ("explain", "describe"):
-        # Why / what is / what does the EU do: the explanation leads; an action follows only when it
-        # is about the same thing.
+    if query.intent == "explain":
+        # Why / what is: the explanation leads; an action follows only when it is about the same thing.
         points = stated_points or pick_explanation(scored, settings)
         actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
     else:
@@ -157,7 +156,10 @@ def compose_answer(
         if len(parts) > 1 and not all(actions.values()):
             actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, with_detail)}
         taken = [s for chosen in actions.values() for s in chosen]
-        points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin)
+        # Advice is framed by its own passages; a question about what the strategy does (or one whose
+        # asker is not recognisable, as in other languages) by the sentences closest to it.
+        frame = taken if query.intent == "advice" else []
+        points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin, frame)
     answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
     # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
     while len(answer.answer.split()) > settings.answer_max_words:
@@ -206,13 +208,16 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
     return out
 
 
+def previous(sentence: ScoredSentence, scored: list[ScoredSentence]) -> ScoredSentence | None:
+    """The sentence just before this one in its passage, if it was scored."""
+    before = [s for s in scored if s.passage_index == sentence.passage_index and s.start < sentence.start]
+    return max(before, key=lambda s: s.start) if before else None
+
+
 def follows(sentence: ScoredSentence, chosen: list[ScoredSentence], scored: list[ScoredSentence]) -> bool:
     """Whether the sentence just before this one in its passage is among those chosen."""
-    before = [s for s in scored if s.passage_index == sentence.passage_index and s.start < sentence.start]
-    if not before:
-        return False
-    previous = max(before, key=lambda s: s.start)
-    return any((c.passage_index, c.start) == (previous.passage_index, previous.start) for c in chosen)
+    before = previous(sentence, scored)
+    return before is not None and any((c.passage_index, c.start) == (before.passage_index, before.start) for c in chosen)
 
 
 def pick_actions(
@@ -255,23 +260,34 @@ def pick_actions(
             break
         if per_passage.get(sentence.passage_index, 0) >= settings.max_actions_per_passage:
             continue
+        group = [sentence]
         if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
+            # "This could mean adopting the 5G Toolbox" is worth giving with the action it explains.
+            before = previous(sentence, scored)
+            if before is None or before in chosen or not before.role.is_action_for(audience) or not before.fits:
+                continue
+            group = [before, sentence]
+        if len(chosen) + len(group) > limit:
             continue
-        chosen.append(sentence)
+        chosen += [s for s in group if s not in chosen]
         per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))
 
 
 def pick_key_points(
-    scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int, margin: float
+    scored: list[ScoredSentence],
+    exclude: list[ScoredSentence],
+    limit: int,
+    margin: float,
+    frame: list[ScoredSentence] | None = None,
 ) -> list[ScoredSentence]:
     """Sentences that say what the strategy itself intends or what acting brings, best first, each
     close to the question (not merely from a cited passage): generic lines are what readers skip.
-    With actions chosen (`exclude`), points come from the passages that give them when those have
-    any, so they frame the advice instead of a neighbouring topic."""
+    With actions to frame, points come from the passages that give them when those have any, so
+    they frame the advice instead of a neighbouring topic."""
     taken = {(s.passage_index, s.start) for s in exclude}
     top = max(s.similarity for s in scored)
-    sources = {s.passage_index for s in exclude}
+    sources = {s.passage_index for s in frame or []}
     candidates = [
         s for s in scored
         if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken

@@ -20,7 +20,7 @@ from advisor.query.audience import asks_for_advice, detect_audience, resolve_aud
 from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.guard import is_manipulation
-from advisor.query.language import detect_language
+from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -179,10 +179,10 @@ def understand(
         resolved = resolve_audience(text, requested)
     details = tuple(requested_details(text))
     detail = details[0] if details else None
-    advice = asks_for_advice(text)
+    language = detect_language(asked)
+    advice = asks_for_advice(text) or speaks_for_self(text, language)
     topic = topic_terms(text)
     named = names_strategy(text)
-    language = detect_language(asked)
     overview = overview_kind(text, topic, language == "en")
     return Query(
         asked=asked,
