@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     score_specific_weight: float = Field(
         0.05, description="Weight of how many programmes, standards or instruments the sentence names."
     )
+    score_generic_weight: float = Field(
+        0.05, description="Subtracted per standard deviation a sentence is closer than usual to the strategy as a "
+        "whole: generic sentences fit every question a little and recurred as filler."
+    )
     multilingual_min_passage: float = Field(0.78, description="Multilingual passages less similar than this are not cited.")
     multilingual_window: float = Field(
         0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."

@@ -55,6 +55,8 @@ class Space:
     min_passage: float
     passage_window: float  # a passage may be at most this much less similar than the best one
     floor: float = float("-inf")  # relevance (same units) below which a sentence is never an action
+    # How generic each sentence is (standard deviations of closeness to the whole strategy).
+    generality: Callable[[list[str]], np.ndarray] | None = None
 
 
 @dataclass
@@ -187,11 +189,12 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
     if not candidates:
         return []
     sims = space.relevance([c[3] for c in candidates])
+    generic = space.generality([c[3] for c in candidates]) if space.generality else np.zeros(len(candidates))
     q_terms = set(query.terms) | set(terms(" ".join(words for _, words in query.thesaurus)))
     top_score = max(passages[0].score, 1e-9)
     english = query.language == "en"  # a condition's words can only be matched against English
     out = []
-    for (index, start, end, sentence, role), sim in zip(candidates, sims):
+    for (index, start, end, sentence, role), sim, general in zip(candidates, sims, generic):
         overlap = len(q_terms & sentence_terms(sentence)) / (len(q_terms) or 1)
         act = 1.0 if role.kind == "action" else 0.0
         base = (
@@ -200,6 +203,7 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
             - settings.score_rank_penalty * index
             + settings.score_passage_weight * passages[index].score / top_score
             + settings.score_specific_weight * specificity(sentence)
+            - settings.score_generic_weight * float(general)
         )
         score = base + settings.score_action_weight * act
         wanted = condition_terms(sentence)
