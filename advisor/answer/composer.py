@@ -148,8 +148,9 @@ def compose_answer(
             missing.append(detail.kind)
 
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent == "explain":
-        # Why / what is: the explanation leads; an action follows only when it is about the same thing.
+    if query.intent in ("explain", "describe"):
+        # Why / what is / what does the strategy do: the explanation leads; an action follows only
+        # when it is about the same thing.
         points = stated_points or pick_explanation(scored, settings)
         actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
     else:
