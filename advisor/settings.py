@@ -109,7 +109,7 @@ class Settings(BaseSettings):
         "most relevant action's; further off, it answers another question (padding).",
     )
     action_score_margin: float = Field(
-        0.2, description="An action's overall score may be at most this far below the best action's."
+        0.15, description="An action's overall score may be at most this far below the best action's."
     )
     action_min_similarity: float = Field(
         0.25, description="MiniLM cosine below which a sentence is no action for the question, however it ranks."
@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     explain_max_actions: int = Field(2, description="Actions an explanation may add, only when clearly relevant.")
     explain_action_margin: float = Field(
         0.15, description="An explanation's action must be this close (window units) to its best sentence."
+    )
+    overview_item_max_words: int = Field(
+        30, description="A listed recommendation is quoted with its first action of at most this many words, when "
+        "it has one (eight long quotes made a list nobody reads)."
     )
     answer_max_words: int = Field(
         250, description="Topic answers are trimmed (weakest action, then weakest point) to this many words."
@@ -157,7 +161,8 @@ class Settings(BaseSettings):
         0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
     max_actions_per_passage: int = Field(
-        2, description="Actions from one passage (a sentence given with the action it explains not counted apart)."
+        3, description="Actions from one passage (a sentence given with the action it explains not counted apart): "
+        "capping lower made room for weaker actions from other passages, which readers judged padding."
     )
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."

@@ -116,7 +116,9 @@ def compose_answer(
     if not in_scope or not passages:
         return decline(query, lang)
     if query.intent == "overview" and query.overview is not None:
-        answer = overview_answer(query, library, taxonomy, lang, settings.min_quotable_chars)
+        answer = overview_answer(
+            query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words
+        )
         if answer is not None:
             return answer
 
@@ -148,9 +150,9 @@ def compose_answer(
             missing.append(detail.kind)
 
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent in ("explain", "describe"):
-        # Why / what is / what does the strategy do: the explanation leads; an action follows only
-        # when it is about the same thing.
+    if query.intent in ("explain", "describe", "fact"):
+        # Why / what is / what does the strategy do / a specific: what the strategy says leads; an
+        # action follows only when it is about the same thing.
         points = stated_points or pick_explanation(scored, settings)
         actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
     else:

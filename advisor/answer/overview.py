@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from advisor.answer.actions import sentence_role
+from advisor.answer.actions import needs_previous, sentence_role
 from advisor.answer.framing import focus_line, marks, preamble, quotes_note
 from advisor.answer.quotable import quotable_sentences
 from advisor.models import Action, Answer, Citation, KeyPoint
@@ -46,18 +46,24 @@ class Citer:
         return self._by_chunk[cid]
 
 
-def first_sentence(chunk: Document, min_chars: int, audience: str | None = None) -> str:
-    """The passage's first quotable sentence; with an audience, its first action for that audience."""
+def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
+    """The passage's first quotable sentence; with an audience, its first action for that audience
+    that reads alone ("…align their products with these goals" does not), preferring one of at most
+    `max_words` words so that a list of eight stays readable."""
     sentences = quotable_sentences(chunk, min_chars)
     if audience is not None:
-        for start, _, text in sentences:
-            if sentence_role(chunk, start, text).is_action_for(audience):
-                return text
+        actions = [
+            text for start, _, text in sentences
+            if sentence_role(chunk, start, text).is_action_for(audience) and not needs_previous(text)
+        ]
+        short = [text for text in actions if not max_words or len(text.split()) <= max_words]
+        if short or actions:
+            return (short or actions)[0]
     return sentences[0][2] if sentences else ""
 
 
 def overview_answer(
-    query: Query, chunks: list[Document], taxonomy: Taxonomy, lang: Language, min_chars: int
+    query: Query, chunks: list[Document], taxonomy: Taxonomy, lang: Language, min_chars: int, max_words: int = 0
 ) -> Answer | None:
     """The overview the query asks for, or None when the index lacks the strategy's chunks."""
     by_section = {c.metadata.get("section_id"): c for c in chunks}
@@ -95,7 +101,7 @@ def overview_answer(
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         for audience in audiences:
             items = [
-                Item(r.title, by_section[r.id], first_sentence(by_section[r.id], min_chars, audience))
+                Item(r.title, by_section[r.id], first_sentence(by_section[r.id], min_chars, audience, max_words))
                 for r in taxonomy.recommendations if r.audience == audience and r.id in by_section
             ]
             if not items:
