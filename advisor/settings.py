@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         0.15, description="An explanation's action must be this close (window units) to its best sentence."
     )
     overview_item_max_words: int = Field(
-        30, description="A listed recommendation is quoted with its first action of at most this many words, when "
+        35, description="A listed recommendation is quoted with its first action of at most this many words, when "
         "it has one (eight long quotes made a list nobody reads)."
     )
     answer_max_words: int = Field(

@@ -24,7 +24,7 @@ from advisor.answer.actions import Role, condition, needs_previous, sentence_rol
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
-from advisor.answer.quotable import CACHE_SIZE, quotable_sentences
+from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, KeyPoint
 from advisor.query.language import Language, language
 from advisor.query.scope import GENERIC_TERMS, NAME_TERMS
@@ -36,11 +36,6 @@ from advisor.text import terms
 
 BACKEND = "grounded-composer"
 
-_LEAD_CONNECTIVE = re.compile(
-    r"^(additionally|also|concretely|importantly|in addition|for businesses|for companies|"
-    r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
-    re.I,
-)
 # Named programmes, standards and instruments: capitalised names and acronyms after the first word.
 _NAMED = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|of|for|and))*\s+[A-Z][a-z]+|\d{4,5})\b")
 
@@ -91,13 +86,6 @@ def condition_terms(sentence: str) -> frozenset[str]:
         return frozenset()
     doing = frozenset(terms(" ".join(vocabulary().imperatives)))
     return frozenset(terms(found)) - GENERIC_TERMS - NAME_TERMS - doing
-
-
-def tidy(sentence: str) -> str:
-    """Drop a leading connective and capitalise; the result stays a substring of the source
-    apart from the first letter's case."""
-    text = _LEAD_CONNECTIVE.sub("", sentence.strip())
-    return text[:1].upper() + text[1:]
 
 
 def compose_answer(

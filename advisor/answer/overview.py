@@ -13,7 +13,7 @@ from langchain_core.documents import Document
 
 from advisor.answer.actions import needs_previous, sentence_role
 from advisor.answer.framing import focus_line, marks, preamble, quotes_note
-from advisor.answer.quotable import quotable_sentences
+from advisor.answer.quotable import quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
 from advisor.query.understand import Query
@@ -49,7 +49,7 @@ class Citer:
 def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
     """The passage's first quotable sentence; with an audience, its first action for that audience
     that reads alone ("…align their products with these goals" does not), preferring one of at most
-    `max_words` words so that a list of eight stays readable."""
+    `max_words` words so that a list of eight stays readable. Leading connectives are dropped."""
     sentences = quotable_sentences(chunk, min_chars)
     if audience is not None:
         actions = [
@@ -58,8 +58,8 @@ def first_sentence(chunk: Document, min_chars: int, audience: str | None = None,
         ]
         short = [text for text in actions if not max_words or len(text.split()) <= max_words]
         if short or actions:
-            return (short or actions)[0]
-    return sentences[0][2] if sentences else ""
+            return tidy((short or actions)[0])
+    return tidy(sentences[0][2]) if sentences else ""
 
 
 def overview_answer(

@@ -41,6 +41,19 @@ MODEL_DIRECTIVE = re.compile(
 )
 
 
+_LEAD_CONNECTIVE = re.compile(
+    r"^(additionally|also|concretely|importantly|in addition|for businesses|for companies|"
+    r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
+    re.I,
+)
+
+def tidy(sentence: str) -> str:
+    """Drop a leading connective and capitalise; the result stays a substring of the source
+    apart from the first letter's case."""
+    text = _LEAD_CONNECTIVE.sub("", sentence.strip())
+    return text[:1].upper() + text[1:]
+
+
 def is_injection(sentence: str) -> bool:
     """A classic prompt injection (also used to screen generated text)."""
     return bool(INJECTION.search(sentence))
