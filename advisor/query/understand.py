@@ -189,7 +189,8 @@ def understand(
         text=text,
         audience=resolved,
         audience_source=source,
-        intent=intent_of(text, detail, advice, overview),
+        # Whoever the question speaks for (a ministry, a startup) is asking what they should do.
+        intent=intent_of(text, detail, advice or resolved != "general", overview),
         overview=overview,
         language=language,
         named_audience=stated != "general",
