@@ -108,6 +108,15 @@ def overview_answer(
                 return None
             intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
             listing(intro, items, as_actions=True)
+    elif kind == "conclusion":  # the closing section's own sentences
+        closing = by_section.get("conclusion")
+        if closing is None:
+            return None
+        n = citer.cite(closing)
+        for sentence in [s for _, _, s in quotable_sentences(closing, min_chars)][:4]:  # verbatim: "For businesses, …"
+            key_points.append(KeyPoint(text=sentence, citations=[n]))
+            lines.append(f"- {sentence} {marks([n])}")
+        areas.extend(taxonomy.areas_served([closing.metadata])[:1])
     elif kind == "structure":
         items = structure_items(chunks)
         if not items:

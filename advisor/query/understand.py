@@ -39,7 +39,10 @@ Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
-Overview = Literal["objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+Overview = Literal[
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "summary",
+    "who_when",
+]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
@@ -68,7 +71,11 @@ def asks_to_explain(text: str) -> bool:
 
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
 _NARROWABLE = ("objectives", "recommendations", "summary")
-_AUDIENCE_WORDS = frozenset(terms("governments government businesses business companies smes partner countries"))
+_AUDIENCE_WORDS = frozenset(terms(
+    "governments government businesses business companies smes partner countries owners entrepreneurs founders"
+))
+# How the answer should look ("a bullet list", "just the headlines"): no topic.
+_FORMAT_WORDS = frozenset(terms("bullet bullets list lists headline headlines titles points paragraph one-paragraph"))
 
 
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
@@ -79,7 +86,7 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - _FORMAT_WORDS
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
