@@ -100,8 +100,10 @@ def overview_answer(
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         for audience in audiences:
+            # Both audiences' sixteen recommendations read as a comparison only as headlines.
             items = [
-                Item(r.title, by_section[r.id], first_sentence(by_section[r.id], min_chars, audience, max_words))
+                Item(r.title, by_section[r.id],
+                     first_sentence(by_section[r.id], min_chars, audience, max_words) if len(audiences) == 1 else "")
                 for r in taxonomy.recommendations if r.audience == audience and r.id in by_section
             ]
             if not items:
@@ -113,7 +115,7 @@ def overview_answer(
         if closing is None:
             return None
         n = citer.cite(closing)
-        for sentence in [s for _, _, s in quotable_sentences(closing, min_chars)][:4]:  # verbatim: "For businesses, …"
+        for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:4]:
             key_points.append(KeyPoint(text=sentence, citations=[n]))
             lines.append(f"- {sentence} {marks([n])}")
         areas.extend(taxonomy.areas_served([closing.metadata])[:1])

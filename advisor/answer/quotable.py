@@ -42,7 +42,7 @@ MODEL_DIRECTIVE = re.compile(
 
 
 _LEAD_CONNECTIVE = re.compile(
-    r"^(additionally|also|concretely|importantly|in addition|for businesses|for companies|"
+    r"^(additionally|also|concretely|importantly|in addition|"
     r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
     re.I,
 )
