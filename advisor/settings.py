@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     explain_action_margin: float = Field(
         0.15, description="An explanation's action must be this close (window units) to its best sentence."
     )
+    describe_action_margin: float = Field(
+        0.5, description="The same for a question about what the strategy does, whose answer is partly advice."
+    )
     overview_item_max_words: int = Field(
         35, description="A listed recommendation is quoted with its first action of at most this many words, when "
         "it has one (eight long quotes made a list nobody reads)."

@@ -105,7 +105,8 @@ def compose_answer(
         return decline(query, lang)
     if query.intent == "overview" and query.overview is not None:
         answer = overview_answer(
-            query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words
+            query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words,
+            settings.answer_max_words,
         )
         if answer is not None:
             return answer
@@ -141,8 +142,13 @@ def compose_answer(
     if query.intent in ("explain", "describe", "fact"):
         # Why / what is / what does the strategy do / a specific: what the strategy says leads; an
         # action follows only when it is about the same thing.
-        points = stated_points or pick_explanation(scored, settings)
-        actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True)}
+        # A why / what-is answer may quote an instruction as its explanation ("Countries should consider
+        # adopting … GDPR"); a question about what the strategy does keeps instructions as actions.
+        points = stated_points or pick_explanation(scored, settings, instructions=query.intent == "explain")
+        margin = settings.describe_action_margin if query.intent == "describe" else settings.explain_action_margin
+        actions = {
+            query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True, margin=margin)
+        }
     else:
         parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
         actions = {audience: pick_actions(scored, audience, settings, space.floor, with_detail) for audience in parts}
@@ -222,12 +228,13 @@ def pick_actions(
     floor: float,
     exclude: list[ScoredSentence] | None = None,
     explain: bool = False,
+    margin: float | None = None,
 ) -> list[ScoredSentence]:
     """The actions for this audience that answer this question; never padded to a count.
 
     Relevance is judged sentence by sentence: an action must be nearly as relevant to the question
-    as the most relevant action (an explanation's: as its best sentence), score nearly as well
-    overall, and clear an absolute floor. A sentence that leans on the one before it is only used
+    as the most relevant action (an explanation's: within `margin` of its best sentence), score
+    nearly as well overall, and clear an absolute floor. A sentence that leans on the one before it is only used
     right after that sentence."""
     taken = {(s.passage_index, s.start) for s in exclude or []}
     candidates = [
@@ -239,7 +246,7 @@ def pick_actions(
         return []
     if explain:
         top = max(s.similarity for s in scored)
-        margin, limit = settings.explain_action_margin, settings.explain_max_actions
+        margin, limit = settings.explain_action_margin if margin is None else margin, settings.explain_max_actions
     else:
         top = max(s.similarity for s in candidates)
         margin, limit = settings.action_relevance_margin, settings.max_actions
@@ -300,11 +307,16 @@ def pick_key_points(
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))
 
 
-def pick_explanation(scored: list[ScoredSentence], settings: Settings) -> list[ScoredSentence]:
-    """For why / what-is questions: the sentences that explain, whatever their role, in reading
-    order. Ranked without the advice bonus, so a description can lead over an instruction."""
+def pick_explanation(
+    scored: list[ScoredSentence], settings: Settings, instructions: bool = True
+) -> list[ScoredSentence]:
+    """For why / what-is questions: the sentences that explain (instructions too, unless told not
+    to), in reading order. Ranked without the advice bonus, so a description can lead."""
     top = max(s.similarity for s in scored)
-    pool = sorted((s for s in scored if s.similarity >= top - settings.explain_margin), key=lambda s: -s.base)
+    pool = sorted(
+        (s for s in scored if s.similarity >= top - settings.explain_margin and (instructions or s.role.kind != "action")),
+        key=lambda s: -s.base,
+    )
     chosen: list[ScoredSentence] = []
     for sentence in pool:
         if len(chosen) >= settings.explain_key_points:

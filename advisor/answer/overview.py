@@ -16,7 +16,7 @@ from advisor.answer.framing import focus_line, marks, preamble, quotes_note
 from advisor.answer.quotable import quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
-from advisor.query.understand import Query
+from advisor.query.understand import Query, asks_for_titles
 from advisor.retrieval.passage import Passage
 from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
 
@@ -63,9 +63,17 @@ def first_sentence(chunk: Document, min_chars: int, audience: str | None = None,
 
 
 def overview_answer(
-    query: Query, chunks: list[Document], taxonomy: Taxonomy, lang: Language, min_chars: int, max_words: int = 0
+    query: Query,
+    chunks: list[Document],
+    taxonomy: Taxonomy,
+    lang: Language,
+    min_chars: int,
+    max_words: int = 0,
+    budget: int = 0,
 ) -> Answer | None:
-    """The overview the query asks for, or None when the index lacks the strategy's chunks."""
+    """The overview the query asks for, or None when the index lacks the strategy's chunks.
+    `max_words` bounds a listed recommendation's quote; `budget` is the answer length a summary's
+    closing sentence may not push it past (the lists themselves are never cut)."""
     by_section = {c.metadata.get("section_id"): c for c in chunks}
     citer = Citer()
     lines: list[str] = []
@@ -99,11 +107,13 @@ def overview_answer(
             listing(lang.text(f"overview_{plural}"), items)
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
+        # Both audiences' sixteen recommendations read as a comparison only as headlines; so does a
+        # question that asks for the headlines.
+        titles_only = len(audiences) > 1 or asks_for_titles(query.text)
         for audience in audiences:
-            # Both audiences' sixteen recommendations read as a comparison only as headlines.
             items = [
                 Item(r.title, by_section[r.id],
-                     first_sentence(by_section[r.id], min_chars, audience, max_words) if len(audiences) == 1 else "")
+                     "" if titles_only else first_sentence(by_section[r.id], min_chars, audience, max_words))
                 for r in taxonomy.recommendations if r.audience == audience and r.id in by_section
             ]
             if not items:
@@ -143,7 +153,8 @@ def overview_answer(
             closing = by_section.get("strategy-summary") or by_section.get("conclusion")
             if closing is not None:
                 sentence = first_sentence(closing, min_chars)
-                if sentence:
+                so_far = sum(len(line.split()) for line in lines)
+                if sentence and (not budget or so_far + len(sentence.split()) <= budget):
                     m = citer.cite(closing)
                     key_points.append(KeyPoint(text=sentence, citations=[m]))
                     lines.extend(["", f"{sentence} {marks([m])}"])
@@ -151,7 +162,8 @@ def overview_answer(
                     missing_reference=query.missing_reference)
     body = head + ([""] if head else []) + lines + ([""] + quotes_note(lang) if quotes_note(lang) else [])
     areas = list(dict.fromkeys(areas))
-    if areas:
+    listed = "\n".join(lines)
+    if areas and not all(f"**{area}**" in listed for area in areas):  # a list that names them all says it already
         body += ["", focus_line(lang, areas)]
     return Answer(
         question=query.asked,

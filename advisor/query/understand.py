@@ -69,6 +69,17 @@ def asks_to_explain(text: str) -> bool:
     return bool(explain.search(text)) and not to_do.search(text)
 
 
+@lru_cache(maxsize=4)
+def titles_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return re.compile("|".join(f"(?:{p})" for p in raw["titles_only"]), re.I)
+
+
+def asks_for_titles(text: str) -> bool:
+    """"Just the headlines", "what are they called": a list of names, not of quotes."""
+    return bool(titles_pattern().search(text))
+
+
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
 _NARROWABLE = ("objectives", "recommendations", "summary")
 _AUDIENCE_WORDS = frozenset(terms(
