@@ -142,9 +142,9 @@ def compose_answer(
     if query.intent in ("explain", "describe", "fact"):
         # Why / what is / what does the strategy do / a specific: what the strategy says leads; an
         # action follows only when it is about the same thing.
-        # A why / what-is answer may quote an instruction as its explanation ("Countries should consider
-        # adopting … GDPR"); a question about what the strategy does keeps instructions as actions.
-        points = stated_points or pick_explanation(scored, settings, instructions=query.intent == "explain")
+        # A why / what-is / fact answer may quote an instruction as its explanation ("Countries should
+        # consider adopting … GDPR"); a question about what the strategy does keeps them as actions.
+        points = stated_points or pick_explanation(scored, settings, instructions=query.intent != "describe")
         margin = settings.describe_action_margin if query.intent == "describe" else settings.explain_action_margin
         actions = {
             query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True, margin=margin)
