@@ -6,8 +6,10 @@ so it cannot state a figure, date or programme that its sources do not; the word
 by saying which requested specifics the documents do not give, gives two or three sentences of what
 the strategy says, then the actions: sentences that instruct the asker's audience (the one sentence
 rule of advisor/answer/actions.py), ranked by relevance to the question, sentence by sentence, never
-padded to a count. Overview questions are answered from the taxonomy (advisor/answer/overview.py);
-questions out of scope are declined plainly.
+padded to a count: readers judged answers with two or three off-topic actions worse than answers with
+one good one. Why / what-is / factual questions lead with the explanation instead, and add an action
+only when it is about the same thing. Overview questions are answered from the taxonomy
+(advisor/answer/overview.py); questions out of scope are declined plainly.
 """
 
 from __future__ import annotations
@@ -140,10 +142,10 @@ def compose_answer(
 
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
     if query.intent in ("explain", "describe", "fact"):
-        # Why / what is / what does the strategy do / a specific: what the strategy says leads; an
-        # action follows only when it is about the same thing.
-        # A why / what-is / fact answer may quote an instruction as its explanation ("Countries should
-        # consider adopting … GDPR"); a question about what the strategy does keeps them as actions.
+        # Why / what is / what does the strategy do / a specific: what the strategy says leads, and an
+        # action follows only when it is about the same thing. A why / what-is / fact answer may quote
+        # an instruction as its explanation ("Countries should consider adopting … GDPR"); a question
+        # about what the strategy does keeps instructions as actions.
         points = stated_points or pick_explanation(scored, settings, instructions=query.intent != "describe")
         margin = settings.describe_action_margin if query.intent == "describe" else settings.explain_action_margin
         actions = {
@@ -234,8 +236,8 @@ def pick_actions(
 
     Relevance is judged sentence by sentence: an action must be nearly as relevant to the question
     as the most relevant action (an explanation's: within `margin` of its best sentence), score
-    nearly as well overall, and clear an absolute floor. A sentence that leans on the one before it is only used
-    right after that sentence."""
+    nearly as well overall, and clear an absolute floor. A sentence that leans on the one before it
+    is only used right after that sentence."""
     taken = {(s.passage_index, s.start) for s in exclude or []}
     candidates = [
         s for s in scored
