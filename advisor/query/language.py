@@ -36,6 +36,7 @@ class Language:
     audiences: dict[str, str]
     details: dict[str, str]
     absence: tuple[str, ...] = ()  # openers of a sentence that says what the documents do not give
+    asker: tuple[str, ...] = ()  # words with which an asker speaks of themselves ("we", "nous", "wir")
 
     def text(self, key: str, **values: str | int) -> str:
         return self.strings[key].format(**values).strip()
@@ -59,6 +60,7 @@ def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
             dict(entry["audiences"]),
             dict(entry["details"]),
             tuple(entry.get("absence", [])),
+            tuple(str(w).lower() for w in entry.get("asker", [])),
         )
     return out
 
@@ -67,6 +69,22 @@ def language(code: str) -> Language:
     """The language's strings; unknown codes fall back to English."""
     table = languages()
     return table.get(code, table[DEFAULT])
+
+
+@lru_cache(maxsize=8)
+def _asker_pattern(code: str) -> re.Pattern[str] | None:
+    words = language(code).asker
+    if not words:
+        return None
+    alternation = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.I)
+
+
+def speaks_for_self(text: str, code: str) -> bool:
+    """Whether the asker speaks of themselves ("we", "notre ministère", "wir"): such a question asks
+    what they should do, in any language."""
+    pattern = _asker_pattern(code)
+    return bool(pattern and pattern.search(text.replace("’", "'")))
 
 
 def detect_language(text: str) -> str:

@@ -22,7 +22,7 @@ from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
-from advisor.query.language import detect_language
+from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -36,12 +36,15 @@ from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
 AudienceSource = Literal["ui", "question", "conversation", "default"]
-Intent = Literal["advice", "overview", "fact", "describe"]
+Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
-Overview = Literal["objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+Overview = Literal[
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "summary",
+    "who_when",
+]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
@@ -55,9 +58,37 @@ def overview_patterns(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
     return {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in raw.items()}
 
 
+@lru_cache(maxsize=4)
+def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What asks for an explanation, and what marks a question that also asks what to do."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
+
+
+def asks_to_explain(text: str) -> bool:
+    """Why / what is / what does it mean: the asker wants understanding first, not a to-do list."""
+    explain, to_do = explain_patterns()
+    return bool(explain.search(text)) and not to_do.search(text)
+
+
+@lru_cache(maxsize=4)
+def titles_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return re.compile("|".join(f"(?:{p})" for p in raw["titles_only"]), re.I)
+
+
+def asks_for_titles(text: str) -> bool:
+    """"Just the headlines", "what are they called": a list of names, not of quotes."""
+    return bool(titles_pattern().search(text))
+
+
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
 _NARROWABLE = ("objectives", "recommendations", "summary")
-_AUDIENCE_WORDS = frozenset(terms("governments government businesses business companies smes partner countries"))
+_AUDIENCE_WORDS = frozenset(terms(
+    "governments government businesses business companies smes partner countries owners entrepreneurs founders"
+))
+# How the answer should look ("a bullet list", "just the headlines"): no topic.
+_FORMAT_WORDS = frozenset(terms("bullet bullets list lists headline headlines titles points paragraph one-paragraph"))
 
 
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
@@ -68,7 +99,7 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - _FORMAT_WORDS
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
@@ -147,6 +178,8 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
         return "overview"
     if detail is not None or _FACT.match(text):
         return "fact"
+    if asks_to_explain(text):
+        return "explain"
     return "advice" if advice else "describe"
 
 
@@ -185,7 +218,7 @@ def understand(
     details = tuple(requested_details(text))
     detail = details[0] if details else None
     language = detect_language(asked)
-    advice = asks_for_advice(text, language)
+    advice = asks_for_advice(text, language) or speaks_for_self(text, language)
     topic = topic_terms(text)
     overview = overview_kind(text, topic, language == "en")
     glossed = tuple(english_terms(text, language))
@@ -197,7 +230,8 @@ def understand(
         text=text,
         audience=resolved,
         audience_source=source,
-        intent=intent_of(text, detail, advice, overview),
+        # Whoever the question speaks for (a ministry, a startup) is asking what they should do.
+        intent=intent_of(text, detail, advice or resolved != "general", overview),
         overview=overview,
         language=language,
         named_audience=stated != "general",
