@@ -311,7 +311,9 @@ def test_sources_panel_scrolls_and_follow_ups_are_offered(page):
     followups.first.click()  # a suggested follow-up asks itself
     wait_for_answers(page, 2)
     assert page.locator('#chatbot [data-testid="user"]').last.inner_text() == suggested
-    for n, question in enumerate(["How can governments build digital identity?", "Which focus areas does the strategy name?"]):
+    asked = ["How can governments build digital identity?", "What should companies do about cybersecurity?",
+             "Which focus areas does the strategy name?"]  # fmt: skip
+    for n, question in enumerate(asked):
         ask(page, question, 2 + n)
     panel = page.locator("#sources-panel")
     metrics = panel.evaluate(
@@ -321,7 +323,7 @@ def test_sources_panel_scrolls_and_follow_ups_are_offered(page):
     assert "Which focus areas" in panel.locator(".src-group h3").first.inner_text()  # the newest answer first
     box = panel.bounding_box()
     assert box["y"] + box["height"] <= LAPTOP["height"] + 1  # it does not spill past the window
-    shot(page, "04-laptop-four-answers.png", full_page=False)
+    shot(page, "04-laptop-five-answers.png", full_page=False)
 
     # The first answer's [1] still opens its passage, inside the panel, without moving the page.
     scroll_before = page.evaluate("scrollY")
@@ -340,9 +342,9 @@ def test_sources_panel_scrolls_and_follow_ups_are_offered(page):
     page.locator("#chatbot button[aria-label='Retry']").click()
     page.wait_for_function("() => window.__lengths.length >= 3")  # the answer streamed again
     page.wait_for_timeout(800)
-    assert page.locator('#chatbot [data-testid="bot"]').count() == 4
+    assert page.locator('#chatbot [data-testid="bot"]').count() == 5
     assert page.locator('#chatbot [data-testid="user"]').last.inner_text() == "Which focus areas does the strategy name?"
-    assert page.locator("#sources-panel .src-group").count() == 4
+    assert page.locator("#sources-panel .src-group").count() == 5
 
 
 def test_keyboard_only_ask_open_citation_and_return(page):

@@ -288,7 +288,8 @@ def pick_key_points(
     """Sentences that say what the strategy itself intends or what acting brings, best first, each
     close to the question (not merely from a cited passage): generic lines are what readers skip.
     With actions to frame, points come from the passages that give them when those have any, so
-    they frame the advice instead of a neighbouring topic."""
+    they frame the advice instead of a neighbouring topic, unless another sentence is clearly
+    closer to the question."""
     taken = {(s.passage_index, s.start) for s in exclude}
     top = max(s.similarity for s in scored)
     sources = {s.passage_index for s in frame or []}
@@ -298,6 +299,12 @@ def pick_key_points(
         and not needs_previous(s.text)
     ]
     framing = [s for s in candidates if s.passage_index in sources]
+    if framing:
+        # A passage that gives no instruction may still be what the question is about (a user's
+        # document, a description): its sentences clearly closer to the question than any framing
+        # one are points too.
+        frame_best = max(s.similarity for s in framing)
+        framing += [s for s in candidates if s.passage_index not in sources and s.similarity >= frame_best + margin]
     pool = sorted(framing or [s for s in candidates if s.similarity >= top - margin], key=lambda s: -s.score)
     chosen: list[ScoredSentence] = []
     for sentence in pool:
