@@ -314,6 +314,11 @@ class Settings(BaseSettings):
     llm_deadline_s: float = Field(90.0, description="Whole generation, however slowly the server streams.")
     llm_max_retries: int = Field(1, description="Retries on connection errors, 429 and 5xx (with backoff).")
     llm_context_tokens: int = Field(2500, description="Token budget for the numbered passages in the prompt.")
+    llm_top_k: int = Field(
+        16,
+        description="Passages retrieved for the model (packed best first within the token budget): more than the "
+        "composer quotes, so the model can cite the section that answers even when it ranks lower.",
+    )
     llm_prompt_version: str = Field("v2", description="Which prompts/*.<version>.md files to use.")
     llm_on_unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What the validator does with an uncited or unsupported sentence."

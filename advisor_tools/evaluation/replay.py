@@ -160,8 +160,10 @@ def renumber(answer: str, sections: dict[int, tuple[str, str]]) -> tuple[str, li
             else:
                 numbers.append(n)
         if not numbers:
-            before = answer[: match.start()]
-            fragments.append(before[max(before.rfind("\n"), max(before.rfind(". "), before.rfind("] ")) + 1) :])
+            line = answer[: match.start()].rsplit("\n", 1)[-1]
+            line = _SECTION_MARK.sub("", line)
+            spans = split_sentences(line)
+            fragments.append(line[spans[-1][0] :] if spans else line)
             return ""
         return " " + "".join(f"[{n}]" for n in dict.fromkeys(numbers))
 

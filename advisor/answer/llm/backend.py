@@ -72,20 +72,20 @@ class LLMBackend:
         query: Query,
         passages: list[Passage],
         compose: Callable[[], Answer],
+        covered: bool,
     ) -> Iterator[StreamEvent]:
         """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
 
-        The composer's answer is built first (a few ms): when it declines, because the documents do
-        not cover the question or do not give the figure or date asked for, the model is not asked.
-        Both backends so decline the same questions, and a model never gets the chance to answer
-        from passages that do not hold the answer."""
+        `covered` is the one scope decision, taken from retrieval evidence before any backend
+        answers (advisor.query.scope.in_scope): a question it declines never reaches the model, so
+        both backends decline the same questions and a model never answers from passages that do
+        not hold the answer. The composer's own difficulties (no sentence it would quote) do not
+        gate the model, which may well answer from the same passages. The composer's answer is
+        still built first (a few ms): it is the fallback, and it names a missing detail."""
         settings = self.settings
         composed = compose()
-        if not composed.in_scope:
-            why = "the documents do not give the detail asked for" if composed.missing_detail else (
-                "the documents do not cover the question"
-            )
-            composed.notes.append(f"{NOT_ASKED_NOTE}: {why}")
+        if not covered:
+            composed.notes.append(f"{NOT_ASKED_NOTE}: the documents do not cover the question")
             yield DeltaEvent(composed.answer)
             yield AnswerEvent(composed)
             return
@@ -94,11 +94,10 @@ class LLMBackend:
         opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
         if opening:
             yield DeltaEvent(opening)
-        usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
-        context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
+        context = pack_passages(passages, settings.llm_context_tokens, settings.tiktoken_encoding)
         validator = StreamValidator(
             context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
-            settings.llm_min_semantic_support,
+            settings.llm_min_semantic_support, question=f"{query.asked}\n{query.text}",
         )
         inputs = {
             "passages": context.prompt_block(),

@@ -29,13 +29,15 @@ from advisor.answer.quotable import is_directive
 from advisor.models import Action, Answer, KeyPoint
 from advisor.query.language import languages
 from advisor.taxonomy import Taxonomy
-from advisor.text import ABBREVIATIONS, terms
+from advisor.text import STOP_LOOKAHEAD, inner_stops, terms
 
 UNVERIFIED = "(unverified)"
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")  # "[2][1]" or "[1, 2]" or "[1] [3]"
-_SENTENCE_END = re.compile(r"[.!?][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]?[A-Z0-9])")
+# A sentence ends at . ! ? (or Arabic ؟), after any closing quotes and citations, before a word
+# that starts a sentence: a capital in any script, a digit, or a letter of a script without case.
+_SENTENCE_END = re.compile(r"[.!?؟][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]*(?P<next>\w))")
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
 _HEADING = re.compile(
@@ -53,15 +55,29 @@ SemanticSupport = Callable[[str, list[str]], float]
 
 
 def absence_statement(sentence: str) -> bool:
-    """Only says what the documents do not give ("The documents do not name any EU official"), in
-    any supported language: it needs no citation (knowledge/languages.yaml `absence`)."""
-    return bool(DECLINE.match(sentence) or absence_pattern().match(sentence))
+    """Only says what the documents do not give ("The documents do not name any EU official",
+    "Le résumé ne mentionne pas la Tunisie"), in any supported language: it needs no citation
+    (knowledge/languages.yaml `absence`). A contrasting second clause ("…, but the EU pays 50%")
+    states something more, so such a sentence is checked like any other."""
+    opens = DECLINE.match(sentence) or absence_pattern().match(sentence)
+    return bool(opens) and not contrast_pattern().search(sentence)
 
 
 @lru_cache(maxsize=1)
 def absence_pattern() -> re.Pattern[str]:
     openers = [p for lang in languages().values() for p in lang.absence]
     return re.compile("|".join(f"(?:{p})" for p in openers) or "(?!)", re.I)
+
+
+@lru_cache(maxsize=1)
+def contrast_pattern() -> re.Pattern[str]:
+    words = sorted({re.escape(w) for lang in languages().values() for w in lang.contrast}, key=len, reverse=True)
+    return re.compile(rf"[,;:–—]\s*(?:{'|'.join(words) or '(?!)'})(?!\w)", re.I)
+
+
+def starts_sentence(ch: str) -> bool:
+    """A capital (any script), a digit, or a letter of a script without case (Arabic)."""
+    return ch.isupper() or ch.isdigit() or (ch.isalpha() and not ch.islower())
 
 
 @dataclass
@@ -124,8 +140,10 @@ class StreamValidator:
         min_term_coverage: float = 0.0,
         semantic: SemanticSupport | None = None,
         min_semantic_support: float = 1.0,
+        question: str = "",
     ) -> None:
         self.given = context.by_number()
+        self.question = question  # an absence statement may repeat the asker's own figures
         self.mode = mode
         self.min_term_coverage = min_term_coverage
         self.semantic = semantic
@@ -181,9 +199,12 @@ class StreamValidator:
             return ""
         out = []
         body = line[self._consumed :]
+        stops = inner_stops(body)
         start = 0
         for match in _SENTENCE_END.finditer(body):
-            if body[: match.start() + 1].rstrip().endswith(ABBREVIATIONS):
+            if not complete and len(body) - match.end() < STOP_LOOKAHEAD:
+                break  # "z. B." or "5. Juni" may still be arriving: decide with the next delta
+            if match.start() in stops or not starts_sentence(match.group("next")):
                 continue
             out.append(self._check(body[start : match.end()]))
             start = match.end()
@@ -250,7 +271,8 @@ class StreamValidator:
         structural = plain.endswith(":") and not cites
         decline = absence_statement(plain) and not valid
         if structural or decline:
-            figures = unsupported_figures(plain, all_text)
+            # Saying the documents lack the asker's "500 million" repeats the question, invents nothing.
+            figures = unsupported_figures(plain, [*all_text, self.question] if decline else all_text)
             if figures:
                 return self._reject(sentence, plain, f"states {', '.join(figures)}, which no passage contains")
             return self._emit(plain, plain, [], decline=decline)
