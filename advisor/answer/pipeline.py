@@ -108,7 +108,9 @@ class AnswerPipeline:
         the composer cites, then the best ADVISOR_LLM_TOP_K of retrieval. A model weighs more than
         the composer quotes, so it can cite the section that answers even when it ranks sixth, and
         an overview's items (every objective, focus area or recommendation, from the taxonomy) are
-        all in its prompt. The validator still holds each sentence to the passage it cites."""
+        all in its prompt. The rest of the strategy follows while the token budget lasts (it is one
+        short document: a served model sees all of it, best first). The validator still holds each
+        sentence to the passage it cites."""
         ranked = self.search(query, collections, doc_ids, k=self.settings.llm_top_k).passages
         known = {p.chunk_id: p for p in ranked}
         library = {d.metadata.get("chunk_id"): d for d in self.library()} if composed and composed.citations else {}
@@ -171,7 +173,9 @@ class AnswerPipeline:
             return composed[0]
 
         shown = self.model_passages(query, collections, doc_ids, compose_once() if covered else None)
-        for event in self.backend.stream(query, shown, compose_once, covered):
+        seen = {p.chunk_id for p in shown}
+        rest = [Passage(d, 0.0, 0.0) for d in self.library() if d.metadata.get("chunk_id") not in seen]
+        for event in self.backend.stream(query, shown, compose_once, covered, rest):
             if isinstance(event, AnswerEvent):
                 # a model's citations are final only once validated: they come last, with the answer
                 yield citations_event(finish(event.answer, dict(event.answer.timings_ms)))

@@ -370,9 +370,9 @@ def planter(kinds: tuple[str, ...], foreign_sentence: Callable[[dict[str, Any]],
 
 
 def foreign_picker(documents: list[Document], min_words: int = 12) -> Callable[[dict[str, Any]], tuple[str, str] | None]:
-    """Sentences of the strategy to plant under a wrong citation: from a recommendation or focus
-    area that is not in the prompt and shares no focus area with passage [1], so passage [1]
-    really says something else. Taken in turn, not chosen, so the sample is not cherry-picked."""
+    """Sentences of the strategy to plant under a wrong citation [1]: from a recommendation,
+    objective or focus area other than passage [1] that shares no focus area with it, so passage
+    [1] really says something else. Taken in turn, not chosen, so the sample is not cherry-picked."""
     pool: list[tuple[Document, str]] = []
     for doc in documents:
         if doc.metadata.get("kind") not in ("recommendation", "focus_area", "objective"):
@@ -384,13 +384,11 @@ def foreign_picker(documents: list[Document], min_words: int = 12) -> Callable[[
 
     def pick(body: dict[str, Any]) -> tuple[str, str] | None:
         sections = prompt_sections(body)
-        titles = {_norm(re.split(r" > | › ", header)[-1]) for header, _ in sections.values()}
         first = by_title.get(_norm(re.split(r" > | › ", sections[1][0])[-1])) if 1 in sections else None
         areas = set(str(first.metadata.get("focus_areas", "")).split(",")) - {""} if first else set()
         candidates = [
             (doc, sentence) for doc, sentence in pool
-            if _norm(doc.metadata.get("title", "")) not in titles
-            and not areas & set(str(doc.metadata.get("focus_areas", "")).split(","))
+            if doc is not first and not areas & set(str(doc.metadata.get("focus_areas", "")).split(","))
         ]
         if not candidates:
             return None

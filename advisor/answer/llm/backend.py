@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
@@ -49,6 +50,7 @@ class LLMBackend:
     condenser: Runnable  # history, question -> standalone question
     name: str
     semantic: SemanticSupport | None = None  # multilingual meaning check for paraphrased sentences
+    context_tokens: int = 0  # token budget for the prompt's passages (what this model's context holds)
 
     def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
         """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
@@ -73,6 +75,7 @@ class LLMBackend:
         passages: list[Passage],
         compose: Callable[[], Answer],
         covered: bool,
+        more: list[Passage] | None = None,
     ) -> Iterator[StreamEvent]:
         """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
 
@@ -81,7 +84,8 @@ class LLMBackend:
         both backends decline the same questions and a model never answers from passages that do
         not hold the answer. The composer's own difficulties (no sentence it would quote) do not
         gate the model, which may well answer from the same passages. The composer's answer is
-        still built first (a few ms): it is the fallback, and it names a missing detail."""
+        still built first (a few ms): it is the fallback, and it names a missing detail.
+        `more` passages (the rest of the strategy) fill what the token budget leaves."""
         settings = self.settings
         composed = compose()
         if not covered:
@@ -94,10 +98,11 @@ class LLMBackend:
         opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
         if opening:
             yield DeltaEvent(opening)
-        context = pack_passages(passages, settings.llm_context_tokens, settings.tiktoken_encoding)
+        context = pack_passages(passages, self.context_tokens, settings.tiktoken_encoding, more)
         validator = StreamValidator(
             context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
             settings.llm_min_semantic_support, question=f"{query.asked}\n{query.text}",
+            semantic_margin=settings.llm_semantic_margin, others=[p.document.page_content for p in more or []],
         )
         inputs = {
             "passages": context.prompt_block(),
@@ -151,12 +156,18 @@ class LLMBackend:
 
 
 def semantic_support(encoder: MultilingualEncoder) -> SemanticSupport:
-    """How close a generated sentence is, in meaning, to the closest sentence of its cited passages."""
+    """How close a generated sentence is, in meaning, to the closest sentence of its cited passages,
+    and to the closest sentence of the other passages (sentence vectors are cached on disk)."""
 
-    def support(sentence: str, passages: list[str]) -> float:
+    def closest(vector: np.ndarray, passages: list[str]) -> float:
         candidates = [p[a:b] for p in passages for a, b in split_sentences(p)] or passages
-        vectors = encoder.passages([sentence, *candidates])
-        return float((vectors[1:] @ vectors[0]).max()) if len(candidates) else 0.0
+        if not candidates:
+            return -1.0
+        return float((encoder.passages(candidates) @ vector).max())
+
+    def support(sentence: str, cited: list[str], others: list[str]) -> tuple[float, float]:
+        vector = encoder.passages([sentence])[0]
+        return closest(vector, cited), closest(vector, others)
 
     return support
 
@@ -173,9 +184,15 @@ def build_answer_backend(
 
         model: BaseChatModel = local_chat_model(settings)
         name = f"local:{settings.local_model}"
+        # llama.cpp holds the prompt, the passages and the answer in one context
+        budget = min(
+            settings.llm_context_tokens,
+            settings.local_context_tokens - settings.llm_max_tokens - settings.local_prompt_reserve_tokens,
+        )
     else:
         model = chat_model(settings)
         name = f"openai:{settings.llm_model}"
+        budget = settings.llm_context_tokens
     return LLMBackend(
         settings=settings,
         taxonomy=taxonomy,
@@ -183,4 +200,5 @@ def build_answer_backend(
         condenser=condense_chain(prompts, model),
         name=name,
         semantic=semantic_support(multilingual) if multilingual is not None else None,
+        context_tokens=budget,
     )

@@ -49,24 +49,28 @@ def block(packed: PackedPassage) -> str:
     return f"{header}\n{packed.text}"
 
 
-def pack_passages(passages: list[Passage], budget_tokens: int, encoding_name: str) -> PackedContext:
+def pack_passages(
+    passages: list[Passage], budget_tokens: int, encoding_name: str, optional: list[Passage] | None = None
+) -> PackedContext:
     """Passages in rank order while they fit; the first is truncated rather than dropped, so a
     small budget still yields an answerable prompt. Later passages that do not fit are skipped
-    (a shorter one after them may still fit)."""
+    (a shorter one after them may still fit). `optional` passages follow while budget remains;
+    one left out is not counted as dropped."""
     encoding = tiktoken.get_encoding(encoding_name)
     packed: list[PackedPassage] = []
     used = 0
     dropped = 0
-    for passage in passages:
+    required = len(passages)
+    for index, passage in enumerate([*passages, *(optional or [])]):
         text = without_directives(passage.document.page_content)
         if not text.strip():
-            dropped += 1
+            dropped += index < required
             continue
         n = len(packed) + 1
         cost = len(encoding.encode(block(PackedPassage(n, passage, text, 0)))) + 2  # + separator
         if used + cost > budget_tokens:
             if packed:
-                dropped += 1
+                dropped += index < required
                 continue
             header_cost = cost - len(encoding.encode(text))
             room = max(budget_tokens - header_cost, 0)

@@ -5,9 +5,15 @@ sources do not contain. The validator holds generated text to the composer's sta
 - every sentence that states something must cite [n] of a passage that was in the prompt;
 - every number, date or amount in a sentence must appear in one of the passages it cites
   (`advisor.answer.grounding.unsupported_figures`);
-- most of a sentence's content words (stemmed; `min_term_coverage`) must occur in the passages it
-  cites, so a well-formed sentence about something else cannot borrow a citation (a small local
-  model copied the prompt's format illustration, citations and all, before this rule);
+- every name of a programme, law, body or person must appear in a cited passage
+  (`advisor.answer.grounding.unsupported_names`, which knows other languages' names for them);
+- it must mean what it cites: most of its content words (stemmed; `min_term_coverage`) occur in
+  the passages it cites, or, for a paraphrase or an answer in the asker's language, the
+  multilingual model finds a sentence of a cited passage close in meaning (`min_semantic_support`)
+  and none of the documents' other passages clearly closer (`semantic_margin`), so a
+  well-formed sentence about something else cannot borrow a citation;
+- a sentence that only says what the documents do not give needs no citation, but may state no
+  figure that neither the passages nor the question state;
 - sentences that read like planted instructions never pass (advisor.answer.quotable).
 A sentence that breaks a rule is removed (or, with ADVISOR_LLM_ON_UNSUPPORTED=flag, kept and
 marked "(unverified)"), and each one is named in `Answer.notes`. Only checked sentences are
@@ -50,8 +56,9 @@ DECLINE = re.compile(
     r"(cover|say|give|state|mention|answer|specify|provide|include|contain|name|list|set|define|detail)",
     re.I,
 )
-# Multilingual model similarity (0-1) between a generated sentence and the passages it cites.
-SemanticSupport = Callable[[str, list[str]], float]
+# Multilingual model: (sentence, cited passages, the documents' other passages) -> (similarity of
+# the closest sentence of the cited passages, similarity of the closest sentence elsewhere).
+SemanticSupport = Callable[[str, list[str], list[str]], tuple[float, float]]
 
 
 def absence_statement(sentence: str) -> bool:
@@ -141,6 +148,8 @@ class StreamValidator:
         semantic: SemanticSupport | None = None,
         min_semantic_support: float = 1.0,
         question: str = "",
+        semantic_margin: float = 0.0,
+        others: list[str] | None = None,
     ) -> None:
         self.given = context.by_number()
         self.question = question  # an absence statement may repeat the asker's own figures
@@ -148,6 +157,8 @@ class StreamValidator:
         self.min_term_coverage = min_term_coverage
         self.semantic = semantic
         self.min_semantic_support = min_semantic_support
+        self.semantic_margin = semantic_margin
+        self.others = others or []  # the documents' passages beyond the prompt, for the meaning check
         self.result = Validation()
         self._display: dict[int, int] = {}
         self._buffer = ""  # the current, unfinished line
@@ -296,10 +307,11 @@ class StreamValidator:
         if coverage < self.min_term_coverage:
             # A faithful paraphrase, or an answer in the asker's language, shares few words with the
             # passage but means the same: judged by the multilingual model instead.
-            meaning = self.semantic(plain, cited_texts) if self.semantic is not None else 0.0
-            if meaning < self.min_semantic_support:
+            unsupported = self._meaning_unsupported(plain, valid)
+            if unsupported:
                 return self._reject(
-                    sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%})"
+                    sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%}) "
+                    f"and {unsupported}",
                 )
         if invalid:
             self.result.notes.append(
@@ -308,6 +320,20 @@ class StreamValidator:
         display = sorted({self._number(c) for c in valid})
         text = self._renumber(sentence)
         return self._emit(text, plain, display)
+
+    def _meaning_unsupported(self, plain: str, valid: list[int]) -> str | None:
+        """Why the multilingual model does not find the sentence's meaning in its cited passages,
+        or None when it does: a cited sentence close enough, and no other passage clearly closer
+        (a sentence copied from another section and cited here is closest to its real source)."""
+        if self.semantic is None:
+            return "no meaning check is available"
+        others = [p.text for n, p in self.given.items() if n not in valid] + self.others
+        cited, elsewhere = self.semantic(plain, [self.given[c].text for c in valid], others)
+        if cited < self.min_semantic_support:
+            return f"its meaning is not close to it ({cited:.2f})"
+        if elsewhere - cited > self.semantic_margin:
+            return f"another passage is closer in meaning ({elsewhere:.2f} against {cited:.2f})"
+        return None
 
     def _number(self, n: int) -> int:
         if n not in self._display:
