@@ -41,9 +41,13 @@ UNVERIFIED = "(unverified)"
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")  # "[2][1]" or "[1, 2]" or "[1] [3]"
-# A sentence ends at . ! ? (or Arabic ؟), after any closing quotes and citations, before a word
-# that starts a sentence: a capital in any script, a digit, or a letter of a script without case.
-_SENTENCE_END = re.compile(r"[.!?؟][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]*(?P<next>\w))")
+# A sentence ends at . ! ? (or Arabic ؟), after any closing quotes and citations, or at a citation
+# with no full stop (list items often lack one), before a word that starts a sentence: a capital
+# in any script, a digit, or a letter of a script without case. Otherwise a claim with no
+# citation of its own would pass on the citation of the claim before it.
+_SENTENCE_END = re.compile(
+    r"(?:[.!?؟][\"”’)*]*|(?<=\S)(?=\s*\[\d))(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[.!?؟]?[\"”’)*]*(?=\s+[\"“(*]*(?P<next>\w))"
+)
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
 _HEADING = re.compile(
