@@ -82,9 +82,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
+    from advisor.components import build_advisor
     from advisor.indexing.ingest import ingest_paths
     from advisor.indexing.loaders import load_document
-    from advisor.components import build_advisor
     from advisor.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

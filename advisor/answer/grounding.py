@@ -82,6 +82,7 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"“(*]*$")
 _COMMON_NAMES = frozenset({"EU", "The", "This", "These", "Union", "European Union"})
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*$|^[A-Z]{2,}$")
 # Capitalised words of a multiword name in a passage, with the small words names carry inside.
+_COMPOUND = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\s+[^\W\d_]+")
 _TITLE_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the|de|du|des|la|le)\s+)?[A-Z][\w-]*)+")
 
 
@@ -99,16 +100,17 @@ def canonical_names(text: str) -> str:
 
 
 def _initialisms(pool: str) -> set[str]:
-    """Acronyms a passage spells out: "General Data Protection Regulation" gives GDPR, and
-    "public-private partnership" PPP (three letters or more for lower-case phrases, where two
-    letters would match by chance)."""
+    """Acronyms a passage spells out: a capitalised name ("General Data Protection Regulation",
+    "Memoranda of Understanding" give GDPR, MOU) or a hyphenated compound and its noun
+    ("public-private partnership" gives PPP). Any run of lower-case words would match invented
+    acronyms by chance ("pilot projects perhaps")."""
     out = set()
     for run in _TITLE_RUN.findall(pool):
-        words = [w for w in run.split() if w[:1].isupper()]
-        out.add("".join(w[0] for w in words))
-    words = re.findall(r"[^\W\d_]+", pool)
-    for size in range(3, 6):
-        out.update("".join(w[0] for w in words[i : i + size]).upper() for i in range(len(words) - size + 1))
+        words = run.split()
+        out.add("".join(w[0] for w in words if w[:1].isupper()).upper())
+        out.add("".join(w[0] for w in words).upper())  # "MoU": the "of" counts
+    for compound in _COMPOUND.findall(pool):
+        out.add("".join(w[0] for w in re.split(r"[-\s]+", compound)).upper())
     return out
 
 
@@ -139,10 +141,10 @@ def _named(name: str, pool: str, initialisms: set[str]) -> bool:
     forms = {name}
     if "-" in name and _ACRONYM.match(name.split("-", 1)[0]):
         forms.add(name.split("-", 1)[0])  # "EU-backed", "EU-organised": the name is EU
-    if re.fullmatch(r"[A-Z]{2,}s", name):
-        forms.add(name[:-1])  # "IDs", "CERTs"
+    if re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s", name):
+        forms.add(name[:-1])  # "IDs", "CERTs", "MoUs"
     for form in forms:
-        if form in _COMMON_NAMES or form in initialisms:
+        if form in _COMMON_NAMES or form.upper() in initialisms:
             return True
         if re.search(rf"(?<!\w){re.escape(form)}(?:s|es)?(?!\w)", pool, re.IGNORECASE):
             return True

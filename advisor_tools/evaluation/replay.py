@@ -94,6 +94,7 @@ class CaseResult:
     plants: list[Plant] = field(default_factory=list)
     passed_plants: list[Plant] = field(default_factory=list)
     answer: str = ""
+    cited: list[str] = field(default_factory=list)  # texts of the answer's citations
 
     @property
     def kept(self) -> int:
@@ -234,6 +235,7 @@ def _result(case: ReplayCase, answer: Answer, sent: dict[str, Any]) -> CaseResul
         lost_headings=sent.get("lost", []),
         plants=sent.get("plants", []),
         answer=answer.answer,
+        cited=[c.text for c in answer.citations],
     )
     if reached and not fallback:
         result.passed_plants = [p for p in result.plants if shows(answer.answer, p.token)]
@@ -311,15 +313,17 @@ def planter(kinds: tuple[str, ...], foreign_sentence: Callable[[dict[str, Any]],
         leading: list[str] = []  # new sentences where no cited sentence is left to attach them to
         used: set[int] = set()
 
-        def target() -> tuple[int, int, str] | None:
-            for i, item in enumerate(cited):
+        def target(kind: str) -> tuple[int, int, str] | None:
+            """The next unused cited sentence; for a changed figure, one that states a figure."""
+            order = sorted(range(len(cited)), key=lambda i: kind == "figure" and _alter_figure(cited[i][2]) is None)
+            for i in order:
                 if i not in used:
                     used.add(i)
-                    return item
+                    return cited[i]
             return None
 
         for kind in kinds:
-            chosen = target()
+            chosen = target(kind)
             if kind == "wrong passage":
                 found = foreign_sentence(body)
                 if found is None:

@@ -102,7 +102,7 @@ class LLMBackend:
         validator = StreamValidator(
             context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
             settings.llm_min_semantic_support, question=f"{query.asked}\n{query.text}",
-            semantic_margin=settings.llm_semantic_margin, others=[p.document.page_content for p in more or []],
+            semantic_margin=settings.llm_semantic_margin, others=more,
         )
         inputs = {
             "passages": context.prompt_block(),
