@@ -49,6 +49,25 @@ def block(packed: PackedPassage) -> str:
     return f"{header}\n{packed.text}"
 
 
+def with_items(passage: Passage, text: str, passages: list[Passage]) -> str:
+    """A passage that introduces a list ("Strategic Objectives: … centers on three primary
+    objectives:") shown with the titles of the items it introduces, which are its content even
+    though each item is a passage of its own: a model citing it for "the six focus areas" cites
+    what the prompt showed under its number, and so does the citation the user opens."""
+    section = str(passage.metadata.get("section", ""))
+    if not section or not text.rstrip().endswith(":"):
+        return text
+    prefix = f"{section} > "
+    titles = [
+        str(p.metadata.get("title", "")) for p in passages
+        if str(p.metadata.get("section", "")).startswith(prefix)
+        and " > " not in str(p.metadata.get("section", ""))[len(prefix):]
+        and p.metadata.get("doc_id") == passage.metadata.get("doc_id")
+    ]
+    titles = list(dict.fromkeys(t for t in titles if t))
+    return text.rstrip() + "".join(f"\n- {t}" for t in titles) if titles else text
+
+
 def pack_passages(
     passages: list[Passage], budget_tokens: int, encoding_name: str, optional: list[Passage] | None = None
 ) -> PackedContext:
@@ -61,8 +80,9 @@ def pack_passages(
     used = 0
     dropped = 0
     required = len(passages)
-    for index, passage in enumerate([*passages, *(optional or [])]):
-        text = without_directives(passage.document.page_content)
+    everything = [*passages, *(optional or [])]
+    for index, passage in enumerate(everything):
+        text = with_items(passage, without_directives(passage.document.page_content), everything)
         if not text.strip():
             dropped += index < required
             continue

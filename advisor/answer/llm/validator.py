@@ -165,8 +165,6 @@ class StreamValidator:
         self.semantic_margin = semantic_margin
         # the documents' passages beyond the prompt, for the meaning check
         self.others = [without_directives(p.document.page_content) for p in others or []]
-        self.support = {n: supporting_text(p, [q.passage for q in self.given.values()] + list(others or []))
-                        for n, p in self.given.items()}
         self.result = Validation()
         self._display: dict[int, int] = {}
         self._buffer = ""  # the current, unfinished line
@@ -302,11 +300,11 @@ class StreamValidator:
             else:
                 reason = "cites no passage"
             return self._reject(sentence, plain, reason)
-        figures = unsupported_figures(plain, [self.support[c] for c in valid])
+        figures = unsupported_figures(plain, [self.given[c].text for c in valid])
         if figures:
             marks = "".join(f"[{c}]" for c in valid)
             return self._reject(sentence, plain, f"states {', '.join(figures)}, not in the cited passage {marks}")
-        cited_texts = [self.support[c] for c in valid]
+        cited_texts = [self.given[c].text for c in valid]
         marks = "".join(f"[{c}]" for c in valid)
         names = unsupported_names(plain, cited_texts)
         if names:
@@ -336,7 +334,7 @@ class StreamValidator:
         if self.semantic is None:
             return "no meaning check is available"
         others = [p.text for n, p in self.given.items() if n not in valid] + self.others
-        cited, elsewhere = self.semantic(plain, [self.support[c] for c in valid], others)
+        cited, elsewhere = self.semantic(plain, [self.given[c].text for c in valid], others)
         if cited < self.min_semantic_support:
             return f"its meaning is not close to it ({cited:.2f})"
         if elsewhere - cited > self.semantic_margin:
@@ -406,7 +404,11 @@ def validated_answer(
 ) -> Answer:
     """The Answer contract from validated sentences: citations in display order, actions from
     list items in the actions part, key points from the other cited sentences."""
-    citations = [packed.passage.citation(i) for i, packed in enumerate(validation.used, start=1)]
+    # what the model was shown under that number, which is what each sentence was checked against
+    citations = [
+        packed.passage.citation(i).model_copy(update={"text": packed.text})
+        for i, packed in enumerate(validation.used, start=1)
+    ]
     actions: list[Action] = []
     key_points: list[KeyPoint] = []
     items: dict[int, list[Sentence]] = {}
@@ -434,22 +436,6 @@ def validated_answer(
         missing_detail=absence,
         notes=list(validation.notes),
     )
-
-
-def supporting_text(packed: PackedPassage, passages: list[Passage]) -> str:
-    """What a cited passage vouches for: its text, and for a passage that introduces a list
-    ("Strategic Objectives: … centers on three primary objectives:") the titles of the items
-    it introduces, which are its own content even though each item is a passage of its own."""
-    section = packed.passage.metadata.get("section", "")
-    prefix = f"{section} > " if section else None
-    titles = [
-        str(p.metadata.get("title", "")) for p in passages
-        if prefix and str(p.metadata.get("section", "")).startswith(prefix)
-        and p.metadata.get("doc_id") == packed.passage.metadata.get("doc_id")
-        and " > " not in str(p.metadata.get("section", ""))[len(prefix):]
-    ]
-    titles = list(dict.fromkeys(t for t in titles if t))
-    return packed.text + ("\n" + "\n".join(f"{t}." for t in titles) if titles else "")
 
 
 def term_coverage(sentence: str, passages: list[str]) -> float:
