@@ -20,6 +20,7 @@ from advisor.components import build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor_tools.evaluation.replay import (
     PLANT_KINDS,
+    PLANTS_PER_ANSWER,
     CaseResult,
     ReplaySummary,
     Script,
@@ -54,7 +55,7 @@ def run(label: str) -> dict:
         cases = load_cases()
         started = time.perf_counter()
         clean = [replay_case(advisor, case, serve) for case in cases]
-        plant = planter(PLANT_KINDS, foreign_picker(advisor.pipeline.library()))
+        plant = planter(PLANT_KINDS, foreign_picker(advisor.pipeline.library()), PLANTS_PER_ANSWER)
         planted = [replay_case(advisor, case, serve, plant) for case in cases]
         seconds = time.perf_counter() - started
     finally:
@@ -85,7 +86,7 @@ def results(rows: list[dict]) -> list[CaseResult]:
 
 def planted_row(label: str, s: ReplaySummary) -> str:
     kinds = ", ".join(f"{k} {s.passed_by_kind.get(k, 0)}/{n}" for k, n in s.plants_by_kind.items())
-    return f"| {label} | {s.plants} | {s.passed_plants} | {kinds} |"
+    return f"| {label} | {s.plants} | {s.passed_plants} | {kinds} | {s.fallbacks}/{s.reached_model} |"
 
 
 def report(runs: dict[str, dict]) -> str:
@@ -109,11 +110,15 @@ def report(runs: dict[str, dict]) -> str:
         lines.append(summary_row(label, summarise(clean)))
     lines += [
         "",
-        "## Planted inventions (the same references, each with a changed figure or date, an invented",
-        "programme, an invented person, and a strategy sentence citing a passage that says something else)",
+        "## Planted inventions",
         "",
-        "| run | planted | reached the user | by kind (passed/planted) |",
-        "| --- | --- | --- | --- |",
+        "The same references, two inventions planted in each (kinds in turn): a figure changed or an amount",
+        "added, a date added, an invented programme, an invented person, a sentence of another section of",
+        "the strategy citing a passage that says something else. \"Reached the user\" counts inventions",
+        "shown in a model answer; a withdrawn answer (fallback) shows none.",
+        "",
+        "| run | planted | reached the user | by kind (passed/planted) | planted answers withdrawn |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for label, (_, planted) in parsed.items():
         lines.append(planted_row(label, summarise(planted)))

@@ -26,6 +26,7 @@ from advisor.components import Advisor
 from advisor.settings import Settings
 from advisor_tools.evaluation.replay import (
     PLANT_KINDS,
+    PLANTS_PER_ANSWER,
     REFERENCE_FILE,
     CaseResult,
     Script,
@@ -44,6 +45,8 @@ REFERENCE_SHA256 = "ab39a3c218b687ed179512ada2f15bb57561fc513da5d1c61d9e0732f13d
 MIN_KEPT_SHARE = 0.90  # of every reference sentence, questions the model never saw included
 MIN_REACHED_SHARE = 0.90  # questions that reach the model (the scope decision declines the rest)
 MAX_FALLBACKS = 1
+MIN_PLANTS_PER_KIND = 10
+MIN_PLANTED_ANSWERED_SHARE = 0.75
 
 
 # ---- pure logic -------------------------------------------------------------------------------
@@ -126,7 +129,7 @@ def replayed(advisor: Advisor, llm: RunningServer) -> dict[str, list[CaseResult]
 
     cases = load_cases()
     clean = [replay_case(replaying, case, serve) for case in cases]
-    plant = planter(PLANT_KINDS, foreign_picker(replaying.pipeline.library()))
+    plant = planter(PLANT_KINDS, foreign_picker(replaying.pipeline.library()), PLANTS_PER_ANSWER)
     planted = [replay_case(replaying, case, serve, plant) for case in cases]
     return {"clean": clean, "planted": planted}
 
@@ -153,9 +156,11 @@ def test_no_kept_sentence_states_a_figure_its_citations_lack(replayed: dict[str,
 
 def test_no_planted_invention_reaches_the_user(replayed: dict[str, list[CaseResult]]) -> None:
     summary = summarise(replayed["planted"])
-    reached = sum(r.reached_model for r in replayed["planted"])
-    assert summary.plants_by_kind == {kind: reached for kind in PLANT_KINDS}
+    reached = [r for r in replayed["planted"] if r.reached_model]
+    assert set(summary.plants_by_kind) == set(PLANT_KINDS)
+    assert min(summary.plants_by_kind.values()) >= MIN_PLANTS_PER_KIND
     passed = [(r.id, p.kind, p.sentence) for r in replayed["planted"] for p in r.passed_plants]
     assert passed == []
-    # and the planted answers are still answered by the model, not all withdrawn wholesale
-    assert sum(not r.fallback for r in replayed["planted"] if r.reached_model) >= reached // 2
+    # the planted answers are still the model's (each invention removed on its own), so this is
+    # not passing merely because whole answers were withdrawn
+    assert sum(not r.fallback for r in reached) >= MIN_PLANTED_ANSWERED_SHARE * len(reached)

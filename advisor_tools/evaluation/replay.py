@@ -295,18 +295,28 @@ def _alter_figure(sentence: str) -> tuple[str, str] | None:
 
 
 PLANT_KINDS = ("figure", "date", "programme", "person", "wrong passage")
+PLANTS_PER_ANSWER = 2
 
 
-def planter(kinds: tuple[str, ...], foreign_sentence: Callable[[dict[str, Any]], tuple[str, str] | None]) -> Callable[
-    [str, dict[str, Any]], tuple[str, list[Plant]]
-]:
-    """Plants one invention of each kind into the renumbered reference, each in its own sentence:
-    into a sentence that cites a passage (so only the invention is wrong), or, where the
-    reference cites nothing usable, as a new sentence citing passage [1].
-    `foreign_sentence(body)` gives a sentence of the strategy from a section that is not in the
-    prompt, and a short unique snippet of it; it is planted citing passage [1]."""
+def planter(
+    kinds: tuple[str, ...],
+    foreign_sentence: Callable[[dict[str, Any]], tuple[str, str] | None],
+    per_answer: int | None = None,
+) -> Callable[[str, dict[str, Any]], tuple[str, list[Plant]]]:
+    """Plants inventions into the renumbered reference, each in its own sentence: into a sentence
+    that cites a passage (so only the invention is wrong), or, where the reference cites nothing
+    usable, as a new sentence citing passage [1]. With `per_answer`, each answer gets that many
+    kinds in turn (few enough that the answer is not withdrawn wholesale, so each invention must be
+    caught on its own); otherwise every kind. `foreign_sentence(body)` gives a sentence of
+    another section of the strategy and a short unique snippet of it; it is planted citing [1]."""
+    turn = count()
 
     def plant(text: str, body: dict[str, Any]) -> tuple[str, list[Plant]]:
+        if per_answer is None:
+            chosen_kinds = kinds
+        else:
+            start = next(turn) * per_answer
+            chosen_kinds = tuple(kinds[(start + i) % len(kinds)] for i in range(per_answer))
         plants: list[Plant] = []
         cited = _cited_sentences(text)
         edits: list[tuple[int, int, str]] = []
@@ -322,7 +332,7 @@ def planter(kinds: tuple[str, ...], foreign_sentence: Callable[[dict[str, Any]],
                     return cited[i]
             return None
 
-        for kind in kinds:
+        for kind in chosen_kinds:
             chosen = target(kind)
             if kind == "wrong passage":
                 found = foreign_sentence(body)
