@@ -50,7 +50,7 @@ class LLMBackend:
     condenser: Runnable  # history, question -> standalone question
     name: str
     semantic: SemanticSupport | None = None  # multilingual meaning check for paraphrased sentences
-    context_tokens: int = 0  # token budget for the prompt's passages (what this model's context holds)
+    context_tokens: int | None = None  # passages' token budget; None: ADVISOR_LLM_CONTEXT_TOKENS
 
     def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
         """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
@@ -98,7 +98,8 @@ class LLMBackend:
         opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
         if opening:
             yield DeltaEvent(opening)
-        context = pack_passages(passages, self.context_tokens, settings.tiktoken_encoding, more)
+        budget = self.context_tokens or settings.llm_context_tokens
+        context = pack_passages(passages, budget, settings.tiktoken_encoding, more)
         validator = StreamValidator(
             context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
             settings.llm_min_semantic_support, question=f"{query.asked}\n{query.text}",
