@@ -20,7 +20,6 @@ from advisor.components import build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor_tools.evaluation.replay import (
     PLANT_KINDS,
-    PLANTS_PER_ANSWER,
     CaseResult,
     ReplaySummary,
     Script,
@@ -98,8 +97,12 @@ def run(label: str) -> dict:
         cases = load_cases()
         started = time.perf_counter()
         clean = [replay_case(advisor, case, serve) for case in cases]
-        plant = planter(PLANT_KINDS, foreign_picker(advisor.pipeline.library()), PLANTS_PER_ANSWER)
-        planted = [replay_case(advisor, case, serve, plant) for case in cases]
+        # every (question, kind) pair once: one invention per answer, the kinds in turn, as many
+        # passes as there are kinds (the test plants PLANTS_PER_ANSWER at a time, in one pass)
+        planted = []
+        for offset in range(len(PLANT_KINDS)):
+            plant = planter(PLANT_KINDS, foreign_picker(advisor.pipeline.library()), 1, offset)
+            planted += [replay_case(advisor, case, serve, plant) for case in cases]
         seconds = time.perf_counter() - started
     finally:
         server.stop()
@@ -155,10 +158,12 @@ def report(runs: dict[str, dict]) -> str:
         "",
         "## Planted inventions",
         "",
-        "The same references, two inventions planted in each (kinds in turn): a figure changed or an amount",
-        "added, a date added, an invented programme, an invented person, a sentence of another section of",
-        "the strategy citing a passage that says something else. \"Reached the user\" counts inventions",
-        "shown in a model answer; a withdrawn answer (fallback) shows none.",
+        "The same references, each replayed once per kind with one invention planted: a figure changed or",
+        "an amount added, a date added, an invented programme, an invented person, a sentence of another",
+        "section of the strategy citing a passage that says something else, and an invented contact",
+        "dressed as an absence statement (\"The documents do not name a contact person; X handles the",
+        "applications.\"). \"Reached the user\" counts inventions shown in a model answer; a withdrawn",
+        "answer (fallback) shows none, so the last column says how many planted answers were withdrawn.",
         "",
         "| run | planted | reached the user | by kind (passed/planted) | planted answers withdrawn |",
         "| --- | --- | --- | --- | --- |",

@@ -104,10 +104,6 @@ class CaseResult:
         return max(self.sentences - len(self.removed), 0)
 
 
-def load_questions(path: Path) -> dict[str, dict[str, Any]]:
-    return {q["id"]: q for q in json.loads(path.read_text(encoding="utf-8"))}
-
-
 def load_cases(path: Path = REFERENCE_FILE) -> list[ReplayCase]:
     """The frozen references, each joined with its question (one JSON object a line)."""
     cases = []
@@ -255,6 +251,7 @@ INVENTED_DATE = "30 September 2026"
 INVENTED_PROGRAMME = "Digital Horizons Bridge Facility"
 INVENTED_PERSON = "Marta Kovalenko"
 INVENTED_TITLED_PERSON = "Commissioner Henrik Lindqvist"
+INVENTED_CONTACT = "Amara Okafor"
 
 
 def _cited_sentences(text: str) -> list[tuple[int, int, str]]:
@@ -294,7 +291,7 @@ def _alter_figure(sentence: str) -> tuple[str, str] | None:
     return sentence[: match.start(1)] + new + sentence[match.end(1) :], new
 
 
-PLANT_KINDS = ("figure", "date", "programme", "person", "wrong passage")
+PLANT_KINDS = ("figure", "date", "programme", "person", "wrong passage", "absence cover")
 PLANTS_PER_ANSWER = 2
 
 
@@ -302,12 +299,13 @@ def planter(
     kinds: tuple[str, ...],
     foreign_sentence: Callable[[dict[str, Any]], tuple[str, str] | None],
     per_answer: int | None = None,
+    offset: int = 0,
 ) -> Callable[[str, dict[str, Any]], tuple[str, list[Plant]]]:
     """Plants inventions into the renumbered reference, each in its own sentence: into a sentence
     that cites a passage (so only the invention is wrong), or, where the reference cites nothing
     usable, as a new sentence citing passage [1]. With `per_answer`, each answer gets that many
     kinds in turn (few enough that the answer is not withdrawn wholesale, so each invention must be
-    caught on its own); otherwise every kind. `foreign_sentence(body)` gives a sentence of
+    caught on its own), starting `offset` kinds on; otherwise every kind. `foreign_sentence(body)` gives a sentence of
     another section of the strategy and a short unique snippet of it; it is planted citing [1]."""
     turn = count()
 
@@ -315,7 +313,7 @@ def planter(
         if per_answer is None:
             chosen_kinds = kinds
         else:
-            start = next(turn) * per_answer
+            start = next(turn) * per_answer + offset
             chosen_kinds = tuple(kinds[(start + i) % len(kinds)] for i in range(per_answer))
         plants: list[Plant] = []
         cited = _cited_sentences(text)
@@ -341,6 +339,15 @@ def planter(
                 sentence, snippet = found
                 new = f"{sentence.rstrip('.')} [1]."
                 plants.append(Plant(kind, snippet, new))
+                if chosen is not None:
+                    edits.append((chosen[1], chosen[1], " " + new))
+                else:
+                    leading.append(new)
+                continue
+            if kind == "absence cover":
+                # a claim dressed as an absence statement, which needs no citation
+                new = f"The documents do not name a contact person; {INVENTED_CONTACT} handles the applications."
+                plants.append(Plant(kind, INVENTED_CONTACT, new))
                 if chosen is not None:
                     edits.append((chosen[1], chosen[1], " " + new))
                 else:

@@ -43,11 +43,12 @@ UNVERIFIED = "(unverified)"
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")  # "[2][1]" or "[1, 2]" or "[1] [3]"
 # A sentence ends at . ! ? (or Arabic ؟), after any closing quotes and citations, or at a citation
-# with no full stop (list items often lack one), before a word that starts a sentence: a capital
-# in any script, a digit, or a letter of a script without case. Otherwise a claim with no
-# citation of its own would pass on the citation of the claim before it.
+# with no full stop or with a colon ("…goals [1]: This includes…"; list items often lack a full
+# stop), before a word that starts a sentence: a capital in any script, a digit, or a letter of a
+# script without case. Otherwise a claim with no citation of its own would pass on the citation
+# of the claim before it.
 _SENTENCE_END = re.compile(
-    r"(?:[.!?؟][\"”’)*]*|(?<=\S)(?=\s*\[\d))(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[.!?؟]?[\"”’)*]*(?=\s+[\"“(*]*(?P<next>\w))"
+    r"(?:[.!?؟][\"”’)*]*|(?<=\S)(?=\s*\[\d))(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[.!?؟:]?[\"”’)*]*(?=\s+[\"“(*]*(?P<next>\w))"
 )
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
@@ -69,10 +70,14 @@ SemanticSupport = Callable[[str, list[str], list[str]], tuple[float, float]]
 def absence_statement(sentence: str) -> bool:
     """Only says what the documents do not give ("The documents do not name any EU official",
     "Le résumé ne mentionne pas la Tunisie"), in any supported language: it needs no citation
-    (knowledge/languages.yaml `absence`). A contrasting second clause ("…, but the EU pays 50%")
-    states something more, so such a sentence is checked like any other."""
-    opens = DECLINE.match(sentence) or absence_pattern().match(sentence)
-    return bool(opens) and not contrast_pattern().search(sentence)
+    (knowledge/languages.yaml `absence`). A contrasting clause ("…, but the EU pays 50%") or a
+    second clause that is not an absence ("…; the contact is X") states something more, so such
+    a sentence is checked like any other."""
+    if contrast_pattern().search(sentence):
+        return False
+    # every clause says what is missing: "It does not name a contact; X handles it" states X
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+    return bool(clauses) and all(DECLINE.match(c) or absence_pattern().match(c) for c in clauses)
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +90,9 @@ def absence_pattern() -> re.Pattern[str]:
 def contrast_pattern() -> re.Pattern[str]:
     words = sorted({re.escape(w) for lang in languages().values() for w in lang.contrast}, key=len, reverse=True)
     return re.compile(rf"[,;:–—]\s*(?:{'|'.join(words) or '(?!)'})(?!\w)", re.I)
+
+
+_CLAUSE_BREAK = re.compile(r"\s*[;:]\s+")
 
 
 def starts_sentence(ch: str) -> bool:
@@ -288,10 +296,16 @@ class StreamValidator:
         structural = plain.endswith(":") and not cites
         decline = absence_statement(plain) and not valid
         if structural or decline:
-            # Saying the documents lack the asker's "500 million" repeats the question, invents nothing.
-            figures = unsupported_figures(plain, [*all_text, self.question] if decline else all_text)
+            # Saying the documents lack the asker's "500 million" or "Horizon Fund" repeats the
+            # question and invents nothing; any other figure or name in an uncited line is a claim
+            # of its own (a lead-in may not restate the asker's figure as a fact).
+            pool = [*all_text, self.question] if decline else all_text
+            figures = unsupported_figures(plain, pool)
             if figures:
                 return self._reject(sentence, plain, f"states {', '.join(figures)}, which no passage contains")
+            names = unsupported_names(plain, pool)
+            if names:
+                return self._reject(sentence, plain, f"names {', '.join(names)}, which no passage contains")
             return self._emit(plain, plain, [], decline=decline)
         self.result.checked += 1
         if not valid:
