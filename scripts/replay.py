@@ -55,8 +55,12 @@ label (`[1]. **Online platforms:** …`) or a German ordinal date (`am 5. Juni`)
   of the strategy within `LLM_CONTEXT_TOKENS` (the strategy is ~5k tokens; a local model keeps its
   smaller budget). A list intro is shown, and cited, with its items' titles.
 - **Absence statements need no citation** in every supported language ("It does not name …",
-  "The summary says nothing …", "Le résumé ne mentionne pas …", German verb-final), unless a
-  contrasting clause adds a claim; they may repeat the asker's own figures.
+  "The summary says nothing …", "Le résumé ne mentionne pas …", German verb-final), but only when
+  every clause is an absence: a contrasting clause (", but …") or a second clause that is not
+  ("…; Amara Okafor handles the applications") makes it a claim, checked like any other. Their
+  figures and names must be in the passages or the question (the asker's own "500 million").
+  `main` took any sentence opening "The documents do not …" as a decline and checked only its
+  figures: 21 of 36 planted contacts dressed as absences reached the user.
 - **Names in the asker's language and spelled-out acronyms** (23 removals before): `UE`, `RGPD`,
   `Ley de Servicios Digitales` (knowledge/names.yaml), GDPR for "General Data Protection
   Regulation", MoUs, PPP for "public-private partnership", `EU-backed`, `IDs`. Names at a
@@ -67,9 +71,9 @@ label (`[1]. **Online platforms:** …`) or a German ordinal date (`am 5. Juni`)
   must be ≥ 0.80 similar (multilingual-e5) and no other passage closer by more than 0.04. Faithful
   reference sentences sat 0.00-0.02 (one at 0.06) from the best match in the whole strategy; a
   sentence of another section cited to the wrong passage sat 0.09-0.14 closer to its real
-  source, with absolute similarities of 0.85-0.90 that the old fixed 0.88 partly let through:
-  the 3 planted sentences that reached the user in `before` passed at 0.88-0.90, and the same 3
-  sentences in the same answers are removed now (cited 0.88-0.90, their real source 1.00).
+  source, with absolute similarities of 0.85-0.92 that the old fixed 0.88 partly let through:
+  the 9 planted sentences that reached the user in `before` passed at 0.88-0.92, and the same 9
+  sentences in the same answers are removed now (their real source at 0.98-1.00).
   The two thresholds were set from this replay's own distributions (references and plants), so
   they are a measurement on these 40 answers, not a held-out result.
 - **A citation without a full stop ends a sentence** before a capitalised word: a planted
