@@ -152,8 +152,9 @@ def report(runs: dict[str, dict]) -> str:
         "",
         "## Reference answers",
         "",
-        "| run | reached the model | fallbacks | kept sentences | removed | removed by reason |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| run | reached the model | fallbacks | kept sentences | removed | removed by reason "
+        "| figures shown that their citations lack |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     parsed = {label: (results(d["clean"]), results(d["planted"])) for label, d in runs.items()}
     for label, (clean, _) in parsed.items():

@@ -31,6 +31,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from advisor.answer.grounding import unsupported_figures
 from advisor.answer.llm.context import PackedContext
 from advisor.answer.llm.validator import validate_text
 from advisor.components import Advisor
@@ -95,6 +96,7 @@ class CaseResult:
     passed_plants: list[Plant] = field(default_factory=list)
     answer: str = ""
     cited: list[str] = field(default_factory=list)  # texts of the answer's citations
+    unsupported: list[str] = field(default_factory=list)  # figures in a model answer its citations lack
 
     @property
     def kept(self) -> int:
@@ -235,6 +237,9 @@ def _result(case: ReplayCase, answer: Answer, sent: dict[str, Any]) -> CaseResul
     )
     if reached and not fallback:
         result.passed_plants = [p for p in result.plants if shows(answer.answer, p.token)]
+        # apart from the validator: every figure or month shown is in a cited passage or the question
+        body = re.sub(r"^\s*\d+\.\s", "", answer.answer, flags=re.M)  # list ordinals are layout
+        result.unsupported = unsupported_figures(body, [*result.cited, case.question])
     return result
 
 
@@ -439,6 +444,7 @@ class ReplaySummary:
     lost_headings: int
     plants: int = 0
     passed_plants: int = 0
+    unsupported_figures: int = 0
     plants_by_kind: dict[str, int] = field(default_factory=dict)
     passed_by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -461,6 +467,7 @@ def summarise(results: list[CaseResult]) -> ReplaySummary:
         kept=sum(r.kept for r in results),
         removed_by_reason=dict(reasons.most_common()),
         lost_headings=sum(len(r.lost_headings) for r in results),
+        unsupported_figures=sum(len(r.unsupported) for r in results),
         plants=sum(len(r.plants) for r in results),
         passed_plants=sum(len(r.passed_plants) for r in results),
         plants_by_kind=dict(Counter(p.kind for r in results for p in r.plants)),
@@ -472,7 +479,8 @@ def summary_row(label: str, s: ReplaySummary) -> str:
     removed = sum(s.removed_by_reason.values())
     return (
         f"| {label} | {s.reached_model}/{s.cases} | {s.fallbacks} | {s.kept}/{s.sentences} ({s.kept_share:.1%}) "
-        f"| {removed} | {', '.join(f'{k} {v}' for k, v in s.removed_by_reason.items()) or '—'} |"
+        f"| {removed} | {', '.join(f'{k} {v}' for k, v in s.removed_by_reason.items()) or '—'} "
+        f"| {s.unsupported_figures} |"
     )
 
 
