@@ -93,7 +93,8 @@ def test_planter_plants_every_kind_where_only_the_invention_is_wrong() -> None:
     text = (
         "Firms should invest in secure networks for partner countries [1]. They should also join EU-backed "
         "consortia to lay undersea cables [2]. Security standards matter for future projects [1]. "
-        "On 5 June 2025 the EU presented the strategy to its partners [2]. Partners can apply to calls for proposals [1]."
+        "On 5 June 2025 the EU presented the strategy to its partners [2]. Partners can apply to calls for proposals [1]. "
+        "Firms can also form consortia to bid for these projects [1]."
     )
     plant = planter(PLANT_KINDS, lambda body: ("A sentence of another section about online platforms.", "of another section"))
     planted, plants = plant(text, SECTIONS)
