@@ -29,7 +29,9 @@ run: install
 test: install
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check advisor advisor_tools ui evals tests
-	$(BIN)/python -m pytest
+	# Two workers, one test file each at a time (module fixtures stay whole): most of the suite
+	# waits on servers, subprocesses and browsers, so the second core is mostly free.
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check advisor advisor_tools ui evals tests

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from advisor.answer.events import AnswerStream
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 
@@ -91,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="Small counts: a smoke test, not figures to quote.")
     bench.add_argument("--out", type=Path, default=Path("evals/bench"), help="Runs go to OUT/<timestamp>/.")
     bench.add_argument(
-        "--parts", default="product,cold,http,scale", help="Comma list of: product, cold, http, scale."
+        "--parts",
+        default="product,cold,http,scale",
+        help="Comma list of: product, cold, http, scale, hostile (bombs, big documents, multipart bodies), "
+        "ui (30 simultaneous UI users).",
     )
     bench.add_argument("--sizes", help="Scale corpus sizes, e.g. 1000,10000,100000.")
     bench.add_argument("--no-chroma-server", action="store_true", help="Scale runs on embedded Chroma only.")
@@ -204,14 +208,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _print_stream(stream: AnswerStream) -> None:
     """Print the text as it comes, then the sources and notes."""
     from advisor.answer.events import AnswerEvent, DeltaEvent
-    from advisor.answer.render import answer_as_text
+    from advisor.answer.render import answer_as_text, terminal_text
 
     for event in stream:
         if isinstance(event, DeltaEvent):
-            print(event.text, end="", flush=True)
+            print(terminal_text(event.text), end="", flush=True)
         elif isinstance(event, AnswerEvent):
             full = answer_as_text(event.answer)
-            tail = full[len(event.answer.answer) :] if full.startswith(event.answer.answer) else "\n\n" + full
+            shown = terminal_text(event.answer.answer)
+            tail = full[len(shown) :] if full.startswith(shown) else "\n\n" + full
             print(tail, flush=True)
 
 
@@ -326,7 +331,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-BENCH_PARTS = {"product", "cold", "http", "scale"}
+BENCH_PARTS = {"product", "cold", "http", "scale", "hostile", "ui"}
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -365,22 +370,39 @@ COMMANDS = {
 }
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """`ADVISOR_NAME: what is wrong` for each invalid setting, on one line."""
+    problems = []
+    for error in exc.errors():
+        name = "ADVISOR_" + "_".join(str(part) for part in error["loc"]).upper()
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
     from advisor.settings import ConfigError
-    from advisor.storage.vectorstore import StoreUnavailable
+    from advisor.storage.vectorstore import StoreError, StoreFull, StoreUnavailable
 
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ValidationError as exc:  # a bad ADVISOR_* value: one line naming it, not a traceback
+        print(f"advisor: error: {settings_problem(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except CliError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return exc.code
-    except StoreUnavailable as exc:
+    except (StoreUnavailable, StoreFull) as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except StoreError as exc:
+        print(f"advisor: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
 

@@ -8,6 +8,7 @@ the new sentences, so no write path can skip a step.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from advisor.answer.events import AnswerStream, ChatRequest
 from advisor.answer.pipeline import AnswerPipeline
 from advisor.answer.quotable import quotable_sentences
-from advisor.indexing.documents import AddedDocument, commit_all, prepare_files, prepare_server_paths
+from advisor.indexing.documents import AddedDocument, Upload, commit_all, prepare_files, prepare_server_paths
 from advisor.indexing.ingest import IngestReport, ProgressFn, ingest_paths
 from advisor.models import Answer
 from advisor.offline import install_tiktoken_encodings, quiet_environment
@@ -33,12 +34,13 @@ from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
 from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
-from advisor.storage.vectorstore import DocumentRecord, Store, make_client
+from advisor.storage.vectorstore import DiskGuard, DocumentRecord, Store, StoreError, make_client
 from advisor.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
     from advisor.answer.llm.backend import LLMBackend
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 History = Sequence[Turn] | Sequence[dict[str, Any]]
 
@@ -99,11 +101,16 @@ class Advisor:
     def _write(self, store: Store, write: Callable[[int], T]) -> T:
         """Run `write(orphans_swept)` under the write lock, then refresh what depends on the store."""
         with self.write_lock:
+            store.check_space()  # a (nearly) full disk refuses the write before Chroma is touched
             swept = store.sweep_orphans()  # leftovers of a write that was killed half-way
             result = write(swept)
         self.retriever.invalidate()
         self.warm_sentences(store)
-        self.retriever.sentence_index(store.name)  # multilingual vectors of new sentences, into the cache
+        # Multilingual vectors of new sentences, into the cache; a store too large for that index
+        # is left alone here (building its BM25 index only to find out took a 20,000-page PDF's
+        # ingest from ~470 to ~640 MB), and is indexed on its first question instead.
+        if sum(r.chunks for r in store.documents().values()) <= self.settings.multilingual_max_chunks:
+            self.retriever.sentence_index(store.name)
         return result
 
     def ingest(
@@ -120,8 +127,9 @@ class Advisor:
 
         return self._write(store, run)
 
-    def add_files(self, files: list[tuple[str, bytes]], collection: str | None = None) -> list[AddedDocument]:
-        """Add uploaded files (name, content), all checked before any is written (default: the workspace)."""
+    def add_files(self, files: list[Upload], collection: str | None = None) -> list[AddedDocument]:
+        """Add uploaded files (name, content or spooled file), all checked before any is written
+        (default: the workspace)."""
         store = self.store(collection or self.settings.workspace_collection)
         prepared = prepare_files(files, store, self.taxonomy, self.settings)
         return self._write(store, lambda _: commit_all(store, prepared))
@@ -149,6 +157,22 @@ class Advisor:
         names = [self.store(collection).name] if collection else list(self.stores)
         return [r for name in names for r in sorted(self.stores[name].documents().values(), key=lambda r: r.doc_id)]
 
+    def sweep_orphans(self) -> int:
+        """Remove what interrupted writes left in every store (a kill -9, a full disk); at start-up.
+
+        Best effort: a store that cannot be written now (full disk, server down) is left for the
+        next write, which sweeps before it writes anyway; reads never depend on it."""
+        swept = 0
+        for store in self.stores.values():
+            try:
+                with self.write_lock:
+                    swept += store.sweep_orphans()
+            except StoreError as exc:
+                log.warning("orphan sweep of %s skipped: %s", store.name, exc)
+        if swept:
+            self.retriever.invalidate()
+        return swept
+
     def ensure_index(self) -> IngestReport | None:
         """Ingest the shipped knowledge base when the store has none of it yet."""
         return None if self.strategy.documents() else self.ingest()
@@ -162,6 +186,7 @@ class Advisor:
         return sum(
             self.sentences.warm([s for chunk in each.chunks() for _, _, s in quotable_sentences(chunk, minimum)])
             for each in ([store] if store else self.stores.values())
+            if sum(r.chunks for r in each.documents().values()) <= self.settings.max_warm_chunks
         )
 
     def warm(self) -> None:
@@ -190,10 +215,27 @@ class Advisor:
         """The answer as a stream of events; iterate it, or call `.answer()`. Bad input raises
         ValueError here, before the first event, so servers can still answer 4xx. `history` is the
         earlier chat messages ({"role", "content"} or Turn) used to rewrite a follow-up."""
-        for name in collections or []:
-            self.store(name)
+        self.check_scope(collections, doc_ids)
         query = self.understand(question, audience, history)
         return self.pipeline.stream(query, collections, doc_ids)
+
+    def check_scope(self, collections: list[str] | None, doc_ids: list[str] | None) -> None:
+        """ValueError for a narrowing that names nothing real: an empty or unknown collection, an empty
+        `doc_ids` list (it used to declare every question out of scope) or an unknown document."""
+        if collections is not None and not collections:
+            raise ValueError("collections: name at least one collection, or leave collections out to search all")
+        for name in collections or []:
+            if name not in self.stores:
+                known = ", ".join(sorted(self.stores))
+                raise ValueError(f"unknown collection '{name}'; known collections: {known}")
+        if doc_ids is None:
+            return
+        if not doc_ids:
+            raise ValueError("doc_ids: name at least one document, or leave doc_ids out to search all")
+        committed = {doc for name in collections or self.stores for doc in self.stores[name].documents()}
+        unknown = [d for d in doc_ids if d not in committed]
+        if unknown:
+            raise ValueError(f"unknown document id(s): {', '.join(unknown)} (see GET /api/documents)")
 
     def ask(self, question: str | None, **options: Any) -> Answer:
         """The finished answer: the stream (same options), drained."""
@@ -211,8 +253,17 @@ def build_advisor(settings: Settings) -> Advisor:
     encoder = get_encoder(settings.embed_max_length, settings.embed_batch_size)
     embeddings = LocalEmbeddings(encoder)
     client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_database)
+    guard = DiskGuard(None if settings.chroma_url else settings.data_dir, settings.min_free_disk_mb)
     stores = {
-        name: Store(client, name, embeddings, manifest_ttl=settings.manifest_cache_seconds, overfetch=settings.dense_overfetch)
+        name: Store(
+            client,
+            name,
+            embeddings,
+            manifest_ttl=settings.manifest_cache_seconds,
+            overfetch=settings.dense_overfetch,
+            write_batch=settings.write_batch_size,
+            guard=guard,
+        )
         for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }
     taxonomy = load_taxonomy(settings.taxonomy_file)

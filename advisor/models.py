@@ -70,4 +70,15 @@ def check_question(question: str | None, max_chars: int) -> str:
         raise ValueError(f"the question is {len(question)} characters long; the limit is {max_chars}")
     if "\x00" in question:
         raise ValueError("the question contains a NUL character")
+    check_text(question, "the question")
     return question
+
+
+def check_text(text: str, what: str) -> str:
+    """`text` unless it holds a lone surrogate (valid JSON, `"\\ud800"`, but not text: the tokenizer
+    and every UTF-8 writer fail on it); ValueError naming `what` otherwise."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what} contains an invalid character (a lone surrogate at position {exc.start})") from None
+    return text

@@ -6,7 +6,9 @@ them once per process and everything else receives the object as a parameter.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +17,9 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# scheme://host[:port] with nothing after it: what browsers send in `Origin` and what CSP
+# `frame-ancestors` accepts. Anything else would make an invalid header, so it fails at start.
+_ORIGIN = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$")
 
 
 class ConfigError(ValueError):
@@ -206,14 +211,21 @@ class Settings(BaseSettings):
     stream_words_per_chunk: int = Field(3, description="Words per streamed text piece when the backend answers at once.")
     cors_origins: str = Field(
         "",
-        description="Comma-separated origins allowed to call the API from a browser and to frame /embed "
-        "(e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
+        description="Origins allowed to call the API from a browser and to frame /embed, comma-separated or as "
+        "a JSON list (e.g. https://workshop.example.org); '*' allows any; empty allows this server's own origin only.",
     )
     model_id: str = Field("digital-strategy-advisor", description="Model name shown on /v1/models.")
     feedback_db: str = Field("feedback.sqlite3", description="Feedback database file inside the data directory.")
     workshops_file: Path = Field(PROJECT_ROOT / "ui" / "workshops.yaml", description="Named workshop presets.")
     max_starter_questions: int = Field(6, description="Workshop starter questions shown in the chat.")
     max_history_turns: int = Field(20, description="Earlier messages of a conversation considered for follow-ups.")
+    followup_questions: int = Field(
+        3, ge=0, description="Suggested follow-up questions under an answer (neighbours in the taxonomy)."
+    )
+    strategy_url: str = Field(
+        "https://digital-strategy.ec.europa.eu/en/library/joint-communication-international-digital-strategy-eu",
+        description="The official Commission page of the strategy, linked from the UI and exports as the reference.",
+    )
 
     # Workshops: trainer sessions, anonymous question log, dashboard, room-sized limits (issue 15)
     trainer_key: SecretStr | None = Field(
@@ -294,7 +306,107 @@ class Settings(BaseSettings):
     )
 
     def cors_origin_list(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        return parse_origins(self.cors_origins)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        """A bad origin fails here, at start, instead of becoming an invalid CSP header later."""
+        parse_origins(value)
+        return value
+
+    # Hostile and huge documents: limits checked before (or while) a file is parsed, so that a
+    # small upload cannot make the parser allocate gigabytes (issue 16).
+    max_extracted_mb: float = Field(
+        50.0, gt=0, description="A ZIP-based file (DOCX) may unpack to at most this much; checked before parsing."
+    )
+    max_zip_entries: int = Field(2000, gt=0, description="Most entries a ZIP-based file (DOCX) may have.")
+    max_compression_ratio: float = Field(
+        100.0, gt=1, description="Highest unpacked / packed size ratio of a ZIP-based file (real DOCX files: 2-20)."
+    )
+    max_pages: int = Field(25000, gt=0, description="Most pages a PDF may have.")
+    max_document_chars: int = Field(
+        20_000_000, gt=0, description="Most characters of text extracted from one document (any format)."
+    )
+    max_filename_chars: int = Field(200, gt=0, description="Longest uploaded file name accepted.")
+    write_batch_size: int = Field(
+        1000,
+        gt=0,
+        description="Chunks embedded and written to Chroma per batch (capped at the client's max batch size), so a "
+        "document of 100,000 chunks is never held as vectors all at once.",
+    )
+    max_warm_chunks: int = Field(
+        5000,
+        ge=0,
+        description="After a write, sentence vectors are precomputed only for collections of at most this many chunks; "
+        "a bigger one (a 100,000-chunk law compendium) gets them on first use instead of hours of encoding at ingest.",
+    )
+    max_glob_matches: int = Field(
+        10000, gt=0, description="Most files a glob or folder given to `advisor ingest` or the API may expand to."
+    )
+    min_free_disk_mb: float = Field(
+        64.0,
+        ge=0,
+        description="Document writes are refused (507) while the data folder's disk has less free space than this, "
+        "before Chroma is touched: a write that runs out of disk half-way is what froze the server.",
+    )
+
+    # Abuse limits, shared by the API and the UI (issue 17)
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live (`limits` storage URI): memory:// per worker, or "
+        "redis://host:6379 to share them across workers and hosts.",
+    )
+    trusted_proxies: int = Field(
+        1,
+        ge=1,
+        description="With ADVISOR_TRUST_FORWARDED_FOR: how many proxies in front append to X-Forwarded-For; the "
+        "client is the hop the outermost of them saw (the right-most hops are the ones a client cannot forge).",
+    )
+    admin_failures_per_minute: int = Field(
+        10, ge=0, description="Failed admin-key attempts a client may make per minute before 429 (0 disables)."
+    )
+    min_admin_key_chars: int = Field(16, gt=0, description="Shorter ADVISOR_ADMIN_KEY values are refused at start.")
+    ui_concurrency: int = Field(
+        16, gt=0, description="Gradio events run at once (answers are CPU-light and cached; one at a time queued users)."
+    )
+    ui_stream_pieces_per_update: int = Field(
+        12,
+        gt=0,
+        description="Streamed text pieces per UI update: each update costs Gradio a few ms of CPU under the GIL, "
+        "and one piece per update kept 30 simultaneous users waiting ~9 s (p50).",
+    )
+    ui_temp_max_age_s: int = Field(
+        3600, gt=0, description="UI uploads and conversation exports are deleted once this old."
+    )
+    ui_temp_sweep_s: int = Field(600, gt=0, description="How often the UI's temporary files are swept.")
+
+    # Slow clients (uvicorn and the ASGI body timeout)
+    max_connections: int = Field(
+        1000, gt=0, description="Concurrent connections and requests a server accepts; more get 503 at once."
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="A connection must send its complete request head within this many seconds."
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the next piece of a request body before 408."
+    )
+    keep_alive_timeout_s: float = Field(5.0, gt=0, description="Idle keep-alive connections are closed after this.")
+    shutdown_timeout_s: float = Field(
+        10.0, gt=0, description="On SIGTERM, open requests and streams get this long to finish before they are cut."
+    )
+
+    def serving_problem(self) -> str | None:
+        """Why `advisor serve` must not start with these settings, or None: a guessable key."""
+        for name, secret in (("ADVISOR_ADMIN_KEY", self.admin_key), ("ADVISOR_TRAINER_KEY", self.trainer_key)):
+            key = secret.get_secret_value() if secret is not None else ""
+            if key and len(key) < self.min_admin_key_chars:
+                return (
+                    f"{name} is {len(key)} characters long; use at least {self.min_admin_key_chars} "
+                    "(ADVISOR_MIN_ADMIN_KEY_CHARS), e.g. the output of "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+                )
+        return None
 
     # LLM answer backend (ADVISOR_LLM=openai): any OpenAI-compatible server
     openai_api_key: SecretStr | None = Field(
@@ -366,6 +478,27 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+
+def parse_origins(value: str) -> list[str]:
+    """Origins from a comma list (`https://a.org,https://b.org`) or a JSON list (`["https://a.org"]`),
+    the form other list settings take; trailing slashes are dropped. Raises ValueError naming the
+    first entry that is not `scheme://host[:port]` or `*`."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a valid JSON list: {exc.msg}") from exc
+        if not all(isinstance(item, str) for item in items):
+            raise ValueError("a JSON list of origins must hold strings only")
+    else:
+        items = text.split(",")
+    origins = [item.strip().rstrip("/") for item in items if item.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ValueError(f"{origin!r} is not an origin like https://training.example.org or http://127.0.0.1:8080")
+    return origins
 
 
 @lru_cache(maxsize=1)

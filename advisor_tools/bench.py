@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from advisor.settings import PROJECT_ROOT, Settings
+from advisor_tools.bench_limits import LimitsPlan
 
 QUESTIONS = (
     "How can my startup qualify for EU funding?",
@@ -74,6 +75,7 @@ class BenchPlan:
     chroma_server: bool = True
     embedded: bool = True
     seed: int = 7
+    limits: LimitsPlan = field(default_factory=LimitsPlan)  # the hostile and ui parts (bench_limits.py)
 
     @classmethod
     def quick(cls, out_dir: Path) -> BenchPlan:
@@ -87,6 +89,7 @@ class BenchPlan:
             scale_sizes=[1000],
             scale_queries=10,
             chroma_server=False,
+            limits=LimitsPlan.quick(),
         )
 
 
@@ -608,6 +611,9 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{row['lexical_index_build_seconds']} | {row['retrieval_ms']['p50']} / {row['retrieval_ms']['p95']} | "
                 f"{row['naive_query_ms']['p50']} / {row['naive_query_ms']['p95']} | {row['naive_ingest_seconds']} |"
             )
+    from advisor_tools.bench_limits import markdown as limits_markdown
+
+    lines += limits_markdown(result)
     lines.append("")
     return "\n".join(lines)
 
@@ -644,7 +650,7 @@ def chart(result: dict[str, Any], path: Path) -> None:
 
 
 def run_bench(plan: BenchPlan, parts: set[str], log: Callable[[str], None] = print) -> Path:
-    """Run the selected parts ("product", "http", "cold", "scale") and write JSON, Markdown, PNG."""
+    """Run the selected parts ("product", "http", "cold", "scale", "hostile", "ui") and write JSON, Markdown, PNG."""
     from advisor.offline import install_tiktoken_encodings, quiet_environment
 
     quiet_environment()
@@ -656,7 +662,7 @@ def run_bench(plan: BenchPlan, parts: set[str], log: Callable[[str], None] = pri
         work = Path(tmp)
         data_dir = work / "data"
         install_tiktoken_encodings(data_dir / "tiktoken")
-        if parts & {"product", "http", "cold"}:
+        if parts & {"product", "http", "cold", "hostile", "ui"}:
             log("ingest")
             result["ingest"] = bench_ingest(data_dir)
         if "product" in parts:
@@ -674,6 +680,10 @@ def run_bench(plan: BenchPlan, parts: set[str], log: Callable[[str], None] = pri
                 result["http"].append(bench_http(data_dir, plan, answer_cache=cache))
         if "scale" in parts:
             result["scale"] = bench_scale(plan, work, log)
+        if parts & {"hostile", "ui"}:
+            from advisor_tools.bench_limits import run_limits
+
+            result.update(run_limits(parts, plan.limits, data_dir, log))
     result["targets"] = check_targets(result)
     (out / "bench.json").write_text(json.dumps(result, indent=2))
     (out / "bench.md").write_text(markdown(result))

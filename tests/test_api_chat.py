@@ -195,8 +195,8 @@ def test_cors_allowlist(server):
     assert preflight(ALLOWED).headers.get("access-control-allow-origin") == ALLOWED
     assert "access-control-allow-origin" not in preflight("http://evil.example.test").headers
     embed = httpx.get(server.url + "/embed/", timeout=30)
-    assert f"frame-ancestors 'self' {ALLOWED}" == embed.headers["content-security-policy"]
-    assert httpx.get(server.url + "/", timeout=30).headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert embed.headers["content-security-policy"].endswith(f"; frame-ancestors 'self' {ALLOWED}")
+    assert httpx.get(server.url + "/", timeout=30).headers["content-security-policy"].endswith("; frame-ancestors 'self'")
 
 
 def test_readyz_reports_unreachable_store(built_data_dir, tmp_path):

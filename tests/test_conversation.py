@@ -126,4 +126,4 @@ def test_feedback_rows_and_rendering_are_inert(advisor, tmp_path, funding):
     assert "<script>" not in panel and "<img" not in panel and "&lt;img" in panel
     assert "<script>" not in link_markers("<script>x</script> [1]", 1)
     exported = export_markdown(conversation)
-    assert exported.count("[1] *") == 1 and "## Q: <script>" in exported  # Markdown file, not HTML
+    assert exported.count("[1] *") == 1 and "## Q: &lt;script>" in exported  # Markdown that renders as text

@@ -43,9 +43,16 @@ NON_ENGLISH_HIT5 = 0.9
 
 
 @pytest.fixture(scope="module")
-def eval_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]:
+def eval_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder for both evaluation runs: the second finds the knowledge base and its
+    multilingual vectors already built (ingest is idempotent), instead of building them again."""
+    return tmp_path_factory.mktemp("eval-data")
+
+
+@pytest.fixture(scope="module")
+def eval_run(tmp_path_factory: pytest.TempPathFactory, eval_data: Path) -> tuple[dict, Path, str]:
     out = tmp_path_factory.mktemp("eval-out")
-    result = run_cli(["eval", "--run", "gate", "--out", str(out)], tmp_path_factory.mktemp("eval-data"), timeout=300)
+    result = run_cli(["eval", "--run", "gate", "--out", str(out)], eval_data, timeout=300)
     assert result.returncode == 0, result.stderr
     folder = out / "gate"
     return json.loads((folder / "summary.json").read_text()), folder, result.stdout
@@ -58,10 +65,10 @@ def outside(metrics: dict, floors: dict, ceilings: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def blind_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def blind_run(tmp_path_factory: pytest.TempPathFactory, eval_data: Path) -> dict:
     out = tmp_path_factory.mktemp("blind-out")
     args = ["eval", "--golden", str(BLIND), "--run", "blind", "--out", str(out), "--no-naive"]
-    result = run_cli(args, tmp_path_factory.mktemp("blind-data"), timeout=300)
+    result = run_cli(args, eval_data, timeout=300)
     assert result.returncode == 0, result.stderr
     return json.loads((out / "blind" / "summary.json").read_text())
 

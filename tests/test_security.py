@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,15 +122,14 @@ def test_instructions_planted_in_a_document_do_not_change_answers(data_copy: Pat
         stop_server(server)
 
 
-def test_token_buckets_refill_at_the_configured_rate_per_client():
-    from advisor.http.limits import TokenBuckets
+def test_rate_limits_give_a_burst_then_the_rate_per_client():
+    """Burst 2 at 120 a minute: a moving window of 2 answers per second, per client."""
+    from advisor.http.limits import Limiter
+    from advisor.settings import Settings
 
-    now = [100.0]
-    buckets = TokenBuckets(per_minute=30, burst=2, clock=lambda: now[0])  # one token every 2 s
-    assert [buckets.take("a"), buckets.take("a")] == [0.0, 0.0]
-    assert buckets.take("a") == pytest.approx(2.0)
-    assert buckets.take("b") == 0.0  # another client has its own bucket
-    now[0] += 1.0
-    assert buckets.take("a") == pytest.approx(1.0)
-    now[0] += 1.0
-    assert buckets.take("a") == 0.0
+    limits = Limiter.from_settings(Settings(rate_limit_per_minute=120, rate_limit_burst=2))
+    assert [limits.wait("a"), limits.wait("a")] == [0.0, 0.0]
+    assert limits.wait("a") >= 1.0  # Retry-After is whole seconds
+    assert limits.wait("b") == 0.0  # another client has its own budget
+    time.sleep(1.05)
+    assert limits.wait("a") == 0.0

@@ -24,7 +24,7 @@ TRAINER_KEY = "browser-trainer-key"
 TITLE = "Going global: SME workshop"
 STARTER = "How can SMEs get funding through the EU Tech Business Offer?"
 NOT_COVERED = "What will the weather be in Lisbon tomorrow?"
-REASON = "Not what I asked"
+REASON = "Not relevant"  # one of the chat's thumbs-down reasons (advisor.storage.feedback)
 SETTLE_MS = 400  # an answer whose text did not change for this long is finished
 PARTICIPANT_BURST = 3  # the participant's fourth quick question meets the friendly limit message
 
@@ -140,10 +140,13 @@ def test_trainer_creates_a_workshop_and_watches_a_participant_live(open_page, se
     settle(participant)
     ask(participant, NOT_COVERED)
     assert answers(participant) == 2 and "do not" in participant.locator('#chatbot [data-testid="bot"]').last.inner_text()
-    # Thumbs down with a reason on the first answer, through the flag menu.
-    participant.locator('#chatbot button[aria-label="Feedback"]').first.click()
-    participant.locator("#chatbot button", has_text=REASON).first.click()
-    participant.wait_for_function("() => /Thanks/.test(document.querySelector('#feedback-status').innerText)")
+    # Thumbs down with a reason on the first answer: the chat asks why after a thumbs-down.
+    participant.locator("#chatbot button[aria-label='Dislike']").first.click()
+    why = participant.locator("#dislike-reasons:visible")
+    why.wait_for()
+    why.get_by_label(REASON).check()
+    why.get_by_role("button", name="Send feedback").click()
+    participant.wait_for_function("() => /reasons were saved/.test(document.querySelector('#feedback-status').innerText)")
 
     dashboard_shows(dashboard, "questions", "2")
     dashboard_shows(dashboard, "not-covered", NOT_COVERED)

@@ -1,17 +1,21 @@
 """The Gradio chat: streamed, cited answers with a sources panel, feedback and export.
 
-The conversation lives in a `gr.State` of plain dicts (role, raw text, structured answer), and
-the chatbot is only a rendering of it: follow-ups get the structured previous answer, feedback
-and export read exact answers and citations, and nothing depends on how Gradio normalises
-message content. Every text that comes from a user or a document is HTML-escaped before it is
-shown, so a passage or question containing markup stays inert.
+The conversation lives in a `gr.BrowserState` of plain dicts (role, raw text, structured answer),
+kept in the browser's storage so a reload does not lose it; the chatbot is only a rendering of it:
+follow-ups get the structured previous answer, feedback and export read exact answers and
+citations, and nothing depends on how Gradio normalises message content. Every text that comes
+from a user or a document is HTML-escaped before it is shown, so a passage or question containing
+markup stays inert. Layout, focus handling and the embed's height live in ui/static/ (see ui/page.py).
+Pages opened for a workshop log their answers there and obey the room's limits (ui/workshop_panel.py);
+the full page also has the Plan tab (ui/plan.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
-import tempfile
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,121 +26,63 @@ from typing import Any
 import gradio as gr
 
 from advisor.answer.events import AnswerEvent, ChatRequest, CitationsEvent, DeltaEvent, as_runnable
-from advisor.answer.render import source_line
+from advisor.answer.render import USER_SOURCE, markdown_safe, source_line
 from advisor.components import Advisor
 from advisor.http.limits import Limiter
-from advisor.models import Answer
+from advisor.models import Answer, Citation
 from advisor.query.audience import audience_name
 from advisor.query.followup import Turn
 from advisor.query.language import language
+from advisor.settings import Settings
 from advisor.storage.database import database_url, open_database
-from advisor.storage.feedback import FeedbackStore
+from advisor.storage.feedback import DISLIKE_REASONS, FeedbackStore
 from advisor.storage.workshops import WorkshopStore
-from ui.documents import build_documents_panel
+from ui.documents import build_documents_panel, ui_temp_dir
+from ui.followups import suggest_followups
+from ui.page import PRODUCT
 from ui.plan import build_plan_tab
 from ui.presets import PERSONA_EXAMPLES, load_workshops, preset_from_query
 from ui.workshop_panel import (
-    FEEDBACK_OPTIONS,
     PARTICIPANT_JS,
     ChatWorkshops,
     build_workshop_panel,
-    feedback_choice,
     room_title,
     valid_participant,
     workshop_preset,
 )
+
+STRATEGY_COLLECTION = Settings.model_fields["collection"].default  # ADVISOR_COLLECTION's default
 
 AUDIENCE_CHOICES = [(audience_name(a, "choice"), "auto" if a == "general" else a) for a in ("general", "business", "government")]
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 # The answer's last line names its focus areas ("**Focus areas:** ..." in the answer's language);
 # the UI shows them as labels instead.
 _FOCUS_LINE = re.compile(r"\n*\*\*[^*\n]+:\*\* [^\n]*\s*$")
-
-CHAT_CSS = """
-.gradio-container, .gradio-container * { font-family: system-ui, -apple-system, "Segoe UI", Roboto,
-  "Helvetica Neue", Arial, "Noto Sans", "DejaVu Sans", sans-serif !important; }
-.gradio-container code, .gradio-container pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace !important; }
-.gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
-#advisor-header h2 { margin: 0 0 2px 0; }
-#advisor-header p { margin: 0; opacity: .8; }
-.fa-labels { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0; }
-.fa-label { display: inline-block; padding: 2px 10px; border-radius: 999px; font-size: .82rem;
-  background: #e8f0fe; color: #1a3d7c; border: 1px solid #c6d7f5; line-height: 1.5; }
-#sources-panel { max-height: 640px; overflow-y: auto; }
-#sources-panel .src-group { margin-bottom: 14px; }
-#sources-panel .src-group h4 { margin: 4px 0 6px 0; font-size: .95rem; }
-#sources-panel details.src { border: 1px solid #d9dde3; border-radius: 8px; padding: 6px 10px; margin: 6px 0;
-  background: var(--background-fill-primary); }
-#sources-panel details.src[open] { border-color: #7aa2e3; }
-#sources-panel details.src.flash { box-shadow: 0 0 0 3px #ffd54f; }
-#sources-panel summary { cursor: pointer; font-weight: 600; }
-#sources-panel .src-section { font-size: .8rem; opacity: .75; margin: 4px 0; }
-#sources-panel blockquote { margin: 6px 0; padding: 4px 10px; border-left: 3px solid #7aa2e3;
-  white-space: pre-wrap; font-size: .9rem; }
-#sources-panel .src-file { font-size: .75rem; opacity: .6; margin: 0; }
-#feedback-status { min-height: 1.2em; font-size: .85rem; }
-#examples [role="tablist"] { flex-wrap: wrap; }
-.gradio-container button.example-q { justify-content: flex-start; text-align: left; white-space: normal;
-  height: auto; font-weight: 400; padding: 6px 10px !important; font-size: .9rem; }
-@media (max-width: 700px) {
-  .gradio-container { padding: 8px !important; }
-  .gradio-container .contain, .gradio-container .wrap { min-width: 0 !important; }
-  #chatbot { height: 62vh !important; }
-  #chatbot .message-row { margin-left: 0 !important; margin-right: 0 !important; }
-  #chatbot .bot-row .flex-wrap, #chatbot .bot-row .message { max-width: 100% !important; width: 100%; }
-  #chatbot .message, #chatbot .message .prose { font-size: 15px !important; line-height: 1.45; }
-  #sources-panel { max-height: none; }
-}
-"""
-
-# Clicking an [n] marker in an answer opens that passage in the sources panel.
-CHAT_HEAD = """
-<script>
-document.addEventListener("click", function (event) {
-  var link = event.target && event.target.closest ? event.target.closest('a[href*="#src-"]') : null;
-  if (!link) { return; }
-  var id = link.getAttribute("href").split("#").pop();
-  var target = document.getElementById(id);
-  if (!target) { return; }
-  event.preventDefault();
-  event.stopPropagation();
-  target.open = true;
-  target.scrollIntoView({ behavior: "smooth", block: "nearest" });
-  target.classList.add("flash");
-  setTimeout(function () { target.classList.remove("flash"); }, 1600);
-}, true);
-</script>
-<script>
-// When a question is added, scroll the chat so that it sits at the top: the answer then streams
-// in below it and is read from its start (Gradio's autoscroll would jump to the end).
-(function () {
-  var seen = 0;
-  function scrollBox(node) {
-    var box = node.parentElement;
-    while (box && !(box.scrollHeight > box.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) {
-      box = box.parentElement;
-    }
-    return box && box.closest("#chatbot") ? box : null;
-  }
-  function follow() {
-    var asked = document.querySelectorAll('#chatbot [data-testid="user"]');
-    if (asked.length === seen) { return; }
-    seen = asked.length;
-    var last = asked[asked.length - 1];
-    if (!last) { return; }
-    requestAnimationFrame(function () {
-      var box = scrollBox(last);
-      if (box) { box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }
-    });
-  }
-  new MutationObserver(follow).observe(document.documentElement, { childList: true, subtree: true });
-})();
-</script>
-"""
+_NOT_WORD = re.compile(r"\W+")  # letters of any script stay in export names
+# Export file names: conversation-<date>-<first question, this many characters at most>.md
+EXPORT_SLUG_CHARS = 48
+# The chat's height: on the page it fits the window (input visible on load at 1366x900 and on a
+# phone); in the embed it is fixed, because the frame's height follows the content (no vh there).
+PAGE_CHAT_HEIGHT = "clamp(280px, calc(100vh - 430px), 560px)"
+EMBED_CHAT_HEIGHT = 360
+QUESTION_MAX_LINES = 6
+# What the shipped knowledge is, shown under the chat and in every export.
+SUMMARY_AUTHOR = "Summary by DigitalTrade4.EU"
+STRATEGY_REFERENCE = "EU International Digital Strategy (JOIN(2025) 140, 5 June 2025)"
 
 
 def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+    """Text inert in the chat's Markdown and in the sources panel's HTML. Answers arrive already
+    Markdown-safe (advisor.answer.render), and the same idempotent rule never escapes them twice."""
+    return markdown_safe(text)
+
+
+def attribution_markdown(url: str) -> str:
+    """The shipped knowledge's origin: a public summary, its author, and the official page."""
+    return (
+        f"Answers quote a public summary of the {STRATEGY_REFERENCE} — {SUMMARY_AUTHOR}. "
+        f"Official reference: [the Commission's page on the strategy]({url})."
+    )
 
 
 def link_markers(text: str, turn: int) -> str:
@@ -162,8 +108,45 @@ def answer_message(answer: Answer, turn: int) -> str:
     return html_body
 
 
-def sources_html(conversation: list[dict[str, Any]]) -> str:
+def card_parts(c: Citation) -> tuple[str, str]:
+    """Where the passage sits (its section path without its own title, already in the summary line)
+    and the passage without the `Title: ` its chunk text starts with."""
+    parents = c.section.rsplit(" > ", 1)[0] if c.section.endswith(" > " + c.title) else c.section
+    where = "" if parents == c.title else parents
+    text = c.text.removeprefix(f"{c.title}: ").removeprefix(f"{c.title}:\n")
+    return where, text
+
+
+def plain_source(c: Citation) -> str:
+    """One source as plain text, for the copy button."""
+    where, _ = card_parts(c)
+    return f"[{c.n}] {c.title}" + (f" — {where}" if where else "") + f" ({c.origin})"
+
+
+def source_badge(citation: Citation, strategy_collection: str) -> str:
+    """A label on passages from the user's own documents, so they are never read as the strategy's."""
+    if not citation.collection or citation.collection == strategy_collection:
+        return ""
+    return f' <span class="src-badge">{USER_SOURCE}</span>'
+
+
+def source_card(c: Citation, turn: int, strategy_collection: str = STRATEGY_COLLECTION) -> str:
+    where, text = card_parts(c)
+    section = f'<p class="src-section">In: {esc(where)}</p>' if where else ""
+    return (
+        f'<details class="src" id="src-{turn}-{c.n}" data-plain="{html.escape(plain_source(c))}">'
+        f"<summary>[{c.n}] {esc(c.title)}{source_badge(c, strategy_collection)}</summary>{section}<blockquote>{esc(text)}</blockquote>"
+        f'<p class="src-file">{esc(c.origin)}</p>'
+        f'<button type="button" class="src-back">Back to answer</button></details>'
+    )
+
+
+def sources_html(conversation: list[dict[str, Any]], strategy_collection: str = STRATEGY_COLLECTION) -> str:
     """Every answer's cited passages, newest answer first; each passage is a closed <details>."""
+    head = (
+        '<div class="src-head"><h2 tabindex="-1">Sources</h2>'
+        '<button type="button" class="src-close">Close sources</button></div>'
+    )
     groups = []
     turn = 0
     for entry in conversation:
@@ -173,19 +156,14 @@ def sources_html(conversation: list[dict[str, Any]]) -> str:
         answer = Answer.model_validate(entry["answer"])
         if not answer.citations:
             continue
-        items = "".join(
-            f'<details class="src" id="src-{turn}-{c.n}"><summary>[{c.n}] {esc(c.title)}</summary>'
-            f'<p class="src-section">{esc(c.section)}</p><blockquote>{esc(c.text)}</blockquote>'
-            f'<p class="src-file">{esc(c.origin)}</p></details>'
-            for c in answer.citations
-        )
+        items = "".join(source_card(c, turn, strategy_collection) for c in answer.citations)
         groups.append(
-            f'<div class="src-group" data-turn="{turn}"><h4>Sources for “{esc(answer.question)}”</h4>'
-            f"{labels_html(answer.focus_areas)}{items}</div>"
+            f'<section class="src-group" data-turn="{turn}"><h3>Sources for “{esc(answer.question)}”</h3>'
+            f"{labels_html(answer.focus_areas)}{items}</section>"
         )
     if not groups:
-        return '<div class="src-empty">Sources of each answer appear here; click a [n] marker to open one.</div>'
-    return "".join(reversed(groups))
+        return head + '<p class="src-empty">Sources of each answer appear here; select a [n] marker to open one.</p>'
+    return head + "".join(reversed(groups))
 
 
 def chat_messages(conversation: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -202,14 +180,16 @@ def chat_messages(conversation: list[dict[str, Any]]) -> list[dict[str, str]]:
     return messages
 
 
-def export_markdown(conversation: list[dict[str, Any]]) -> str:
+def export_markdown(conversation: list[dict[str, Any]], reference_url: str | None = None) -> str:
     """The conversation as a Markdown document, each answer followed by its numbered sources."""
     lines = ["# Conversation with the Digital Strategy Advisor", ""]
+    if reference_url:
+        lines += [f"_{attribution_markdown(reference_url)}_", ""]
     for entry in conversation:
         if entry["role"] == "user":
-            lines += [f"## Q: {entry['content']}", ""]
+            lines += [f"## Q: {markdown_safe(entry['content'])}", ""]
             continue
-        lines += [entry["content"], ""]
+        lines += [markdown_safe(entry["content"]), ""]
         answer = Answer.model_validate(entry["answer"]) if entry.get("answer") else None
         if answer and answer.citations:
             lines += ["**Sources**", ""]
@@ -218,12 +198,25 @@ def export_markdown(conversation: list[dict[str, Any]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_export(conversation: list[dict[str, Any]], folder: Path) -> str | None:
+def export_name(conversation: list[dict[str, Any]], today: dt.date | None = None) -> str:
+    """conversation-<date>-<first question>.md: findable among a trainer's downloads."""
+    first = next((e["content"] for e in conversation if e["role"] == "user"), "")
+    slug = _NOT_WORD.sub("-", first.lower()).strip("-_")[:EXPORT_SLUG_CHARS].strip("-_") or "chat"
+    return f"conversation-{(today or dt.date.today()).isoformat()}-{slug}.md"
+
+
+def write_export(
+    conversation: list[dict[str, Any]], folder: Path, session: str, reference_url: str | None = None
+) -> str | None:
+    """The conversation's export, in one folder per browser session holding only its latest file
+    (it used to be a new file per answer, never deleted); the UI's temp sweeper removes it once old."""
     if not conversation:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"conversation-{uuid.uuid4().hex[:8]}.md"
-    path.write_text(export_markdown(conversation), encoding="utf-8")
+    target = folder / (re.sub(r"[^A-Za-z0-9]", "", session)[:32] or uuid.uuid4().hex)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / export_name(conversation)
+    path.write_text(export_markdown(conversation, reference_url), encoding="utf-8")
     return str(path)
 
 
@@ -240,176 +233,296 @@ def build_chat(
     feedback: FeedbackStore | None = None,
     workshop_store: WorkshopStore | None = None,
     limiter: Limiter | None = None,
+    export_dir: Path | None = None,
 ) -> gr.Blocks:
     """The chat page; `compact` is the /embed variant (one column, no header, starter questions first).
     With `workshop_store`, pages opened for a workshop log their answers in it; with `limiter`, questions
-    obey the same rate limits as the API (see ui/workshop_panel.py)."""
+    obey the same rate limits as the API (see ui/workshop_panel.py). Exports go to `export_dir`
+    (default: the UI's temp folder under the data dir, swept on a schedule)."""
     settings = advisor.settings
     feedback = feedback or FeedbackStore(open_database(database_url(settings)))
     rooms = ChatWorkshops(advisor, workshop_store, limiter)
     workshops = load_workshops(settings.workshops_file)
-    export_dir = Path(tempfile.gettempdir()) / "gradio" / "advisor-exports"
+    export_dir = export_dir or ui_temp_dir(settings) / "exports"
     stream = as_runnable(advisor.chat)
+    n_followups = settings.followup_questions
 
-    def respond(
-        message: str,
-        conversation: list[dict[str, Any]],
-        audience: str,
-        room: str | None = None,
-        participant: str | None = None,
-        request: gr.Request | None = None,
-    ) -> Iterator[tuple[Any, ...]]:
-        message = (message or "").strip()
-        conversation = list(conversation or [])
-        if not message:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        participant = valid_participant(participant)
-        refusal = rooms.admit(request, room, participant)
-        if refusal:  # shown, not kept: the question stays in the box for the retry
-            shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": refusal}]
-            yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        key, started_at = uuid.uuid4().hex, time.perf_counter()  # one feedback row and one log entry per answer
-        turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
-        request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
-        shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": ""}]
-        yield shown, "", gr.skip(), gr.skip(), gr.skip()
-        text = ""
-        try:
-            for event in stream.stream(request):
-                if isinstance(event, CitationsEvent):
-                    shown[-1]["content"] = "_Searching the strategy…_" if not event.citations else ""
-                elif isinstance(event, DeltaEvent):
-                    text += event.text
-                    shown[-1]["content"] = link_markers(text, turn)
-                    yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-                elif isinstance(event, AnswerEvent):
-                    conversation += [
-                        {"role": "user", "content": message, "answer": None},
-                        {
-                            "role": "assistant",
-                            "content": event.answer.answer,
-                            "answer": event.answer.model_dump(),
-                            "key": key,
-                        },
-                    ]
-                    rooms.log(room, participant, key, event.answer, started_at)
-        except ValueError as exc:
-            conversation += [
-                {"role": "user", "content": message, "answer": None},
-                {"role": "assistant", "content": f"⚠️ {exc}", "answer": None},
-            ]
-        yield (
-            chat_messages(conversation),
-            gr.skip(),
-            sources_html(conversation),
-            conversation,
-            gr.DownloadButton(value=write_export(conversation, export_dir), interactive=True),
-        )
-
-    def on_like(conversation: list[dict[str, Any]], room: str | None, participant: str | None, data: gr.LikeData) -> str:
-        index = data.index if isinstance(data.index, int) else data.index[0]
-        entry = conversation[index] if 0 <= index < len(conversation or []) else None
-        if not entry or not entry.get("answer"):
-            return "Feedback can only be given on answers."
-        liked, reason = feedback_choice(data.liked)  # a flag option is a thumbs-down with its reason
-        feedback.record(Answer.model_validate(entry["answer"]), liked, comment=reason, answer_key=entry.get("key"))
-        rooms.rate(room, valid_participant(participant), entry.get("key"), liked, reason)
-        return "Thanks — your feedback was saved." if liked else "Thanks — noted; this helps us improve."
-
-    def clear() -> tuple[Any, ...]:
-        return [], [], sources_html([]), gr.DownloadButton(value=None, interactive=False), "", ""
-
-    def apply_preset(request: gr.Request) -> tuple[Any, ...]:
-        params = dict(request.query_params) if request is not None else {}
-        room, notice = rooms.resolve(params, workshops)
-        if room is not None:  # a trainer's workshop: its record is the preset
-            params = {**params, "workshop": room.id}
-        preset = preset_from_query(params, {**workshops, **({room.id: workshop_preset(room)} if room else {})})
-        title = room_title(preset, room, notice)
-        shown = preset.starters[: settings.max_starter_questions]
-        buttons = [gr.Button(q, visible=True) for q in shown]
-        buttons += [gr.Button("", visible=False)] * (settings.max_starter_questions - len(shown))
-        return (
-            room.id if room else None,
-            preset.audience,
-            gr.Markdown(title, visible=bool(title)),
-            gr.Tab(visible=bool(shown)),
-            gr.Tabs(selected="starters" if shown else "SME"),
-            *buttons,
-        )
-
-    with gr.Blocks(title="Digital Strategy Advisor") as demo:
-        conversation = gr.State([])
+    sweep = (settings.ui_temp_sweep_s, settings.ui_temp_max_age_s)
+    with gr.Blocks(title=PRODUCT, delete_cache=sweep) as demo:
+        # Kept in the browser (localStorage), one key per surface: a reload restores the chat.
+        saved = gr.BrowserState([], storage_key="advisor-embed" if compact else "advisor-chat")
+        disliked = gr.State(None)  # the answer key a thumbs-down reason would be stored with
         room = gr.State(None)  # the id of the active workshop this page was opened for
         participant = gr.Textbox(visible=False, elem_id="participant")  # PARTICIPANT_JS fills it in
-        if not compact:
-            gr.Markdown(
-                "## Digital Strategy Advisor\nCited answers about the EU International Digital Strategy — "
-                "for SMEs, civil servants and trainers.",
-                elem_id="advisor-header",
-            )
-        workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
-        # The embed is one column (iframes are narrow) and only chats; the full page puts sources beside
-        # the chat, in a "Chat" tab next to the "Plan" tab (ui/plan.py).
-        with nullcontext() if compact else gr.Tab("Chat", id="chat"), gr.Column() if compact else gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=300):
-                audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
-                chatbot = gr.Chatbot(
-                    label="Advisor",
-                    height=420 if compact else 520,
-                    elem_id="chatbot",
-                    feedback_options=FEEDBACK_OPTIONS,
-                    autoscroll=False,  # CHAT_HEAD scrolls to each new question instead
-                    sanitize_html=True,
-                    buttons=["copy"],
-                    placeholder="Ask a question, or pick one below.",
+        with gr.Column(elem_classes=["advisor-embed" if compact else "advisor-page"]):
+            if compact:
+                gr.HTML(f'<h1 class="sr-only">{PRODUCT}</h1>', padding=False, elem_id="embed-h1")
+            else:
+                gr.Markdown(
+                    f"# {PRODUCT}\nCited answers about the EU International Digital Strategy — "
+                    "for SMEs, civil servants and trainers.",
+                    elem_id="advisor-header",
                 )
-                with gr.Row(equal_height=True):
-                    box = gr.Textbox(
-                        placeholder="Ask about the strategy…",
-                        show_label=False,
-                        scale=5,
-                        min_width=160,
-                        elem_id="question",
-                        max_length=settings.max_question_chars,
+            workshop_title = gr.Markdown("", visible=False, elem_id="workshop-title")
+            if compact:
+                starter_tab, tabs, starters, example_buttons = examples_tabs(settings.max_starter_questions)
+            # The embed is one column (iframes are narrow) and only chats; the full page puts sources
+            # beside the chat, in a "Chat" tab next to the "Plan" tab (ui/plan.py).
+            with nullcontext() if compact else gr.Tab("Chat", id="chat"), gr.Column() if compact else gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=300):
+                    audience = gr.Radio(AUDIENCE_CHOICES, value="auto", label="Answer for", elem_id="audience")
+                    chatbot = gr.Chatbot(
+                        label="Conversation",
+                        show_label=False,  # its badge covered the first line of text
+                        height=EMBED_CHAT_HEIGHT if compact else PAGE_CHAT_HEIGHT,
+                        elem_id="chatbot",
+                        feedback_options=("Like", "Dislike"),
+                        autoscroll=False,  # advisor.js scrolls to each new question instead
+                        sanitize_html=True,
+                        buttons=["copy"],
+                        layout="panel",
+                        placeholder="Ask a question, or pick one of the examples.",
                     )
-                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
-                status = gr.Markdown("", elem_id="feedback-status")
-                with gr.Tabs(elem_id="examples", selected="SME") as tabs:
-                    with gr.Tab("Workshop questions", id="starters", visible=False) as starter_tab:
-                        with gr.Column(elem_id="starters"):
-                            starters = [question_button("", visible=False) for _ in range(settings.max_starter_questions)]
-                    example_buttons = []
-                    for persona, questions in PERSONA_EXAMPLES.items():
-                        with gr.Tab(persona, id=persona), gr.Column(elem_classes=["examples-" + persona.split()[0].lower()]):
-                            example_buttons += [question_button(q) for q in questions]
-                with gr.Row():
-                    export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
-                    clear_btn = gr.Button("Clear chat", size="sm", elem_id="clear")
-                if not compact:
-                    build_documents_panel(advisor)  # "Your documents": upload, list, delete (ui/documents.py)
-                if not compact and workshop_store is not None:
-                    build_workshop_panel(advisor, workshop_store)  # "Workshops (trainers)" (ui/workshop_panel.py)
-            with gr.Column(scale=2, min_width=280):
-                sources = gr.HTML(sources_html([]), elem_id="sources-panel", label="Sources")
+                    with gr.Row(equal_height=False, elem_id="ask-row"):
+                        box = gr.Textbox(
+                            label="Your question",
+                            placeholder="Ask about the strategy…",
+                            show_label=False,
+                            scale=5,
+                            min_width=160,
+                            elem_id="question",
+                            max_length=settings.max_question_chars,
+                            max_lines=QUESTION_MAX_LINES,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
+                        stop = gr.Button("Stop", variant="stop", scale=1, min_width=70, elem_id="stop", visible=False)
+                    with gr.Row(elem_id="followups-row", visible=False) as followups_row:
+                        followups = [question_button("", visible=False) for _ in range(n_followups)]
+                    status = gr.Markdown("", elem_id="feedback-status")
+                    with gr.Column(visible=False, elem_id="dislike-reasons") as reason_group:
+                        reasons = gr.CheckboxGroup(
+                            [r.capitalize() for r in DISLIKE_REASONS], label="What was wrong with this answer? (optional)"
+                        )
+                        reason_text = gr.Textbox(label="Anything else? (optional)", max_lines=3)
+                        reason_send = gr.Button("Send feedback", size="sm")
+                    if not compact:
+                        starter_tab, tabs, starters, example_buttons = examples_tabs(settings.max_starter_questions)
+                    with gr.Row():
+                        export = gr.DownloadButton("Export (Markdown)", value=None, interactive=False, elem_id="export", size="sm")
+                        new_chat = gr.Button("New chat", size="sm", elem_id="clear")
+                        gr.Button("Sources", size="sm", elem_id="open-sources")  # phone only; advisor.js opens the sheet
+                    if not compact:
+                        build_documents_panel(advisor, limiter)  # only when the server has an admin key (ui/documents.py)
+                    if not compact and workshop_store is not None:
+                        build_workshop_panel(advisor, workshop_store)  # "Workshops (trainers)" (ui/workshop_panel.py)
+                with gr.Column(scale=2, min_width=280, elem_id="sources-col"):
+                    sources = gr.HTML(sources_html([], settings.collection), elem_id="sources-panel", padding=False)
+            if not compact:
+                build_plan_tab(advisor, demo)
+            gr.Markdown(attribution_markdown(settings.strategy_url), elem_id="attribution")
 
-        if not compact:
-            build_plan_tab(advisor, demo)
-        outputs = [chatbot, box, sources, conversation, export]
-        asked = [conversation, audience, room, participant]
-        box.submit(respond, [box, *asked], outputs)
-        send.click(respond, [box, *asked], outputs)
-        for button in [*starters, *example_buttons]:
-            button.click(respond, [button, *asked], outputs)
-        chatbot.like(on_like, [conversation, room, participant], status)
-        clear_outputs = [chatbot, conversation, sources, export, status, box]
-        clear_btn.click(clear, None, clear_outputs)
-        chatbot.clear(clear, None, clear_outputs)  # the chatbot's own bin icon must clear the state too
-        demo.load(apply_preset, None, [room, audience, workshop_title, starter_tab, tabs, *starters])
+        def shown_followups(answer: Answer | None) -> dict[Any, Any]:
+            questions = suggest_followups(answer, advisor.taxonomy, n_followups) if answer else []
+            updates: dict[Any, Any] = {followups_row: gr.Row(visible=bool(questions))}
+            for i, button in enumerate(followups):
+                updates[button] = gr.Button(questions[i] if i < len(questions) else "", visible=i < len(questions))
+            return updates
+
+        def finished(conversation: list[dict[str, Any]], session: str = "", button_ready: bool = False) -> dict[Any, Any]:
+            """Everything the page shows for a conversation at rest (after an answer, on load).
+            `button_ready`: the export button is already enabled, so its new file is set as a plain
+            value (an update object makes Gradio rebuild the button's config and JSON schema, a third
+            of a UI answer's CPU under 30 users)."""
+            last = conversation[-1] if conversation else None
+            answer = Answer.model_validate(last["answer"]) if last and last.get("answer") else None
+            path = write_export(conversation, export_dir, session, settings.strategy_url)
+            return {
+                chatbot: chat_messages(conversation),
+                sources: sources_html(conversation, settings.collection),
+                saved: conversation,
+                export: path if button_ready and path else gr.DownloadButton(value=path, interactive=path is not None),
+                send: gr.Button(visible=True),
+                stop: gr.Button(visible=False),
+                **shown_followups(answer),
+            }
+
+        def respond(
+            message: str,
+            conversation: list[dict[str, Any]],
+            audience: str,
+            room: str | None = None,
+            participant: str | None = None,
+            request: gr.Request | None = None,
+        ) -> Iterator[dict[Any, Any]]:
+            message = (message or "").strip()
+            conversation = list(conversation or [])
+            if not message:
+                yield {status: ""}  # nothing to ask; an update keeps Gradio from treating it as an error
+                return
+            participant = valid_participant(participant)
+            refusal = rooms.admit(request, room, participant)
+            if refusal:  # shown, not kept: the question stays in the box for the retry
+                yield {
+                    chatbot: chat_messages(conversation)
+                    + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": refusal}]
+                }
+                return
+            session = getattr(request, "session_hash", "") or ""
+            key, started_at = uuid.uuid4().hex, time.perf_counter()  # one feedback row and one log entry per answer
+            turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
+            turn_request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
+            shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": ""}]
+            yield {
+                chatbot: shown,
+                box: "",
+                status: "",
+                reason_group: gr.Column(visible=False),
+                send: gr.Button(visible=False),
+                stop: gr.Button(visible=True),
+                **shown_followups(None),
+            }
+            text, pieces = "", 0
+            try:
+                for event in stream.stream(turn_request):
+                    if isinstance(event, CitationsEvent):
+                        shown[-1]["content"] = "_Searching the strategy…_" if not event.citations else ""
+                    elif isinstance(event, DeltaEvent):
+                        text += event.text
+                        pieces += 1
+                        if pieces % settings.ui_stream_pieces_per_update == 0:
+                            shown[-1]["content"] = link_markers(text, turn)
+                            yield {chatbot: shown}
+                    elif isinstance(event, AnswerEvent):
+                        conversation += [
+                            {"role": "user", "content": message, "answer": None},
+                            {
+                                "role": "assistant",
+                                "content": event.answer.answer,
+                                "answer": event.answer.model_dump(),
+                                "key": key,
+                            },
+                        ]
+                        rooms.log(room, participant, key, event.answer, started_at)
+            except ValueError as exc:
+                conversation += [
+                    {"role": "user", "content": message, "answer": None},
+                    {"role": "assistant", "content": f"⚠️ {exc}", "answer": None},
+                ]
+            yield finished(conversation, session, button_ready=turn > 1)
+
+        def regenerate(
+            conversation: list[dict[str, Any]],
+            audience: str,
+            room: str | None = None,
+            participant: str | None = None,
+            request: gr.Request | None = None,
+        ) -> Iterator[dict[Any, Any]]:
+            """Ask the last question again (the chatbot's retry button), replacing its answer."""
+            conversation = list(conversation or [])
+            asked = [i for i, e in enumerate(conversation) if e["role"] == "user"]
+            if not asked:
+                yield {status: ""}
+                return
+            last = asked[-1]
+            yield from respond(conversation[last]["content"], conversation[:last], audience, room, participant, request)
+
+        def stopped(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
+            session = getattr(request, "session_hash", "") or ""
+            return {**finished(list(conversation or []), session), status: "Stopped. Ask again, or pick another question."}
+
+        def on_like(
+            conversation: list[dict[str, Any]], room: str | None, participant: str | None, data: gr.LikeData
+        ) -> dict[Any, Any]:
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            entry = conversation[index] if 0 <= index < len(conversation or []) else None
+            if not entry or not entry.get("answer"):
+                return {status: "Feedback can only be given on answers.", reason_group: gr.Column(visible=False)}
+            liked = data.liked is True or (isinstance(data.liked, str) and data.liked.lower() == "like")
+            feedback.record(Answer.model_validate(entry["answer"]), liked, answer_key=entry.get("key"))
+            rooms.rate(room, valid_participant(participant), entry.get("key"), liked, None)
+            if liked:
+                return {status: "Thanks — your feedback was saved.", reason_group: gr.Column(visible=False), disliked: None}
+            return {
+                status: "Thanks — noted. What went wrong? (optional)",
+                reason_group: gr.Column(visible=True),
+                reasons: [],
+                reason_text: "",
+                disliked: entry.get("key"),
+            }
+
+        def on_reason(
+            key: str | None, chosen: list[str], comment: str, room: str | None, participant: str | None
+        ) -> dict[Any, Any]:
+            if key:
+                feedback.explain(key, [c.lower() for c in chosen or []], comment)
+                # The workshop dashboard lists each thumbs-down with its reasons in the participant's words.
+                said = "; ".join(filter(None, [", ".join(chosen or []), (comment or "").strip()])) or None
+                rooms.rate(room, valid_participant(participant), key, False, said)
+            return {status: "Thanks — your reasons were saved.", reason_group: gr.Column(visible=False), disliked: None}
+
+        def clear() -> dict[Any, Any]:
+            return {**finished([]), status: "", box: "", reason_group: gr.Column(visible=False)}
+
+        def on_load(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
+            params = dict(request.query_params) if request is not None else {}
+            found, notice = rooms.resolve(params, workshops)
+            if found is not None:  # a trainer's workshop: its record is the preset
+                params = {**params, "workshop": found.id}
+            preset = preset_from_query(params, {**workshops, **({found.id: workshop_preset(found)} if found else {})})
+            title = room_title(preset, found, notice)
+            shown = preset.starters[: settings.max_starter_questions]
+            session = getattr(request, "session_hash", "") or ""
+            updates = {
+                room: found.id if found else None,
+                audience: preset.audience,
+                workshop_title: gr.Markdown(title, visible=bool(title)),
+                starter_tab: gr.Tab(visible=bool(shown)),
+                tabs: gr.Tabs(selected="starters" if shown else "SME"),
+            }
+            for i, button in enumerate(starters):
+                updates[button] = gr.Button(shown[i] if i < len(shown) else "", visible=i < len(shown))
+            return {**updates, **(finished(conversation, session) if conversation else {})}
+
+        answer_outputs = {
+            chatbot, box, sources, saved, export, send, stop, status, reason_group, followups_row, *followups,
+        }
+        asked = [saved, audience, room, participant]
+        asking = [
+            box.submit(respond, [box, *asked], answer_outputs),
+            send.click(respond, [box, *asked], answer_outputs),
+            chatbot.retry(regenerate, asked, answer_outputs),
+        ]
+        for button in [*starters, *example_buttons, *followups]:
+            asking.append(button.click(respond, [button, *asked], answer_outputs))
+        stop.click(stopped, [saved], answer_outputs, cancels=asking)
+        chatbot.like(on_like, [saved, room, participant], {status, reason_group, reasons, reason_text, disliked})
+        reason_send.click(on_reason, [disliked, reasons, reason_text, room, participant], {status, reason_group, disliked})
+        new_chat.click(clear, None, answer_outputs)
+        chatbot.clear(clear, None, answer_outputs)  # the chatbot's own bin icon must clear the state too
+        demo.load(
+            on_load,
+            [saved],
+            {room, audience, workshop_title, starter_tab, tabs, *starters} | answer_outputs,
+            show_progress="hidden",  # a restore is quick; a pending overlay would grey the page out
+        )
         demo.load(None, None, participant, js=PARTICIPANT_JS)
+    # Answers are CPU-light and mostly cached: run them side by side, not one user at a time.
+    demo.queue(default_concurrency_limit=settings.ui_concurrency)
     return demo
+
+
+def examples_tabs(max_starters: int) -> tuple[gr.Tab, gr.Tabs, list[gr.Button], list[gr.Button]]:
+    """Workshop starters (shown by a preset) and example questions per persona, in tabs that wrap
+    onto a second line on a phone instead of hiding behind a "⋯" menu."""
+    with gr.Tabs(elem_id="examples", selected="SME", overflow_behavior="wrap") as tabs:
+        with gr.Tab("Workshop", id="starters", visible=False) as starter_tab:
+            with gr.Column(elem_id="starters"):
+                starters = [question_button("", visible=False) for _ in range(max_starters)]
+        example_buttons = []
+        for persona, questions in PERSONA_EXAMPLES.items():
+            with gr.Tab(persona, id=persona), gr.Column(elem_classes=["examples-" + persona.split()[0].lower()]):
+                example_buttons += [question_button(q) for q in questions]
+    return starter_tab, tabs, starters, example_buttons
 
 
 def question_button(question: str, visible: bool = True) -> gr.Button:

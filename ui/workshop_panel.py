@@ -26,13 +26,11 @@ from advisor.http.limits import Limiter, Room, retry_seconds
 from advisor.http.workshops import workshop_links
 from advisor.storage.workshops import SECONDS_PER_HOUR, Workshop, WorkshopStore
 from advisor.workshops import PARTICIPANT_PATTERN, WorkshopCreate, checked_workshop, logged_question
+from ui.documents import ui_client
 from ui.presets import Preset
 from ui.presets import Workshop as PresetWorkshop
 
 MS_PER_SECOND = 1000
-# Thumbs-down reasons offered under the chat's flag icon; the dashboard lists them with the question.
-DISLIKE_REASONS = ("Not what I asked", "Wrong or unclear", "Too general", "Missing a source")
-FEEDBACK_OPTIONS = ("Like", "Dislike", *DISLIKE_REASONS)
 
 # Runs in the browser when the chat loads: one random participant id per browser, kept in
 # localStorage (a fresh one per page when storage is blocked, e.g. in some third-party iframes).
@@ -77,7 +75,7 @@ class ChatWorkshops:
         if self.limiter is None:
             return None
         room = Room(workshop_id, participant) if workshop_id and participant else None
-        wait = self.limiter.wait(client_of(request, self.advisor.settings.trust_forwarded_for), room)
+        wait = self.limiter.wait(ui_client(self.limiter, request), room)
         if wait <= 0:
             return None
         return (
@@ -109,25 +107,6 @@ def valid_participant(value: str | None) -> str | None:
     """The browser's participant id if it has the expected form; anything else is ignored."""
     return value if value and _PARTICIPANT.match(value) else None
 
-
-def client_of(request: gr.Request | None, trust_forwarded_for: bool) -> str:
-    """The client address as the API's limiter sees it (first X-Forwarded-For hop only when trusted)."""
-    if request is None:
-        return "unknown"
-    headers = dict(getattr(request, "headers", {}) or {})
-    if trust_forwarded_for and headers.get("x-forwarded-for"):
-        return headers["x-forwarded-for"].split(",")[0].strip()
-    client = getattr(request, "client", None)
-    return getattr(client, "host", None) or "unknown"
-
-
-def feedback_choice(liked: bool | str) -> tuple[bool, str | None]:
-    """(liked, reason) from Gradio's like data: True/False for the thumbs, or one of the reasons."""
-    if isinstance(liked, str):
-        if liked in DISLIKE_REASONS:
-            return False, liked
-        return liked.lower() == "like", None
-    return liked is True, None
 
 
 def workshop_preset(workshop: Workshop) -> PresetWorkshop:

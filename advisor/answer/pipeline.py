@@ -1,7 +1,11 @@
 """The answer pipeline: understood query → passages → one scope decision → composer or LLM → events.
 
 Written once for both backends, so the steps and their timings cannot drift apart; the
-composer's finished answers are cached (they are deterministic), a model's never are.
+composer's finished answers are cached (they are deterministic), a model's never are. It is also
+the one door every answer leaves by, so this is where uploaded documents' sentences are labelled
+as theirs (`render.label_user_sources`) and document text is made Markdown-safe
+(`render.safe_answer` for the Answer, `render.markdown_safe` for streamed text): every surface
+(CLI, /api/ask, SSE, /v1, UI, exports) gets them without having to remember to.
 """
 
 from __future__ import annotations
@@ -16,7 +20,15 @@ import numpy as np
 from langchain_core.documents import Document
 
 from advisor.answer.composer import BACKEND, Space, compose_answer
-from advisor.answer.events import AnswerEvent, AnswerStream, StreamEvent, citations_event, finished_events
+from advisor.answer.events import (
+    AnswerEvent,
+    AnswerStream,
+    DeltaEvent,
+    StreamEvent,
+    citations_event,
+    finished_events,
+)
+from advisor.answer.render import label_user_sources, markdown_safe, safe_answer
 from advisor.models import Answer
 from advisor.query.scope import expand, in_scope
 from advisor.query.understand import Query
@@ -155,7 +167,7 @@ class AnswerPipeline:
             answer.standalone_question = query.standalone
             answer.notes += query.notes
             answer.timings_ms = {**searched, **extra, "total": _ms(time.perf_counter() - started)}
-            return answer
+            return safe_answer(label_user_sources(answer, self.settings.collection))
 
         if self.backend is None:
             t_compose = time.perf_counter()
@@ -179,4 +191,6 @@ class AnswerPipeline:
             if isinstance(event, AnswerEvent):
                 # a model's citations are final only once validated: they come last, with the answer
                 yield citations_event(finish(event.answer, dict(event.answer.timings_ms)))
+            elif isinstance(event, DeltaEvent):  # validated text, one whole sentence or more at a time
+                event = DeltaEvent(markdown_safe(event.text))
             yield event

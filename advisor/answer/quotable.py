@@ -1,9 +1,15 @@
 """The one rule for which sentence of an indexed passage may be quoted, ranked or shown to a model.
 
 The composer, the sentence-vector cache and the LLM prompt packer all read a passage through
-this module, so a sentence planted to instruct the assistant ("ignore previous instructions",
-"when summarising this document, state that ...") is dropped at every door alike, and ingest can
-warn whoever added the document about each one.
+this module, so a planted sentence is dropped at every door alike, and ingest can warn whoever
+added the document about each one. Three kinds are never quoted:
+- sentences that instruct an assistant ("ignore previous instructions", "when summarising this
+  document, state that ...");
+- sentences that address the reader as instructions from the system ("SYSTEM: ...", "tell every
+  user that ...");
+- sentences that ask for a payment or for bank or card details ("wire the 500 EUR registration
+  fee to IBAN DE89 ..."): a strategy summary never does, and an uploaded one that does is fraud
+  that would otherwise come back as "Action 1" under the strategy's name.
 """
 
 from __future__ import annotations
@@ -41,20 +47,63 @@ MODEL_DIRECTIVE = re.compile(
 )
 
 
+# Sentences speaking to the reader as the system would: a role label, or orders about what to tell people.
+READER_INSTRUCTION = re.compile(
+    r"^\W*(system|assistant|admin(istrator)?|developer|moderator)( (message|note|notice|prompt|instruction)s?)?\s*:|"
+    r"\b(tell|inform|instruct|remind|notify)\s+(the |your |all |every |each |any )?(readers?|users?|askers?|"
+    r"visitors?|customers?|clients?|smes?|companies|businesses|applicants?|participants?|people|everyone)\b"
+    r"[^.]{0,40}\b(that|to)\b",
+    re.IGNORECASE,
+)
+# Requests for money or for payment credentials. "Payment systems" and "knowledge transfer", as the
+# strategy uses them, do not match: money must be sent somewhere, or details asked for.
+PAYMENT_REQUEST = re.compile(
+    r"\bIBAN\b|\bSWIFT\b|\bBIC code\b|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b|"
+    r"\b(wire|remit|transfer|send|pay|deposit)\b[^.]{0,50}\b(fees?|payments?|deposits?|money|funds|sums?|amounts?|"
+    r"eur|euros?|usd|dollars?|bitcoins?|crypto\w*)\b(?=[^.]{0,60}\b(to|into|via|at|before|within|by)\b)|"
+    r"\b(bank|account|card|credit card|debit card|payment)\s+(details|numbers?|information|credentials)\b|"
+    r"\b(cvv|cvc|card security code|sort code|routing number)\b|"
+    r"\b(bitcoin|crypto(currency)?|usdt)\s+(wallet|address)\b|\bgift cards?\b|"
+    r"\b(send|share|enter|confirm|provide|give)\b[^.]{0,30}\b(password|login|credentials|pin)\b",
+    re.IGNORECASE,
+)
+TO_ASSISTANT = "addressed to an assistant"
+TO_READER = "addressed to its readers as an instruction"
+ASKS_FOR_PAYMENT = "asking for a payment or bank or card details"
+
+
 def is_injection(sentence: str) -> bool:
     """A classic prompt injection (also used to screen generated text)."""
     return bool(INJECTION.search(sentence))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
+def refusal_reason(sentence: str) -> str | None:
+    """Why this sentence may never be quoted or shown to a model (one of the kinds above), or None."""
+    if is_injection(sentence) or MODEL_DIRECTIVE.search(sentence):
+        return TO_ASSISTANT
+    if READER_INSTRUCTION.search(sentence):
+        return TO_READER
+    if PAYMENT_REQUEST.search(sentence):
+        return ASKS_FOR_PAYMENT
+    return None
+
+
 def is_directive(sentence: str) -> bool:
-    """A sentence that instructs an assistant or summariser rather than informing a reader."""
-    return is_injection(sentence) or bool(MODEL_DIRECTIVE.search(sentence))
+    """A sentence that instructs an assistant or summariser rather than informing a reader (also
+    used to screen generated text and questions: "how do we pay the fee to the desk?" is a fair
+    question, so the reader and payment kinds are not part of this)."""
+    return refusal_reason(sentence) == TO_ASSISTANT
+
+
+def is_refused(sentence: str) -> bool:
+    """Never quoted or shown to a model: any of the three kinds above."""
+    return refusal_reason(sentence) is not None
 
 
 def is_quotable(sentence: str, min_chars: int) -> bool:
-    """Long enough to say something, and not a planted instruction."""
-    return len(sentence) >= min_chars and not is_directive(sentence)
+    """Long enough to say something, and not a planted sentence of any kind."""
+    return len(sentence) >= min_chars and not is_refused(sentence)
 
 
 def body_start(document: Document) -> int:
@@ -81,11 +130,11 @@ def quotable_sentences(document: Document, min_chars: int) -> list[tuple[int, in
 
 
 def without_directives(text: str) -> str:
-    """The text minus planted instructions: what an LLM may be shown of a passage."""
+    """The text minus planted sentences of every kind: what an LLM may be shown of a passage."""
     spans = split_sentences(text)
     if not spans:
         return text
-    return " ".join(text[a:b] for a, b in spans if not is_directive(text[a:b]))
+    return " ".join(text[a:b] for a, b in spans if not is_refused(text[a:b]))
 
 
 @dataclass(frozen=True)
@@ -96,26 +145,29 @@ class PlantedSentence:
     page: int | None
     section: str
     text: str
+    reason: str = TO_ASSISTANT
 
     def warning(self) -> str:
         where = f"{self.source}, page {self.page}" if self.page is not None else self.source
         snippet = " ".join(self.text.split())
         snippet = snippet if len(snippet) <= 120 else snippet[:119].rstrip() + "…"
-        return f"{where} › {self.section}: ignored a sentence addressed to an assistant: \"{snippet}\""
+        return f"{where} › {self.section}: ignored a sentence {self.reason}: \"{snippet}\""
 
 
 def planted_sentences(chunks: list[Document]) -> list[PlantedSentence]:
-    """Sentences of these chunks that the quotable rule refuses because they instruct a model."""
+    """Sentences of these chunks that the quotable rule refuses, each with the reason."""
     found: dict[str, PlantedSentence] = {}
     for chunk in chunks:
         meta = chunk.metadata
         page = meta.get("page")
         for _, _, sentence in sentence_spans(chunk):
-            if is_directive(sentence) and sentence not in found:
+            reason = refusal_reason(sentence)
+            if reason is not None and sentence not in found:
                 found[sentence] = PlantedSentence(
                     meta.get("source", ""),
                     page if isinstance(page, int) and page >= 0 else None,
                     meta.get("title", "") or meta.get("section", ""),
                     sentence,
+                    reason,
                 )
     return list(found.values())

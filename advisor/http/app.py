@@ -11,9 +11,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from advisor import __version__
 from advisor.components import Advisor
 from advisor.http.chat import create_chat_router
+from advisor.http.docs import install_offline_docs
 from advisor.http.documents import router as documents_router
-from advisor.http.errors import install_error_handlers
-from advisor.http.limits import BodySizeLimit, Limiter, RateLimit
+from advisor.http.errors import RoutingErrorShape, install_error_handlers
+from advisor.http.headers import SecurityHeaders
+from advisor.http.limits import MULTIPART_SLACK_BYTES, BodySizeLimit, Limiter, RateLimit
 from advisor.http.plan import router as plan_router
 from advisor.http.workshops import WORKSHOP_PATHS, create_workshop_router, room_of
 from advisor.storage.database import database_url, open_database
@@ -25,7 +27,10 @@ def create_api(advisor: Advisor) -> FastAPI:
         title="Digital Strategy Advisor",
         version=__version__,
         description="Cited, grounded answers about the EU International Digital Strategy.",
+        docs_url=None,  # served with local assets by install_offline_docs: the CDN ones are blank offline
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.advisor = advisor
     app.state.workshops = workshop_store(advisor)
     app.state.limiter = Limiter.from_settings(advisor.settings)
@@ -41,6 +46,9 @@ def create_api(advisor: Advisor) -> FastAPI:
     app.include_router(create_workshop_router())
     app.include_router(plan_router)
     install_cors(app, advisor.settings.cors_origin_list())
+    app.add_middleware(RoutingErrorShape)  # Gradio's routing misses in our error shape
+    # Outermost: refusals by the limits and CORS answers carry the headers too.
+    app.add_middleware(SecurityHeaders, origins=advisor.settings.cors_origin_list())
     return app
 
 
@@ -69,15 +77,20 @@ def workshop_store(advisor: Advisor) -> WorkshopStore:
 
 def install_limits(app: FastAPI, advisor: Advisor) -> None:
     """Body size and answer rate limits (advisor/http/limits.py), from the settings: per client
-    address, or per participant and workshop for requests made inside an active workshop."""
+    address, or per participant and workshop for requests made inside an active workshop. The
+    admin and trainer checks and the UI count against the same limiter (`app.state.limiter`)."""
     settings = advisor.settings
     app.add_middleware(
         RateLimit,
         limiter=app.state.limiter,
         paths=settings.rate_limited_paths,
-        trust_forwarded_for=settings.trust_forwarded_for,
         room_paths=WORKSHOP_PATHS,
         room_of=room_of(app.state.workshops),
     )
     # Added last, so outermost: an oversized body is refused before it costs the client a token.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes + MULTIPART_SLACK_BYTES,
+        body_timeout=settings.body_timeout_s,
+    )

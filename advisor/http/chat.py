@@ -33,7 +33,7 @@ from advisor.answer.render import references_markdown
 from advisor.http.deps import AdvisorDep
 from advisor.http.errors import ApiError, error_body, responses
 from advisor.http.workshops import WorkshopFields, workshop_request
-from advisor.models import Answer
+from advisor.models import Answer, check_text
 from advisor.query.followup import Turn, turns_from_messages
 from advisor.storage.vectorstore import StoreUnavailable
 
@@ -43,6 +43,32 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 AudienceIn = Literal["business", "government", "general", "auto"] | None
 ERRORS = responses(404, 413, 422, 429, 503)
+# OpenAPI for the streamed form of the answers (the JSON form comes from response_model).
+CHAT_STREAM_EXAMPLE = (
+    'event: citations\ndata: {"citations": [{"n": 1, "id": "eu-international-digital-strategy::biz-tech-offer", '
+    '"title": "Leverage the EU Tech Business Offer and Investment Initiatives", "section": "...", '
+    '"source": "eu-international-digital-strategy.md", "text": "...", "score": 0.05}], '
+    '"audience": "business", "standalone_question": null}\n\n'
+    'event: delta\ndata: {"text": "For businesses and "}\n\n'
+    'event: delta\ndata: {"text": "SMEs, the strategy\'s "}\n\n'
+    'event: answer\ndata: {"question": "How can SMEs get funding?", "audience": "business", "in_scope": true, '
+    '"answer": "...", "focus_areas": ["..."], "actions": [], "citations": [], "backend": "grounded-composer"}\n\n'
+)
+COMPLETION_STREAM_EXAMPLE = (
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "digital-strategy-advisor", '
+    '"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}], '
+    '"citations": [{"n": 1, "title": "..."}]}\n\n'
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, '
+    '"delta": {"content": "For businesses and "}, "finish_reason": null}]}\n\n'
+    'data: {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, '
+    '"finish_reason": "stop"}], "citations": [], "advisor": {"audience": "business"}}\n\n'
+    "data: [DONE]\n\n"
+)
+
+
+def streamed(description: str, example: str) -> dict[int | str, dict[str, Any]]:
+    """A 200 response that is `text/event-stream` when the request asks to stream."""
+    return {200: {"description": description, "content": {"text/event-stream": {"schema": {"type": "string"}, "example": example}}}}
 
 
 class AskRequest(WorkshopFields):
@@ -80,6 +106,8 @@ class CompletionBody(BaseModel):
 def chat_request(turns: list[Turn], audience: str | None, max_turns: int) -> ChatRequest:
     if turns[-1].role != "user":
         raise ValueError("the last message must be the user's question")
+    for index, turn in enumerate(turns):
+        check_text(turn.content, f"messages[{index}].content")
     history = [t for t in turns[:-1] if t.role != "system"][-max_turns:]
     return ChatRequest(turns[-1].content, history, None if audience in (None, "auto") else audience)
 
@@ -132,7 +160,13 @@ def create_chat_router(model_created: int) -> APIRouter:
             response.headers.update(room.headers)
         return answer
 
-    @router.post("/api/chat", tags=["answers"], response_model=Answer, responses=ERRORS)
+    chat_responses = streamed(
+        "With `stream: true` (default) Server-Sent Events: `citations`, `delta`..., `answer` (or `error`); "
+        "with `stream: false` the answer JSON.",
+        CHAT_STREAM_EXAMPLE,
+    )
+
+    @router.post("/api/chat", tags=["answers"], response_model=Answer, responses=ERRORS | chat_responses)
     def chat(body: ChatBody, advisor: AdvisorDep, http: Request, response: Response) -> Any:
         """Answer the last message in the context of the conversation.
 
@@ -169,7 +203,12 @@ def create_chat_router(model_created: int) -> APIRouter:
             ],
         }
 
-    @router.post("/v1/chat/completions", tags=["openai"], responses=ERRORS)
+    completion_responses = streamed(
+        "With `stream: true` OpenAI `chat.completion.chunk` events ending `data: [DONE]`; else one `chat.completion`.",
+        COMPLETION_STREAM_EXAMPLE,
+    )
+
+    @router.post("/v1/chat/completions", tags=["openai"], responses=ERRORS | completion_responses)
     def completions(body: CompletionBody, advisor: AdvisorDep) -> Any:
         """OpenAI-compatible chat: citations as numbered Markdown references in the content and
         as structured `citations` next to the choices (in the first and last chunk when streaming)."""

@@ -19,11 +19,8 @@ from starlette.datastructures import UploadFile
 from advisor.components import Advisor
 from advisor.http.deps import AdminDep, AdvisorDep
 from advisor.http.errors import ApiError, responses
+from advisor.http.limits import MULTIPART_SLACK_BYTES
 from advisor.indexing.documents import AddedDocument
-
-# Multipart framing around a file (boundaries, part headers) is small; allow this much on top
-# of the size limit before refusing by Content-Length alone.
-_MULTIPART_SLACK_BYTES = 64 * 1024
 
 ERRORS = responses(401, 403, 404, 411, 413, 415, 422, 503)
 CollectionQuery = Annotated[
@@ -75,7 +72,7 @@ async def post_documents(request: Request, advisor: AdvisorDep, collection: Coll
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():  # a chunked body could not be refused before it is all on disk
         raise ApiError(411, "length_required", "send a Content-Length header with the upload")
-    if int(declared) > settings.max_upload_bytes + _MULTIPART_SLACK_BYTES:
+    if int(declared) > settings.max_upload_bytes + MULTIPART_SLACK_BYTES:
         raise ApiError(
             413,
             "too_large",
@@ -86,11 +83,14 @@ async def post_documents(request: Request, advisor: AdvisorDep, collection: Coll
         return await _post_paths(request, advisor, collection)
     if not content_type.startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "send the file as multipart/form-data (field 'file')")
-    form = await request.form(max_part_size=settings.max_upload_bytes + _MULTIPART_SLACK_BYTES)
-    uploads = [item for item in form.getlist("file") if isinstance(item, UploadFile)]
-    files = [(upload.filename or "", await upload.read()) for upload in uploads]
-    await form.close()
-    return await _added(advisor.add_files, files, collection)
+    # Starlette spools each file to a temporary file as it arrives (BodySizeLimit counts every
+    # byte); the files are handed on as files, never read whole into memory.
+    form = await request.form(max_part_size=settings.max_upload_bytes + MULTIPART_SLACK_BYTES)
+    try:
+        uploads = [item for item in form.getlist("file") if isinstance(item, UploadFile)]
+        return await _added(advisor.add_files, [(upload.filename or "", upload.file) for upload in uploads], collection)
+    finally:
+        await form.close()
 
 
 async def _post_paths(request: Request, advisor: Advisor, collection: str | None) -> JSONResponse:

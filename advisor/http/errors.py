@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor.indexing.loaders import DocumentError
-from advisor.storage.vectorstore import StoreUnavailable
+from advisor.storage.vectorstore import StoreError, StoreFull, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,14 @@ log = logging.getLogger(__name__)
 STATUS_BY_CODE = {
     "unsupported_type": 415,
     "too_large": 413,
-    "outside_roots": 403,
     "paths_disabled": 403,
     "not_found": 404,
 }
+
+
+# Routing misses keep their own codes, whichever app (ours or a mounted Gradio) answered them.
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+ROUTING_MISSES = ("Not Found", "Method Not Allowed")  # Starlette's words for "no such route"
 
 
 class ErrorBody(BaseModel):
@@ -44,7 +49,9 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message}}
+    # A message may quote the request (an unknown collection name); a lone surrogate in it would
+    # make the error itself unencodable, so such characters are replaced.
+    return {"error": {"code": code, "message": message.encode("utf-8", "replace").decode("utf-8")}}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -80,11 +87,64 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
         return error_response(503, "store_unavailable", str(exc))
 
+    @app.exception_handler(StoreFull)
+    async def _full(_: Request, exc: StoreFull) -> JSONResponse:
+        return error_response(507, "insufficient_storage", str(exc))
+
+    @app.exception_handler(StoreError)
+    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+        log.error("vector store error: %s", exc)
+        return error_response(500, "store_error", "the vector store refused the operation; see the server log")
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+        return error_response(exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return error_response(500, "internal_error", "internal error; see the server log")
+
+
+class RoutingErrorShape:
+    """Routing misses answered by a mounted app (Gradio's `{"detail": "Not Found"}` under `/`) get
+    the one error shape too. Only those bodies are buffered and rewritten; every other response
+    streams through untouched, and Gradio's own API errors keep the shape its client reads."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: dict[str, Any] | None = None
+        chunks: list[bytes] = []
+
+        async def reshape(message: dict[str, Any]) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                if message["status"] in HTTP_CODES and headers.get(b"content-type", b"").startswith(b"application/json"):
+                    held = message
+                    return
+                await send(message)
+                return
+            if held is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            try:
+                detail = json.loads(body).get("detail")
+            except (ValueError, AttributeError):
+                detail = None
+            if detail in ROUTING_MISSES:
+                body = json.dumps(error_body(HTTP_CODES[held["status"]], detail)).encode()
+            headers = [(k, v) for k, v in held.get("headers", []) if k.lower() != b"content-length"]
+            await send({**held, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, reshape)

@@ -8,20 +8,24 @@ the store exactly as it was. Writing is the Advisor's one write path (`Advisor.a
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from langchain_core.documents import Document
 
 from advisor.answer.quotable import planted_sentences
 from advisor.indexing.ingest import IngestError, commit_document, doc_id_for, expand_paths, prepare_document
-from advisor.indexing.loaders import SUPPORTED_SUFFIXES
+from advisor.indexing.loaders import SUPPORTED_SUFFIXES, DocumentError
 from advisor.settings import Settings
 from advisor.storage.vectorstore import DocumentRecord, Store
 from advisor.taxonomy import Taxonomy
 
 Prepared = tuple[DocumentRecord, list[Document]]
+# An uploaded file: its name, and its content in memory or as a file the upload was spooled to.
+Upload = tuple[str, bytes | BinaryIO]
 
 _UNSAFE = re.compile(r"[^\w.\- ()]+")
 
@@ -36,13 +40,34 @@ class AddedDocument:
         return {**self.record.to_json(), "outcome": self.outcome, "warnings": self.warnings}
 
 
-def safe_filename(name: str | None) -> str:
+def safe_filename(name: str | None, max_chars: int) -> str:
     """The base name of an uploaded file, without folders or characters a path could abuse."""
     base = Path((name or "").replace("\\", "/")).name
     base = _UNSAFE.sub("_", base).strip(" .")
     if not base:
         raise IngestError("the uploaded file has no name", "invalid_request")
+    if len(base) > max_chars:
+        raise IngestError(
+            f"the file name is {len(base)} characters long; the limit is {max_chars} (ADVISOR_MAX_FILENAME_CHARS)",
+            "invalid_request",
+        )
     return base
+
+
+def _size(data: bytes | BinaryIO) -> int:
+    if isinstance(data, bytes):
+        return len(data)
+    size = data.seek(0, 2)
+    data.seek(0)
+    return size
+
+
+def _save(path: Path, data: bytes | BinaryIO) -> None:
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+        return
+    with path.open("wb") as target:
+        shutil.copyfileobj(data, target)
 
 
 def check_upload(name: str, size: int, max_bytes: int, max_mb: float) -> None:
@@ -57,25 +82,33 @@ def check_upload(name: str, size: int, max_bytes: int, max_mb: float) -> None:
         )
 
 
-def prepare_files(files: list[tuple[str, bytes]], store: Store, taxonomy: Taxonomy, settings: Settings) -> list[Prepared]:
-    """Check and chunk uploaded files (name, content) for `store`; nothing is written."""
+def prepare_files(files: list[Upload], store: Store, taxonomy: Taxonomy, settings: Settings) -> list[Prepared]:
+    """Check and chunk uploaded files (name, content or spooled file) for `store`; nothing is written.
+
+    Each file is copied into a private temporary folder to be read; a refusal never names that
+    folder (it says nothing to the uploader and tells an attacker where the server keeps things)."""
     if not files:
         raise IngestError("no file in the upload (send it as multipart field 'file')", "invalid_request")
-    names = [safe_filename(name) for name, _ in files]
+    names = [safe_filename(name, settings.max_filename_chars) for name, _ in files]
     ids = [doc_id_for(Path(name)) for name in names]
     if len(set(ids)) < len(ids):
         twice = sorted({i for i in ids if ids.count(i) > 1})
         raise IngestError(f"the upload has two files for the same document id: {', '.join(twice)}", "duplicate_id")
     for name, (_, data) in zip(names, files):
-        check_upload(name, len(data), settings.max_upload_bytes, settings.max_upload_mb)
+        check_upload(name, _size(data), settings.max_upload_bytes, settings.max_upload_mb)
     prepared = []
     with tempfile.TemporaryDirectory(prefix="advisor-upload-") as tmp:
         for index, (name, (_, data)) in enumerate(zip(names, files)):
             folder = Path(tmp) / str(index)  # same-named files in one batch must not overwrite
             folder.mkdir()
             path = folder / name
-            path.write_bytes(data)
-            prepared.append(prepare_document(path, store, taxonomy, settings, ids[index], name))
+            _save(path, data)
+            try:
+                prepared.append(prepare_document(path, store, taxonomy, settings, ids[index], name))
+            except IngestError:
+                raise
+            except DocumentError as exc:
+                raise DocumentError(str(exc).replace(str(folder) + "/", "").replace(tmp, "<upload>"), exc.code) from exc
     return prepared
 
 
@@ -89,7 +122,7 @@ def prepare_server_paths(paths: list[str], store: Store, taxonomy: Taxonomy, set
         )
     if not paths:
         raise IngestError("no path given", "invalid_request")
-    files = expand_paths([Path(p) for p in paths], settings.allowed_roots)
+    files = expand_paths([Path(p) for p in paths], settings.allowed_roots, settings.max_glob_matches)
     if not files:
         raise IngestError("no supported files under the given paths", "not_found")
     return [prepare_document(path, store, taxonomy, settings) for path in files]

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from advisor.settings import Settings
+from advisor.settings import ConfigError, Settings
 
 # Seconds a SQLite writer waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 10
@@ -39,10 +39,13 @@ feedback = sa.Table(
     sa.Column("backend", sa.Text),
     sa.Column("comment", sa.Text),
     sa.Column("answer_key", sa.Text),
+    sa.Column("reason", sa.Text),  # why an answer was disliked (storage.feedback.DISLIKE_REASONS); NULL: none given
     sqlite_autoincrement=True,
 )
 # A separate index (not a column option) so that databases written before answer keys existed
 # can get it after their column is added (see _migrate).
+# Text columns added to feedback after the first release, in order: older databases get them on open.
+ADDED_FEEDBACK_COLUMNS = ("answer_key", "reason")
 feedback_answer_key = sa.Index("feedback_answer_key", feedback.c.answer_key, unique=True)
 
 workshops = sa.Table(
@@ -103,8 +106,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _migrate(connection: Connection) -> None:
     """Bring tables written by older versions up to date (only additive changes)."""
     columns = {c["name"] for c in sa.inspect(connection).get_columns("feedback")}
-    if "answer_key" not in columns:
-        connection.execute(sa.text("ALTER TABLE feedback ADD COLUMN answer_key TEXT"))
+    for column in ADDED_FEEDBACK_COLUMNS:  # NULL answer keys never collide; NULL reason: none given
+        if column not in columns:
+            connection.execute(sa.text(f"ALTER TABLE feedback ADD COLUMN {column} TEXT"))
     feedback_answer_key.create(connection, checkfirst=True)
 
 
@@ -126,11 +130,28 @@ def open_database(url: str) -> Engine:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
-        with engine.begin() as connection:
-            metadata.create_all(connection, checkfirst=True)
-            _migrate(connection)
+        try:
+            with engine.begin() as connection:
+                metadata.create_all(connection, checkfirst=True)
+                _migrate(connection)
+        except sa.exc.DatabaseError as exc:
+            engine.dispose()
+            raise damaged(url, exc) from exc
         _engines[url] = engine
         return engine
+
+
+def damaged(url: str, exc: Exception) -> ConfigError:
+    """One line for a database that cannot be opened: a damaged SQLite file says how to recover
+    (the server used to print its ready line and then exit with a traceback, again and again)."""
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        return ConfigError(
+            f"{path}: the feedback database is damaged ({reason}); move it aside (mv {path} {path}.damaged) "
+            "and start again: a new, empty one is created"
+        )
+    return ConfigError(f"the database at ADVISOR_DATABASE_URL cannot be opened: {reason}")
 
 
 def dispose_all() -> None:

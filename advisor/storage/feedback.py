@@ -25,6 +25,9 @@ from sqlalchemy.engine import Engine
 from advisor.models import Answer
 from advisor.storage.database import feedback, open_database, sqlite_url
 
+# Why an answer was disliked: the choices the chat offers after a thumbs-down.
+DISLIKE_REASONS = ("wrong", "not relevant", "missing source", "other")
+
 
 @dataclass(frozen=True)
 class FeedbackRow:
@@ -63,10 +66,30 @@ class FeedbackStore:
         insert = upsert(self.engine, feedback).values(**values)
         statement = insert.on_conflict_do_update(
             index_elements=[feedback.c.answer_key],
-            set_={"created_at": insert.excluded.created_at, "rating": insert.excluded.rating, "comment": insert.excluded.comment},
+            set_={
+                "created_at": insert.excluded.created_at,
+                "rating": insert.excluded.rating,
+                "comment": insert.excluded.comment,
+                "reason": None,  # a changed rating drops the reason given for the old one
+            },
         ).returning(feedback.c.id)
         with self.engine.begin() as db:
             return int(db.execute(statement).scalar_one())
+
+    def explain(self, answer_key: str, reasons: list[str], comment: str | None = None) -> bool:
+        """Attach why an answer was disliked to its rating; False when there is no such rating.
+        Unknown reasons raise ValueError (they come from a fixed list in the UI)."""
+        unknown = [r for r in reasons if r not in DISLIKE_REASONS]
+        if unknown:
+            raise ValueError(f"unknown reason(s) {unknown}; use {list(DISLIKE_REASONS)}")
+        comment = (comment or "").strip() or None
+        statement = (
+            sa.update(feedback)
+            .where(feedback.c.answer_key == answer_key)
+            .values(reason=", ".join(reasons) or None, comment=sa.func.coalesce(comment, feedback.c.comment))
+        )
+        with self.engine.begin() as db:
+            return db.execute(statement).rowcount == 1
 
     def recent(self, limit: int = 50) -> list[FeedbackRow]:
         columns = (feedback.c.id, feedback.c.created_at, feedback.c.rating, feedback.c.question, feedback.c.answer)

@@ -97,6 +97,7 @@ class SharedSentenceVectors(SentenceVectors):
             for sentence, vector in zip(sentences, vectors):
                 self._cache[sentence] = vector
         try:
+            self.store.check_space()  # a cache write must never be the one that fills the disk
             side = self._side()
             for i in range(0, len(sentences), _WRITE_BATCH):
                 part = sentences[i : i + _WRITE_BATCH]

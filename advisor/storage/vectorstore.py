@@ -5,12 +5,22 @@ manifest collection records which version of each document is committed. Ingest 
 version's chunks, then commits the manifest entry, then deletes the old chunks; readers only see
 chunks of committed versions. A crash at any point leaves either the old or the new document
 visible, never half of each, and the next ingest sweeps up what the crash left behind.
+
+A big document is written in batches of at most the client's `get_max_batch_size()` (and
+ADVISOR_WRITE_BATCH_SIZE), each embedded just before it is written, so neither Chroma's batch
+limit nor the memory of 100,000 vectors stands in the way; it stays all-or-nothing because the
+manifest is committed only after the last batch. Errors are told apart: only a store that cannot
+be reached is `StoreUnavailable` (503); a full disk is `StoreFull` (507); anything else Chroma
+refuses is a plain `StoreError` that names the operation, never blamed on the store being down.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +42,90 @@ _GET_PAGE = 5000
 NOTHING_COMMITTED: dict[str, Any] = {"doc_version": "__none__"}
 
 
-class StoreUnavailable(RuntimeError):
+class StoreError(RuntimeError):
+    """The vector store refused an operation for a reason other than being unreachable or full."""
+
+
+class StoreUnavailable(StoreError):
     """The vector store cannot be reached (e.g. the Chroma server is down)."""
+
+
+class StoreFull(StoreError):
+    """The disk under the vector store is full (or below ADVISOR_MIN_FREE_DISK_MB): writes are refused."""
+
+
+# How Chroma and its transports say "cannot connect" and "no space"; matched against the message
+# because the Rust bindings and the HTTP client raise generic exception types for both.
+_UNREACHABLE = ("could not connect", "connection refused", "connect call failed", "failed to establish",
+                "name or service not known", "server disconnected", "connection reset")  # fmt: skip
+_NO_SPACE = ("no space left", "disk is full", "database or disk is full", "disk full", "quota exceeded")
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+MB = 1024 * 1024
+
+
+class DiskGuard:
+    """The disk under an embedded store: writes start only with ADVISOR_MIN_FREE_DISK_MB free, and
+    once a write has run out of disk the guard trips and refuses every later write until restart.
+
+    Chroma's embedded store, after a write failed for lack of space, can block inside a later write
+    while holding the GIL: /healthz stopped answering and SIGTERM was ignored. So after the first
+    such failure this process leaves the store alone for writing; reads carry on, and the next
+    start (with space freed) sweeps what the failed write left. One guard is shared by every
+    store of one client."""
+
+    def __init__(self, path: Path | None, min_free_mb: float) -> None:
+        self.path = path
+        self.min_free_mb = min_free_mb
+        self.tripped: str | None = None
+
+    def check(self) -> None:
+        if self.tripped:
+            raise StoreFull(
+                f"a write ran out of disk earlier ({self.tripped}); writes stay refused until the server is "
+                "restarted with space freed (reads are unaffected)"
+            )
+        if self.path is None or self.min_free_mb <= 0:
+            return
+        free = free_mb(self.path)
+        if free < self.min_free_mb:
+            raise StoreFull(
+                f"the disk under the data folder has {free:.0f} MB free, less than ADVISOR_MIN_FREE_DISK_MB "
+                f"({self.min_free_mb:g} MB); free some space, nothing was changed"
+            )
+
+    def trip(self, reason: str) -> None:
+        self.tripped = self.tripped or reason
+
+
+NO_GUARD = DiskGuard(None, 0.0)
+
+
+def classify_store_error(exc: BaseException, what: str, guard: DiskGuard = NO_GUARD) -> StoreError:
+    """The `StoreError` kind for an exception raised by Chroma or its transport during `what`."""
+    import httpx
+
+    text = str(exc).lower()
+    chain = [exc, *(e for e in (exc.__cause__, exc.__context__) if e is not None)]
+    if any(isinstance(e, OSError) and e.errno in _DISK_ERRNOS for e in chain) or any(m in text for m in _NO_SPACE):
+        return StoreFull(f"the disk under the vector store is full ({what}: {exc})")
+    if "compaction" in text and guard.path is not None and free_mb(guard.path) < max(guard.min_free_mb, 1.0):
+        return StoreFull(f"the disk under the vector store is full ({what}: {exc})")
+    if any(isinstance(e, (httpx.TransportError, ConnectionError, TimeoutError)) for e in chain) or any(
+        m in text for m in _UNREACHABLE
+    ):
+        return StoreUnavailable(f"vector store unavailable: {exc}")
+    return StoreError(f"vector store error during {what}: {exc}")
+
+
+def free_mb(path: Path) -> float:
+    """Free space on the disk holding `path` (its nearest existing parent), in MB."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return shutil.disk_usage(candidate).free / MB
+    return float("inf")
+
+
+WriteProgress = Callable[[int, int], None]  # (chunks written, chunks in the document)
 
 
 DEFAULT_DATABASE = "default_database"
@@ -115,6 +207,8 @@ class Store:
         embeddings: Embeddings,
         manifest_ttl: float = 0.0,
         overfetch: int = 8,
+        write_batch: int = 1000,
+        guard: DiskGuard = NO_GUARD,
     ) -> None:
         self.client = client
         self.name = name
@@ -131,6 +225,9 @@ class Store:
         # The last "all committed" filter handed out, and its versions (see dense_search).
         self._all_committed: tuple[dict[str, Any], frozenset[str]] | None = None
         self.overfetch = overfetch
+        self.write_batch = write_batch
+        self._max_batch: int | None = None
+        self.guard = guard  # the embedded store's disk (shared with the other stores of the client)
 
     # -- connections -------------------------------------------------------------------------
     @property
@@ -144,7 +241,7 @@ class Store:
                     configuration={"hnsw": {"space": "cosine"}},
                 )
             except Exception as exc:  # chromadb raises many kinds on a dead server
-                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+                raise classify_store_error(exc, "opening the collection", self.guard) from exc
         return self._collection
 
     @property
@@ -161,7 +258,7 @@ class Store:
             try:
                 self._vs = Chroma(client=self.client, collection_name=collection.name, embedding_function=self.embeddings)
             except Exception as exc:
-                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+                raise classify_store_error(exc, "opening the collection", self.guard) from exc
         return self._vs
 
     @property
@@ -172,13 +269,13 @@ class Store:
                     name=self.name + MANIFEST_SUFFIX, embedding_function=None
                 )
             except Exception as exc:
-                raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+                raise classify_store_error(exc, "opening the manifest", self.guard) from exc
         return self._manifest
 
     def ping(self) -> None:
         try:
             self.client.heartbeat()
-        except Exception as exc:
+        except Exception as exc:  # a failed heartbeat means unreachable, whatever it raised
             raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
 
     # -- reading -----------------------------------------------------------------------------
@@ -289,14 +386,50 @@ class Store:
         return {cid: list(vec) for cid, vec in zip(raw["ids"], raw["embeddings"])}
 
     # -- writing -----------------------------------------------------------------------------
-    def replace_document(self, record: DocumentRecord, chunks: list[Document]) -> None:
-        """Write a document version, commit it, then drop every other version of it."""
+    @property
+    def max_batch(self) -> int:
+        """Chunks per write: ADVISOR_WRITE_BATCH_SIZE, never more than the client accepts at once."""
+        if self._max_batch is None:
+            try:
+                limit = int(self.client.get_max_batch_size())
+            except Exception as exc:
+                raise classify_store_error(exc, "reading the max batch size", self.guard) from exc
+            self._max_batch = max(1, min(self.write_batch, limit))
+        return self._max_batch
+
+    def check_space(self) -> None:
+        """Refuse a write before it starts when the disk is (nearly) full or a write already ran out."""
+        self.guard.check()
+
+    def _batches(self, items: list[Any]) -> Iterator[list[Any]]:
+        size = self.max_batch
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
+
+    def replace_document(
+        self, record: DocumentRecord, chunks: list[Document], progress: WriteProgress | None = None
+    ) -> None:
+        """Write a document version in batches, commit it, then drop every other version of it.
+
+        Until the manifest names the new version, readers see the old one (or none); if a batch
+        fails, the batches already written are removed again (best effort: the next write's
+        orphan sweep removes what this could not)."""
+        self.check_space()
         for chunk in chunks:
             chunk.metadata["doc_version"] = record.version
             chunk.metadata["collection"] = self.name
-        ids = [c.id for c in chunks]
-        if chunks:
-            self._call(self.vectors.add_documents, chunks, ids=ids)
+        written = 0
+        try:
+            for batch in self._batches(chunks):
+                self._call(self.vectors.add_documents, batch, ids=[c.id for c in batch], what="writing chunks")
+                written += len(batch)
+                if progress:
+                    progress(written, len(chunks))
+        except StoreFull:
+            raise  # no clean-up write on a full disk: the start-up sweep removes these chunks
+        except BaseException:
+            self._discard(record.doc_id, record.version)
+            raise
         meta = {
             "version": record.version,
             "source": record.source,
@@ -307,16 +440,27 @@ class Store:
             "extra": json.dumps(record.extra),
         }
         try:
-            self._call(self.manifest.upsert, ids=[record.doc_id], metadatas=[meta], embeddings=[[1.0]])
+            self._call(
+                self.manifest.upsert, ids=[record.doc_id], metadatas=[meta], embeddings=[[1.0]], what="committing"
+            )
         finally:
             self.invalidate()
         self.sweep(record.doc_id, keep_version=record.version)
 
+    def _discard(self, doc_id: str, version: str) -> None:
+        """Remove the chunks of an uncommitted version after a failed write (never raises)."""
+        try:
+            where = {"$and": [{"doc_id": doc_id}, {"doc_version": version}]}
+            self._delete_ids(self._call(self.collection.get, where=where, include=[], what="cleaning up")["ids"])
+        except Exception:  # noqa: BLE001 - the orphan sweep of the next write (or start) finishes this
+            pass
+
     def delete_document(self, doc_id: str) -> bool:
         """Uncommit first (readers stop seeing it at once), then delete its chunks."""
+        self.check_space()
         existed = doc_id in self.documents(fresh=True)
         try:
-            self._call(self.manifest.delete, ids=[doc_id])
+            self._call(self.manifest.delete, ids=[doc_id], what="uncommitting")
         finally:
             self.invalidate()
         self.sweep(doc_id, keep_version=None)
@@ -327,30 +471,47 @@ class Store:
         where: dict[str, Any] = {"doc_id": doc_id}
         if keep_version is not None:
             where = {"$and": [{"doc_id": doc_id}, {"doc_version": {"$ne": keep_version}}]}
-        stale = self._call(self.collection.get, where=where, include=[])["ids"]
-        if stale:
-            self._call(self.collection.delete, ids=stale)
+        stale = self._call(self.collection.get, where=where, include=[], what="sweeping")["ids"]
+        self._delete_ids(stale)
         return len(stale)
 
     def sweep_orphans(self) -> int:
-        """Delete chunks whose document has no committed version (an ingest killed mid-way)."""
+        """Delete chunks whose document has no committed version (an ingest killed mid-way).
+
+        Read page by page: a collection of 100,000 chunks is never held as metadata all at once."""
         committed = {r.doc_id: r.version for r in self.documents(fresh=True).values()}
-        raw = self._call(self.collection.get, include=["metadatas"])
-        orphans = [
-            cid
-            for cid, meta in zip(raw["ids"], raw["metadatas"])
-            if committed.get(meta.get("doc_id")) != meta.get("doc_version")
-        ]
+        orphans: list[str] = []
+        offset = 0
+        while True:
+            page = self._call(
+                self.collection.get, include=["metadatas"], limit=_GET_PAGE, offset=offset, what="sweeping orphans"
+            )
+            orphans += [
+                cid
+                for cid, meta in zip(page["ids"], page["metadatas"])
+                if committed.get((meta or {}).get("doc_id")) != (meta or {}).get("doc_version")
+            ]
+            if len(page["ids"]) < _GET_PAGE:
+                break
+            offset += _GET_PAGE
         if orphans:
-            self._call(self.collection.delete, ids=orphans)
+            self.check_space()
+        self._delete_ids(orphans)
         return len(orphans)
 
-    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _delete_ids(self, ids: list[str]) -> None:
+        for batch in self._batches(ids):
+            self._call(self.collection.delete, ids=batch, what="deleting chunks")
+
+    def _call(self, fn: Any, *args: Any, what: str = "reading", **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except StoreUnavailable:
+        except StoreError:
             raise
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):  # our own bad arguments: a bug, not the store
             raise
         except Exception as exc:
-            raise StoreUnavailable(f"vector store unavailable: {exc}") from exc
+            error = classify_store_error(exc, what, self.guard)
+            if isinstance(error, StoreFull):
+                self.guard.trip(what)
+            raise error from exc
