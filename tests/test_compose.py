@@ -88,3 +88,23 @@ def test_planted_instructions_never_reach_the_answer(tmp_path):
     assert any("undersea cables" in a.text for a in answer.actions)
     assert "CANARY-7731" not in answer.answer
     assert all("CANARY" not in a.text for a in answer.actions)
+
+
+def test_actions_answer_the_question_not_the_passage(advisor):
+    """Actions are kept only when about as relevant as the best one: never padded to a count, never
+    a fragment, never another topic (a cybersecurity question gets no disinformation advice)."""
+    answer = advisor.ask("How should our national cybersecurity agency work with the EU?")
+    assert 1 <= len(answer.actions) <= 3
+    assert all("disinformation" not in a.text for a in answer.actions)
+    assert len(answer.answer.split()) <= 250
+
+
+def test_explanations_lead_and_overviews_are_complete(advisor):
+    why = advisor.ask("Why does the EU care about cybersecurity in partner countries?")
+    assert why.key_points and "investment in the EU’s own security" in " ".join(p.text for p in why.key_points)
+    assert len(why.actions) <= 2
+    comparison = advisor.ask("What is the difference between the objectives and the focus areas?")
+    assert "**Strengthen Global Digital Governance**" in comparison.answer
+    assert "**Cybersecurity Cooperation**" in comparison.answer
+    when = advisor.ask("When was the strategy presented and by whom?")
+    assert "5 June 2025" in when.answer and "High Representative" in when.answer and not when.missing_detail

@@ -154,6 +154,9 @@ def ask(page, question: str, answers_before: int) -> None:
     page.fill("#question textarea", question)
     page.click("#ask")
     wait_for_answers(page, answers_before + 1)
+    # "Stop" stood in for "Ask" while the answer streamed; once it is in, "Ask" is back.
+    page.wait_for_function("() => !document.body.classList.contains('answering')")
+    assert page.locator("#ask").is_visible() and not page.locator("#stop").is_visible()
 
 
 def wait_for_answers(page, count: int) -> None:
@@ -286,6 +289,16 @@ def test_ask_stream_cite_switch_feedback_copy_export_new_chat(page, server, sett
     page.wait_for_selector("#question textarea")
     page.wait_for_timeout(800)
     assert page.locator('#chatbot [data-testid="bot"]').count() == 0
+
+
+def test_stop_replaces_ask_while_an_answer_streams(page):
+    page.fill("#question textarea", "What does the strategy say about semiconductors and quantum?")
+    page.click("#ask")
+    assert page.locator("#stop").is_visible() and not page.locator("#ask").is_visible()
+    page.click("#stop")
+    page.wait_for_function("() => /Stopped|Ask again/.test(document.querySelector('#feedback-status').innerText)"
+                           " || document.querySelectorAll('#sources-panel .src-group').length > 0")  # stopped, or done first
+    assert page.locator("#ask").is_visible() and not page.locator("#stop").is_visible()
 
 
 def test_sources_panel_scrolls_and_follow_ups_are_offered(page):

@@ -172,3 +172,40 @@ def test_actions_are_instructions_for_the_askers_audience() -> None:
         assert (role.kind, role.addressee) == (kind, who), sentence
     assert classify("Governments should review their laws.", "business").is_action_for("government")
     assert not classify("Governments should review their laws.", "business").is_action_for("business")
+
+
+def test_why_and_what_is_questions_ask_for_an_explanation() -> None:
+    """An explanation leads for why / what is questions in any language; a to-do question stays advice."""
+    for question in ("Why does the EU care about cybersecurity in partner countries?",
+                     "What is the Digital Partnership Network?", "Should we just copy GDPR into our law?",
+                     "Pourquoi l'UE aide-t-elle ses partenaires en cybersécurité ?", "Was ist das Tech Business Offer?",
+                     "لماذا تهتم الاستراتيجية بالأمن السيبراني؟"):
+        assert understand(question, max_chars=200).intent == "explain", question
+    for question in ("How can our ministry join the Digital Partnership Network?",
+                     "Why is this important and how can we apply?"):
+        assert understand(question, max_chars=200).intent != "explain", question
+    # other languages: an asker who speaks of themselves wants advice, not a description
+    assert understand("Comment pouvons-nous participer aux dialogues numériques ?", max_chars=200).intent == "advice"
+
+
+def test_summaries_comparisons_and_named_partners_are_recognised() -> None:
+    assert understand("ما هي المواضيع الرئيسية لهذه الاستراتيجية؟", max_chars=200).overview == "summary"
+    assert understand("Quels sont les grands thèmes de cette stratégie ?", max_chars=200).overview == "summary"
+    comparison = understand("What is the difference between the objectives and the focus areas?", max_chars=200)
+    assert comparison.overview == "objectives_and_focus_areas"
+    named = understand("Who is named as a partner in the strategy?", max_chars=200)
+    assert named.detail is not None and named.detail.kind == "country-list"
+
+
+def test_fragments_and_conditions_of_actions() -> None:
+    """A sentence that leans on the one before it is never quoted alone; a conditional action names
+    the situation it is for, which the composer checks against the question."""
+    from advisor.answer.actions import condition, needs_previous
+
+    assert needs_previous("This could mean adopting the EU 5G Toolbox recommendations for network security.")
+    assert needs_previous("Companies in fintech, enterprise software, or civic-tech should align their products with these goals.")
+    assert not needs_previous("To tap into this, ensure your country has a clear digital strategy or project pipeline.")
+    assert condition("If you develop AI, follow the EU’s trustworthy AI guidelines (transparency, human oversight).") == "you develop AI"
+    assert condition("For instance, if rolling out a digital ID, consider using standards that align with eIDAS.") == (
+        "rolling out a digital ID")
+    assert condition("Governments should strengthen cybersecurity in tandem with EU efforts.") is None

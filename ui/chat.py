@@ -65,6 +65,8 @@ EXPORT_SLUG_CHARS = 48
 # phone); in the embed it is fixed, because the frame's height follows the content (no vh there).
 PAGE_CHAT_HEIGHT = "clamp(280px, calc(100vh - 430px), 560px)"
 EMBED_CHAT_HEIGHT = 360
+# Runs in the browser when an answer ends or is stopped (advisor.js marks the start, on the click).
+ANSWERED_JS = "() => { document.body.classList.remove('answering'); }"
 QUESTION_MAX_LINES = 6
 # What the shipped knowledge is, shown under the chat and in every export.
 SUMMARY_AUTHOR = "Summary by DigitalTrade4.EU"
@@ -295,9 +297,9 @@ def build_chat(
                             max_lines=QUESTION_MAX_LINES,
                         )
                         send = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ask")
-                        stop = gr.Button("Stop", variant="stop", scale=1, min_width=70, elem_id="stop", visible=False)
-                    with gr.Row(elem_id="followups-row", visible=False) as followups_row:
-                        followups = [question_button("", visible=False) for _ in range(n_followups)]
+                        # Shown instead of "Ask" while an answer streams (body.answering, advisor.css).
+                        stop = gr.Button("Stop", variant="stop", scale=1, min_width=70, elem_id="stop")
+                    followups = gr.HTML("", elem_id="followups-row", padding=False)  # advisor.js asks a chosen one
                     status = gr.Markdown("", elem_id="feedback-status")
                     with gr.Column(visible=False, elem_id="dislike-reasons") as reason_group:
                         reasons = gr.CheckboxGroup(
@@ -323,10 +325,7 @@ def build_chat(
 
         def shown_followups(answer: Answer | None) -> dict[Any, Any]:
             questions = suggest_followups(answer, advisor.taxonomy, n_followups) if answer else []
-            updates: dict[Any, Any] = {followups_row: gr.Row(visible=bool(questions))}
-            for i, button in enumerate(followups):
-                updates[button] = gr.Button(questions[i] if i < len(questions) else "", visible=i < len(questions))
-            return updates
+            return {followups: followups_html(questions)}
 
         def finished(conversation: list[dict[str, Any]], session: str = "", button_ready: bool = False) -> dict[Any, Any]:
             """Everything the page shows for a conversation at rest (after an answer, on load).
@@ -341,8 +340,6 @@ def build_chat(
                 sources: sources_html(conversation, settings.collection),
                 saved: conversation,
                 export: path if button_ready and path else gr.DownloadButton(value=path, interactive=path is not None),
-                send: gr.Button(visible=True),
-                stop: gr.Button(visible=False),
                 **shown_followups(answer),
             }
 
@@ -352,6 +349,7 @@ def build_chat(
             audience: str,
             room: str | None = None,
             participant: str | None = None,
+            reason_key: str | None = None,
             request: gr.Request | None = None,
         ) -> Iterator[dict[Any, Any]]:
             message = (message or "").strip()
@@ -372,13 +370,14 @@ def build_chat(
             turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
             turn_request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
             shown = chat_messages(conversation) + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": ""}]
+            # Only what changes: every visibility update makes Gradio rebuild that component's config,
+            # most of a UI answer's CPU when a room asks at once.
+            closing = {reason_group: gr.Column(visible=False), disliked: None} if reason_key else {}
             yield {
                 chatbot: shown,
                 box: "",
                 status: "",
-                reason_group: gr.Column(visible=False),
-                send: gr.Button(visible=False),
-                stop: gr.Button(visible=True),
+                **closing,
                 **shown_followups(None),
             }
             text, pieces = "", 0
@@ -415,6 +414,7 @@ def build_chat(
             audience: str,
             room: str | None = None,
             participant: str | None = None,
+            reason_key: str | None = None,
             request: gr.Request | None = None,
         ) -> Iterator[dict[Any, Any]]:
             """Ask the last question again (the chatbot's retry button), replacing its answer."""
@@ -424,7 +424,7 @@ def build_chat(
                 yield {status: ""}
                 return
             last = asked[-1]
-            yield from respond(conversation[last]["content"], conversation[:last], audience, room, participant, request)
+            yield from respond(conversation[last]["content"], conversation[:last], audience, room, participant, reason_key, request)
 
         def stopped(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
             session = getattr(request, "session_hash", "") or ""
@@ -461,7 +461,7 @@ def build_chat(
             return {status: "Thanks — your reasons were saved.", reason_group: gr.Column(visible=False), disliked: None}
 
         def clear() -> dict[Any, Any]:
-            return {**finished([]), status: "", box: "", reason_group: gr.Column(visible=False)}
+            return {**finished([]), status: "", box: "", reason_group: gr.Column(visible=False), disliked: None}
 
         def on_load(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
             params = dict(request.query_params) if request is not None else {}
@@ -484,17 +484,23 @@ def build_chat(
             return {**updates, **(finished(conversation, session) if conversation else {})}
 
         answer_outputs = {
-            chatbot, box, sources, saved, export, send, stop, status, reason_group, followups_row, *followups,
+            chatbot, box, sources, saved, export, status, reason_group, disliked, followups,
         }
-        asked = [saved, audience, room, participant]
+        asked = [saved, audience, room, participant, disliked]
         asking = [
             box.submit(respond, [box, *asked], answer_outputs),
             send.click(respond, [box, *asked], answer_outputs),
             chatbot.retry(regenerate, asked, answer_outputs),
         ]
-        for button in [*starters, *example_buttons, *followups]:
+        for button in [*starters, *example_buttons]:
             asking.append(button.click(respond, [button, *asked], answer_outputs))
+        # "Stop" replaces "Ask" while an answer streams, switched in the browser alone (advisor.js on
+        # the click, this when it ends): a visibility update from the server makes Gradio rebuild
+        # both buttons' config on every answer.
+        for event in asking:
+            event.then(None, js=ANSWERED_JS)
         stop.click(stopped, [saved], answer_outputs, cancels=asking)
+        stop.click(None, js=ANSWERED_JS)
         chatbot.like(on_like, [saved, room, participant], {status, reason_group, reasons, reason_text, disliked})
         reason_send.click(on_reason, [disliked, reasons, reason_text, room, participant], {status, reason_group, disliked})
         new_chat.click(clear, None, answer_outputs)
@@ -523,6 +529,15 @@ def examples_tabs(max_starters: int) -> tuple[gr.Tab, gr.Tabs, list[gr.Button], 
             with gr.Tab(persona, id=persona), gr.Column(elem_classes=["examples-" + persona.split()[0].lower()]):
                 example_buttons += [question_button(q) for q in questions]
     return starter_tab, tabs, starters, example_buttons
+
+
+def followups_html(questions: list[str]) -> str:
+    """Suggested follow-ups as plain buttons that ui/static/advisor.js asks: one HTML value per
+    answer, where Gradio buttons would need a row and a button visibility update each."""
+    if not questions:
+        return ""
+    buttons = "".join(f'<button type="button" class="example-q followup">{html.escape(q)}</button>' for q in questions)
+    return f'<div class="followups" role="group" aria-label="Suggested follow-up questions">{buttons}</div>'
 
 
 def question_button(question: str, visible: bool = True) -> gr.Button:

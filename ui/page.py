@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/ui-static"
@@ -38,6 +38,7 @@ UI_PATHS = ("/", "/embed/")
 # Gradio's built frontend files carry a content hash in their names, so browsers may keep them.
 HASHED_ASSETS = re.compile(r"^(/embed)?/assets/[^/]+-[A-Za-z0-9_-]{8,}\.(js|css)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
+
 
 
 def theme() -> gr.themes.Base:
@@ -86,24 +87,72 @@ def rewrite_head(page: str) -> str:
     return _HEAD_OPEN.sub(lambda m: m[0] + preview_tags() + assets(), _GRADIO_PREVIEW_TAGS.sub("", page), count=1)
 
 
+class PageHead:
+    """Our own head on the UI pages and long caching for Gradio's hashed files, as a plain ASGI
+    middleware: every other request (the queue's posts, its event streams, the API) passes through
+    untouched, where a `@app.middleware("http")` wrapped each one in extra tasks and streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+        elif HASHED_ASSETS.match(path):
+            await self.app(scope, receive, with_header(send, b"cache-control", IMMUTABLE.encode(), only_status=200))
+        elif path in UI_PATHS:
+            await self.app(scope, receive, page_rewriter(send))
+        else:
+            await self.app(scope, receive, send)
+
+
+def with_header(send: Send, name: bytes, value: bytes, only_status: int) -> Send:
+    """`send` that sets one response header (replacing it) when the status is `only_status`."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == only_status:
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != name]
+            message["headers"] = [*kept, (name, value)]
+        await send(message)
+
+    return sending
+
+
+def page_rewriter(send: Send) -> Send:
+    """`send` that buffers an uncompressed HTML page and sends it with rewrite_head applied;
+    anything else goes out as it came."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def sending(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            headers = {k.lower(): v for k, v in message.get("headers", [])}
+            html_page = headers.get(b"content-type", b"").startswith(b"text/html") and b"content-encoding" not in headers
+            if not html_page:
+                await send(message)
+                return
+            start = message
+            return
+        if start is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        page = rewrite_head(b"".join(chunks).decode("utf-8")).encode("utf-8")
+        kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*kept, (b"content-length", str(len(page)).encode())]})
+        await send({"type": "http.response.body", "body": page})
+
+    return sending
+
+
 def install_page(app: FastAPI) -> None:
     """The page assets, our own head on the UI pages, and compression of everything but streams.
     Call before Gradio is mounted at "/", which would otherwise answer STATIC_URL."""
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="ui-static")
-
-    @app.middleware("http")
-    async def _preview_tags(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if request.method == "GET" and HASHED_ASSETS.match(request.url.path) and response.status_code == 200:
-            response.headers["Cache-Control"] = IMMUTABLE  # a repeat visit loads the page from cache
-        if request.method != "GET" or request.url.path not in UI_PATHS:
-            return response
-        if not response.headers.get("content-type", "").startswith("text/html"):
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        page = rewrite_head(body.decode("utf-8"))
-        return Response(page, status_code=response.status_code, headers=headers, media_type="text/html")
-
+    app.add_middleware(PageHead)
     # Added last, so outermost: it compresses the rewritten page too. Event streams are excluded.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)

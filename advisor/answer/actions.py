@@ -51,6 +51,7 @@ class Vocabulary:
     lead_in: re.Pattern[str]
     elaboration: re.Pattern[str]
     subjects: dict[str, re.Pattern[str]]
+    dependent: re.Pattern[str]
 
 
 def _alternation(words: list[str]) -> str:
@@ -73,6 +74,7 @@ def vocabulary(path: Path = ROLES_FILE) -> Vocabulary:
         ),
         elaboration=re.compile(rf"^\s*(?:{_alternation(raw['elaborations'])})\s+(?P<verb>[a-z]+?)(?:ing)\b", re.I),
         subjects=subjects,
+        dependent=re.compile("|".join(f"(?:{p})" for p in raw["dependent"]), re.I),
     )
 
 
@@ -123,6 +125,26 @@ def classify(sentence: str, audience: str, vocab: Vocabulary | None = None) -> R
         if role is not None and role.kind == "action":
             return role
     return Role("description", audience)
+
+
+@lru_cache(maxsize=20_000)
+def needs_previous(sentence: str) -> bool:
+    """A sentence that leans on the one before it ("This might involve adopting…", "…with these
+    goals"): quoted alone it reads as a fragment, so answers use it only right after that sentence."""
+    vocab = vocabulary()
+    return bool(vocab.dependent.search(vocab.lead_in.sub("", " ".join(sentence.split()))))
+
+
+# "If you develop AI, …", "For instance, if rolling out a digital ID, …": a short opener may precede.
+_CONDITION = re.compile(r"^(?:[^,]{0,25},\s+)?if\s+(?P<condition>(?:[^,(]|\([^)]*\)){3,160}),", re.I)
+
+
+@lru_cache(maxsize=20_000)
+def condition(sentence: str) -> str | None:
+    """The condition an action opens with ("If you develop AI, follow…"): it is advice only for an
+    asker in that situation, so answers check the condition against the question."""
+    match = _CONDITION.match(" ".join(sentence.split()))
+    return match.group("condition") if match else None
 
 
 def encode_roles(roles: list[tuple[int, Role]]) -> str:

@@ -6,8 +6,10 @@ so it cannot state a figure, date or programme that its sources do not; the word
 by saying which requested specifics the documents do not give, gives two or three sentences of what
 the strategy says, then the actions: sentences that instruct the asker's audience (the one sentence
 rule of advisor/answer/actions.py), ranked by relevance to the question, sentence by sentence, never
-padded to a count. Overview questions are answered from the taxonomy (advisor/answer/overview.py);
-questions out of scope are declined plainly.
+padded to a count: readers judged answers with two or three off-topic actions worse than answers with
+one good one. Why / what-is / factual questions lead with the explanation instead, and add an action
+only when it is about the same thing. Overview questions are answered from the taxonomy
+(advisor/answer/overview.py); questions out of scope are declined plainly.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.documents import Document
 
-from advisor.answer.actions import Role, sentence_role
+from advisor.answer.actions import Role, condition, needs_previous, sentence_role, vocabulary
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
-from advisor.answer.quotable import CACHE_SIZE, quotable_sentences
+from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, KeyPoint
 from advisor.query.language import Language, language
+from advisor.query.scope import GENERIC_TERMS, NAME_TERMS
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
@@ -35,11 +38,6 @@ from advisor.text import terms
 
 BACKEND = "grounded-composer"
 
-_LEAD_CONNECTIVE = re.compile(
-    r"^(additionally|also|concretely|importantly|in addition|for businesses|for companies|"
-    r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
-    re.I,
-)
 # Named programmes, standards and instruments: capitalised names and acronyms after the first word.
 _NAMED = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|of|for|and))*\s+[A-Z][a-z]+|\d{4,5})\b")
 
@@ -53,6 +51,9 @@ class Space:
     passage_similarity: Callable[[Passage], float]
     min_passage: float
     passage_window: float  # a passage may be at most this much less similar than the best one
+    floor: float = float("-inf")  # relevance (same units) below which a sentence is never an action
+    # How generic each sentence is (standard deviations of closeness to the whole strategy).
+    generality: Callable[[list[str]], np.ndarray] | None = None
 
 
 @dataclass
@@ -64,6 +65,8 @@ class ScoredSentence:
     similarity: float
     role: Role
     score: float
+    base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
+    fits: bool = True  # False: an action for a situation ("If you develop AI, …") the question is not about
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -77,11 +80,14 @@ def specificity(sentence: str) -> float:
     return min(1.0, len(_NAMED.findall(sentence)) / 3)
 
 
-def tidy(sentence: str) -> str:
-    """Drop a leading connective and capitalise; the result stays a substring of the source
-    apart from the first letter's case."""
-    text = _LEAD_CONNECTIVE.sub("", sentence.strip())
-    return text[:1].upper() + text[1:]
+@lru_cache(maxsize=CACHE_SIZE)
+def condition_terms(sentence: str) -> frozenset[str]:
+    """What an action's opening condition is about: its topic words, less verbs of doing and names."""
+    found = condition(sentence)
+    if found is None:
+        return frozenset()
+    doing = frozenset(terms(" ".join(vocabulary().imperatives)))
+    return frozenset(terms(found)) - GENERIC_TERMS - NAME_TERMS - doing
 
 
 def compose_answer(
@@ -100,7 +106,10 @@ def compose_answer(
     if not in_scope or not passages:
         return decline(query, lang)
     if query.intent == "overview" and query.overview is not None:
-        answer = overview_answer(query, library, taxonomy, lang, settings.min_quotable_chars)
+        answer = overview_answer(
+            query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words,
+            settings.answer_max_words,
+        )
         if answer is not None:
             return answer
 
@@ -131,16 +140,41 @@ def compose_answer(
         elif not stated:
             missing.append(detail.kind)
 
-    parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
-    actions = {audience: pick_actions(scored, audience, settings, exclude=with_detail) for audience in parts}
-    if len(parts) > 1 and not all(actions.values()):
-        parts = [query.audience]
-        actions = {query.audience: pick_actions(scored, query.audience, settings, exclude=with_detail)}
-    taken = [s for chosen in actions.values() for s in chosen]
-    points = (sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points] if with_detail else []) or pick_key_points(
-        scored, exclude=taken, limit=settings.max_key_points
-    )
-    return build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
+    if query.intent in ("explain", "describe", "fact"):
+        # Why / what is / what does the strategy do / a specific: what the strategy says leads, and an
+        # action follows only when it is about the same thing. A why / what-is / fact answer may quote
+        # an instruction as its explanation ("Countries should consider adopting … GDPR"); a question
+        # about what the strategy does keeps instructions as actions.
+        points = stated_points or pick_explanation(scored, settings, instructions=query.intent != "describe")
+        margin = settings.describe_action_margin if query.intent == "describe" else settings.explain_action_margin
+        actions = {
+            query.audience: pick_actions(scored, query.audience, settings, space.floor, points, explain=True, margin=margin)
+        }
+    else:
+        parts = [query.audience] if query.audience != "general" or query.intent != "advice" else ["business", "government"]
+        actions = {audience: pick_actions(scored, audience, settings, space.floor, with_detail) for audience in parts}
+        if len(parts) > 1 and not all(actions.values()):
+            actions = {query.audience: pick_actions(scored, query.audience, settings, space.floor, with_detail)}
+        taken = [s for chosen in actions.values() for s in chosen]
+        # Advice is framed by its own passages; a question about what the strategy does (or one whose
+        # asker is not recognisable, as in other languages) by the sentences closest to it.
+        frame = taken if query.intent == "advice" else []
+        points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin, frame)
+    answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
+    while len(answer.answer.split()) > settings.answer_max_words:
+        chosen = [s for picked in actions.values() for s in picked]
+        if len(chosen) > 1:
+            weakest = min(chosen, key=lambda s: s.score)
+            actions = {a: [s for s in picked if s is not weakest] for a, picked in actions.items()}
+        elif len(points) > 1:
+            weakest = min(points, key=lambda s: s.score)
+            points = [s for s in points if s is not weakest]
+        else:
+            break
+        answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    return answer
 
 
 def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
@@ -154,64 +188,144 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
     if not candidates:
         return []
     sims = space.relevance([c[3] for c in candidates])
+    generic = space.generality([c[3] for c in candidates]) if space.generality else np.zeros(len(candidates))
     q_terms = set(query.terms) | set(terms(" ".join(words for _, words in query.thesaurus)))
     top_score = max(passages[0].score, 1e-9)
+    english = query.language == "en"  # a condition's words can only be matched against English
     out = []
-    for (index, start, end, sentence, role), sim in zip(candidates, sims):
+    for (index, start, end, sentence, role), sim, general in zip(candidates, sims, generic):
         overlap = len(q_terms & sentence_terms(sentence)) / (len(q_terms) or 1)
         act = 1.0 if role.kind == "action" else 0.0
-        score = (
+        base = (
             settings.score_relevance_weight * float(sim)
             + settings.score_overlap_weight * overlap
             - settings.score_rank_penalty * index
-            + settings.score_action_weight * act
             + settings.score_passage_weight * passages[index].score / top_score
             + settings.score_specific_weight * specificity(sentence)
+            - settings.score_generic_weight * float(general)
         )
-        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score))
+        score = base + settings.score_action_weight * act
+        wanted = condition_terms(sentence)
+        fits = not english or not wanted or bool(wanted & q_terms)
+        out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score, base, fits))
     return out
 
 
+def previous(sentence: ScoredSentence, scored: list[ScoredSentence]) -> ScoredSentence | None:
+    """The sentence just before this one in its passage, if it was scored."""
+    before = [s for s in scored if s.passage_index == sentence.passage_index and s.start < sentence.start]
+    return max(before, key=lambda s: s.start) if before else None
+
+
+def follows(sentence: ScoredSentence, chosen: list[ScoredSentence], scored: list[ScoredSentence]) -> bool:
+    """Whether the sentence just before this one in its passage is among those chosen."""
+    before = previous(sentence, scored)
+    return before is not None and any((c.passage_index, c.start) == (before.passage_index, before.start) for c in chosen)
+
+
 def pick_actions(
-    scored: list[ScoredSentence], audience: str, settings: Settings, exclude: list[ScoredSentence] | None = None
+    scored: list[ScoredSentence],
+    audience: str,
+    settings: Settings,
+    floor: float,
+    exclude: list[ScoredSentence] | None = None,
+    explain: bool = False,
+    margin: float | None = None,
 ) -> list[ScoredSentence]:
-    """The best actions for this audience that are close enough to the question; never padded.
-    Closeness is the sentence's relevance plus its passage's standing, so the retrieval's best
-    passage can contribute its plainer sentences too."""
+    """The actions for this audience that answer this question; never padded to a count.
+
+    Relevance is judged sentence by sentence: an action must be nearly as relevant to the question
+    as the most relevant action (an explanation's: within `margin` of its best sentence), score
+    nearly as well overall, and clear an absolute floor. A sentence that leans on the one before it
+    is only used right after that sentence."""
     taken = {(s.passage_index, s.start) for s in exclude or []}
-    best = max((s.score for s in scored), default=0.0)
-    floor = best - settings.action_score_window
+    candidates = [
+        s for s in scored
+        if s.role.is_action_for(audience) and s.fits and (s.passage_index, s.start) not in taken
+        and s.similarity >= floor
+    ]
+    if not candidates:
+        return []
+    if explain:
+        top = max(s.similarity for s in scored)
+        margin, limit = settings.explain_action_margin if margin is None else margin, settings.explain_max_actions
+    else:
+        top = max(s.similarity for s in candidates)
+        margin, limit = settings.action_relevance_margin, settings.max_actions
+    best = max(s.score for s in candidates)
     pool = sorted(
-        (
-            s for s in scored
-            if s.role.is_action_for(audience) and (s.passage_index, s.start) not in taken and s.similarity >= floor
-        ),
+        (s for s in candidates if s.similarity >= top - margin and s.score >= best - settings.action_score_margin),
         key=lambda s: -s.score,
     )
     chosen: list[ScoredSentence] = []
     per_passage: dict[int, int] = {}
     for sentence in pool:
-        if len(chosen) >= settings.max_actions:
+        if len(chosen) >= limit:
             break
         if per_passage.get(sentence.passage_index, 0) >= settings.max_actions_per_passage:
             continue
-        chosen.append(sentence)
+        group = [sentence]
+        if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
+            # "This could mean adopting the 5G Toolbox" is worth giving with the action it explains.
+            before = previous(sentence, scored)
+            if before is None or before in chosen or not before.role.is_action_for(audience) or not before.fits:
+                continue
+            group = [before, sentence]
+        if len(chosen) + len(group) > limit:
+            continue
+        chosen += [s for s in group if s not in chosen]
         per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))
 
 
-def pick_key_points(scored: list[ScoredSentence], exclude: list[ScoredSentence], limit: int) -> list[ScoredSentence]:
-    """Sentences that say what the strategy itself intends or what acting brings, best first."""
+def pick_key_points(
+    scored: list[ScoredSentence],
+    exclude: list[ScoredSentence],
+    limit: int,
+    margin: float,
+    frame: list[ScoredSentence] | None = None,
+) -> list[ScoredSentence]:
+    """Sentences that say what the strategy itself intends or what acting brings, best first, each
+    close to the question (not merely from a cited passage): generic lines are what readers skip.
+    With actions to frame, points come from the passages that give them when those have any, so
+    they frame the advice instead of a neighbouring topic."""
     taken = {(s.passage_index, s.start) for s in exclude}
-    pool = sorted(
-        (s for s in scored if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken),
-        key=lambda s: -s.score,
-    )
+    top = max(s.similarity for s in scored)
+    sources = {s.passage_index for s in frame or []}
+    candidates = [
+        s for s in scored
+        if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken
+        and not needs_previous(s.text)
+    ]
+    framing = [s for s in candidates if s.passage_index in sources]
+    pool = sorted(framing or [s for s in candidates if s.similarity >= top - margin], key=lambda s: -s.score)
     chosen: list[ScoredSentence] = []
     for sentence in pool:
         if len(chosen) >= limit:
             break
         if any(c.passage_index == sentence.passage_index for c in chosen):
+            continue
+        chosen.append(sentence)
+    return sorted(chosen, key=lambda s: (s.passage_index, s.start))
+
+
+def pick_explanation(
+    scored: list[ScoredSentence], settings: Settings, instructions: bool = True
+) -> list[ScoredSentence]:
+    """For why / what-is questions: the sentences that explain (instructions too, unless told not
+    to), in reading order. Ranked without the advice bonus, so a description can lead."""
+    top = max(s.similarity for s in scored)
+    pool = sorted(
+        (s for s in scored if s.similarity >= top - settings.explain_margin and (instructions or s.role.kind != "action")),
+        key=lambda s: -s.base,
+    )
+    chosen: list[ScoredSentence] = []
+    for sentence in pool:
+        if len(chosen) >= settings.explain_key_points:
+            break
+        if sum(c.passage_index == sentence.passage_index for c in chosen) >= 2:
+            continue
+        if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
             continue
         chosen.append(sentence)
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from advisor.answer.actions import sentence_role
+from advisor.answer.actions import needs_previous, sentence_role
 from advisor.answer.framing import focus_line, marks, preamble, quotes_note
-from advisor.answer.quotable import quotable_sentences
+from advisor.answer.quotable import quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
-from advisor.query.understand import Query
+from advisor.query.understand import Query, asks_for_titles
 from advisor.retrieval.passage import Passage
 from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
 
@@ -46,20 +46,34 @@ class Citer:
         return self._by_chunk[cid]
 
 
-def first_sentence(chunk: Document, min_chars: int, audience: str | None = None) -> str:
-    """The passage's first quotable sentence; with an audience, its first action for that audience."""
+def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
+    """The passage's first quotable sentence; with an audience, its first action for that audience
+    that reads alone ("…align their products with these goals" does not), preferring one of at most
+    `max_words` words so that a list of eight stays readable. Leading connectives are dropped."""
     sentences = quotable_sentences(chunk, min_chars)
     if audience is not None:
-        for start, _, text in sentences:
-            if sentence_role(chunk, start, text).is_action_for(audience):
-                return text
-    return sentences[0][2] if sentences else ""
+        actions = [
+            text for start, _, text in sentences
+            if sentence_role(chunk, start, text).is_action_for(audience) and not needs_previous(text)
+        ]
+        short = [text for text in actions if not max_words or len(text.split()) <= max_words]
+        if short or actions:
+            return tidy((short or actions)[0])
+    return tidy(sentences[0][2]) if sentences else ""
 
 
 def overview_answer(
-    query: Query, chunks: list[Document], taxonomy: Taxonomy, lang: Language, min_chars: int
+    query: Query,
+    chunks: list[Document],
+    taxonomy: Taxonomy,
+    lang: Language,
+    min_chars: int,
+    max_words: int = 0,
+    budget: int = 0,
 ) -> Answer | None:
-    """The overview the query asks for, or None when the index lacks the strategy's chunks."""
+    """The overview the query asks for, or None when the index lacks the strategy's chunks.
+    `max_words` bounds a listed recommendation's quote; `budget` is the answer length a summary's
+    closing sentence may not push it past (the lists themselves are never cut)."""
     by_section = {c.metadata.get("section_id"): c for c in chunks}
     citer = Citer()
     lines: list[str] = []
@@ -79,26 +93,42 @@ def overview_answer(
             areas.extend(taxonomy.areas_served([item.chunk.metadata])[:1])
 
     kind = query.overview
-    if kind in ("objectives", "focus_areas"):
-        wanted = "objective" if kind == "objectives" else "focus_area"
-        items = [
-            Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
-            for a in taxonomy.areas if a.kind == wanted and a.id in by_section
-        ]
-        if not items:
-            return None
-        listing(lang.text(f"overview_{kind}"), items)
+    if kind in ("objectives", "focus_areas", "objectives_and_focus_areas"):
+        # A comparison lists both sets, each item with its own first sentence, so the two can be told apart.
+        wanted = {"objectives": ["objectives"], "focus_areas": ["focus_areas"]}.get(kind, ["objectives", "focus_areas"])
+        for plural in wanted:
+            singular = "objective" if plural == "objectives" else "focus_area"
+            items = [
+                Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
+                for a in taxonomy.areas if a.kind == singular and a.id in by_section
+            ]
+            if not items:
+                return None
+            listing(lang.text(f"overview_{plural}"), items)
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
+        # Both audiences' sixteen recommendations read as a comparison only as headlines; so does a
+        # question that asks for the headlines.
+        titles_only = len(audiences) > 1 or asks_for_titles(query.text)
         for audience in audiences:
             items = [
-                Item(r.title, by_section[r.id], first_sentence(by_section[r.id], min_chars, audience))
+                Item(r.title, by_section[r.id],
+                     "" if titles_only else first_sentence(by_section[r.id], min_chars, audience, max_words))
                 for r in taxonomy.recommendations if r.audience == audience and r.id in by_section
             ]
             if not items:
                 return None
             intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
             listing(intro, items, as_actions=True)
+    elif kind == "conclusion":  # the closing section's own sentences
+        closing = by_section.get("conclusion")
+        if closing is None:
+            return None
+        n = citer.cite(closing)
+        for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:4]:
+            key_points.append(KeyPoint(text=sentence, citations=[n]))
+            lines.append(f"- {sentence} {marks([n])}")
+        areas.extend(taxonomy.areas_served([closing.metadata])[:1])
     elif kind == "structure":
         items = structure_items(chunks)
         if not items:
@@ -108,7 +138,8 @@ def overview_answer(
         intro = by_section.get("introduction")
         if intro is None:
             return None
-        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 2 if kind == "who_when" else 3]
+        # Who and when are both in the first sentence; a second one only dilutes the answer.
+        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 1 if kind == "who_when" else 3]
         n = citer.cite(intro)
         for sentence in sentences:
             key_points.append(KeyPoint(text=sentence, citations=[n]))
@@ -119,10 +150,11 @@ def overview_answer(
                          if a.kind == wanted and a.id in by_section]
                 if named:
                     listing(lang.text(intro), named)
-            closing = by_section.get("conclusion")
+            closing = by_section.get("strategy-summary") or by_section.get("conclusion")
             if closing is not None:
                 sentence = first_sentence(closing, min_chars)
-                if sentence:
+                so_far = sum(len(line.split()) for line in lines)
+                if sentence and (not budget or so_far + len(sentence.split()) <= budget):
                     m = citer.cite(closing)
                     key_points.append(KeyPoint(text=sentence, citations=[m]))
                     lines.extend(["", f"{sentence} {marks([m])}"])
@@ -130,7 +162,8 @@ def overview_answer(
                     missing_reference=query.missing_reference)
     body = head + ([""] if head else []) + lines + ([""] + quotes_note(lang) if quotes_note(lang) else [])
     areas = list(dict.fromkeys(areas))
-    if areas:
+    listed = "\n".join(lines)
+    if areas and not all(f"**{area}**" in listed for area in areas):  # a list that names them all says it already
         body += ["", focus_line(lang, areas)]
     return Answer(
         question=query.asked,

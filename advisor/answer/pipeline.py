@@ -10,10 +10,9 @@ as theirs (`render.label_user_sources`) and document text is made Markdown-safe
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,9 +27,10 @@ from advisor.answer.events import (
     citations_event,
     finished_events,
 )
+from advisor.answer.quotable import quotable_sentences
 from advisor.answer.render import label_user_sources, markdown_safe, safe_answer
 from advisor.models import Answer
-from advisor.query.scope import expand, in_scope
+from advisor.query.scope import in_scope
 from advisor.query.understand import Query
 from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.passage import Passage, SearchResult
@@ -58,6 +58,25 @@ class AnswerPipeline:
     cache: AnswerCache
     corpus_key: Callable[[list[str] | None], tuple]  # what answers depend on besides the question
     backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+    _centre: tuple[tuple, np.ndarray, float, float] | None = field(default=None, repr=False)
+
+    def generality(self) -> Callable[[list[str]], np.ndarray]:
+        """How generic sentences are: their similarity to the centre of all the strategy's sentences,
+        in standard deviations. A sentence close to everything ("seize this opportunity…", "ensure your
+        country has a clear digital strategy") fits every question a little, so it would recur as
+        filler; the composer discounts it. Computed once per indexed corpus."""
+        key = self.corpus_key(None)
+        if self._centre is None or self._centre[0] != key:
+            texts = [t for chunk in self.library() for _, _, t in quotable_sentences(chunk, self.settings.min_quotable_chars)]
+            if not texts:
+                return lambda batch: np.zeros(len(batch))
+            vectors = self.sentences.get(texts)
+            centre = vectors.mean(axis=0)
+            centre /= np.linalg.norm(centre) or 1.0
+            closeness = vectors @ centre
+            self._centre = (key, centre, float(closeness.mean()), float(closeness.std()) or 1.0)
+        _, centre, mean, spread = self._centre
+        return lambda batch: (self.sentences.get(batch) @ centre - mean) / spread
 
     def space(self, query: Query, result: SearchResult) -> Space:
         """How sentence relevance is measured. English: MiniLM and multilingual-e5 together, each
@@ -65,6 +84,7 @@ class AnswerPipeline:
         some sentences; other languages: e5 alone (MiniLM only reads English)."""
         settings = self.settings
         encoder = self.retriever.multilingual
+        generic = self.generality()
         minilm = np.asarray(result.query_vector, dtype=np.float32)
         multi = result.multilingual_vector
         if encoder is None or multi is None:
@@ -73,13 +93,19 @@ class AnswerPipeline:
                 lambda p: p.similarity,
                 settings.min_passage_similarity,
                 1.0,
+                settings.action_min_similarity / settings.action_similarity_window,
+                generic,
             )
+        english_floor = settings.action_min_similarity / settings.action_similarity_window
+        multilingual_floor = settings.multilingual_action_min / settings.multilingual_window
         if query.language != "en":
             return Space(
                 lambda texts: (encoder.passages(texts) @ multi) / settings.multilingual_window,
                 lambda p: p.multilingual,
                 settings.multilingual_min_passage,
                 settings.multilingual_window,
+                multilingual_floor,
+                generic,
             )
 
         def both(texts: list[str]) -> np.ndarray:
@@ -87,7 +113,10 @@ class AnswerPipeline:
             multilingual = (encoder.passages(texts) @ multi) / settings.multilingual_window
             return (english + multilingual) / 2
 
-        return Space(both, lambda p: p.similarity, settings.min_passage_similarity, 1.0)
+        return Space(
+            both, lambda p: p.similarity, settings.min_passage_similarity, 1.0, (english_floor + multilingual_floor) / 2,
+            generic,
+        )
 
     def search(
         self, query: Query, collections: list[str] | None, doc_ids: list[str] | None, k: int | None = None
@@ -100,9 +129,7 @@ class AnswerPipeline:
         if not query.parts:
             return result
         rankings = [
-            self.retriever.search(
-                dataclasses.replace(query, text=part, lexical_text=expand(part), parts=()), collections, doc_ids, k=k
-            ).passages
+            self.retriever.search(query.narrowed(part), collections, doc_ids, k=k).passages
             for part in query.parts
         ]
         merged: dict[str, Passage] = {}

@@ -71,6 +71,19 @@ TO_ASSISTANT = "addressed to an assistant"
 TO_READER = "addressed to its readers as an instruction"
 ASKS_FOR_PAYMENT = "asking for a payment or bank or card details"
 
+_LEAD_CONNECTIVE = re.compile(
+    r"^(additionally|also|concretely|importantly|in addition|"
+    r"to move in this direction|to tap into this|in practice|by doing so|for instance|for example),\s+",
+    re.I,
+)
+
+
+def tidy(sentence: str) -> str:
+    """Drop a leading connective and capitalise; the result stays a substring of the source
+    apart from the first letter's case."""
+    text = _LEAD_CONNECTIVE.sub("", sentence.strip())
+    return text[:1].upper() + text[1:]
+
 
 def is_injection(sentence: str) -> bool:
     """A classic prompt injection (also used to screen generated text)."""

@@ -26,20 +26,15 @@ import json
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.http.errors import error_body
 from advisor.settings import Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Multipart framing around uploaded files (boundaries, part headers) is small; an upload request
 # may carry this much on top of ADVISOR_MAX_UPLOAD_MB.

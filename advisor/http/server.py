@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from advisor.auth import admin_key_problem
 from advisor.components import Advisor, build_advisor
 from advisor.http.app import create_api
-from advisor.http.limits import ASGIApp, Limiter, Receive, Scope, Send, header, send_json_error, send_rate_limited
+from advisor.http.limits import Limiter, header, send_json_error, send_rate_limited
 from advisor.settings import ConfigError, Settings
 from advisor.storage.database import database_url, open_database
 from advisor.storage.feedback import FeedbackStore

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from advisor.query.glossary import strip_accents
 from advisor.settings import PROJECT_ROOT
 
 AUDIENCES = ("business", "government", "general")
@@ -16,9 +18,15 @@ AUDIENCES_FILE = PROJECT_ROOT / "knowledge" / "audiences.yaml"
 
 
 @lru_cache(maxsize=4)
+def _table(path: Path = AUDIENCES_FILE) -> dict[str, Any]:
+    """knowledge/audiences.yaml as read, once (the C YAML loader when present)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+
+
+@lru_cache(maxsize=4)
 def audience_names(path: Path = AUDIENCES_FILE) -> dict[str, dict[str, str]]:
     """How each audience is named (label, prompt, noun, choice): the table in knowledge/audiences.yaml."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = _table(path)
     missing = [a for a in AUDIENCES if a not in raw]
     if missing:
         raise ValueError(f"{path}: no entry for audience {', '.join(missing)}")
@@ -55,30 +63,44 @@ def _bounded(fragments: list[str]) -> str:
 @lru_cache(maxsize=4)
 def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     """The audience words of knowledge/audiences.yaml, compiled."""
-    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["lexicon"]
-    prefix = raw["self_prefix"]
+    raw = _table(path)["lexicon"]
+    prefixes = raw["self_prefix"]
+    prefixes = _plain(prefixes if isinstance(prefixes, list) else [prefixes])
+    prefix = "(?:" + "|".join(prefixes) + ")" + raw.get("self_gap", "")
     mentions, selves = {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
-        mentions[audience] = re.compile(_bounded(entry["mentions"]), re.I)
-        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(entry['self'])})(?!\w)|{_bounded(entry['verbs'])}", re.I)
-    return Lexicon(mentions, selves, re.compile(_words(raw["not_audience"]), re.I), int(raw["self_weight"]))
+        mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
+        verbs = _bounded(_plain(entry["verbs"]))
+        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(_plain(entry['self']))})(?!\w)|{verbs}", re.I)
+    return Lexicon(mentions, selves, re.compile(_words(_plain(raw["not_audience"])), re.I), int(raw["self_weight"]))
 
 
-def asks_for_advice(question: str) -> bool:
+def _plain(fragments: list[str]) -> list[str]:
+    """Fragments without accents: they are matched against the question without its accents."""
+    return [strip_accents(str(f)) for f in fragments]
+
+
+@lru_cache(maxsize=4)
+def advice_patterns(path: Path = AUDIENCES_FILE) -> dict[str, re.Pattern[str]]:
+    """The `advice` phrasings of knowledge/audiences.yaml, one pattern per language."""
+    raw = _table(path)["advice"]
+    return {code: re.compile(_words(_plain(fragments)), re.I) for code, fragments in raw.items()}
+
+
+def asks_for_advice(question: str, language: str = "en") -> bool:
     """Whether the asker wants to know what *they* should do (recommendations answer that),
-    rather than what the strategy or the EU does (objectives and focus areas answer that)."""
-    return bool(
-        re.search(r"\b(we|our|us|my|i|i'm|we're)\b", question, re.I)
-        or re.search(r"\b(should|can|could|must|how do) (companies|firms|businesses|governments|countries|startups|smes)\b",
-                     question, re.I)
-    )
+    rather than what the strategy or the EU does (objectives and focus areas answer that).
+    Read in the question's language: "on" or "mis" are first-person words only in French or Spanish."""
+    patterns = advice_patterns()
+    pattern = patterns.get(language, patterns["en"])
+    return bool(pattern.search(strip_accents(question)))
 
 
 def audience_scores(question: str) -> dict[str, int]:
     """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
     words = lexicon()
-    text = words.not_audience.sub(" ", question)
+    text = words.not_audience.sub(" ", strip_accents(question))
     return {
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")

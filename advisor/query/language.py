@@ -39,6 +39,7 @@ class Language:
     contrast: tuple[str, ...] = ()  # words opening a contrasting clause ("…, but …")
     months: tuple[str, ...] = ()  # January..December as the language writes them
     months_capitalised: bool = False  # a month name counts only capitalised (English "may" is a verb)
+    asker: tuple[str, ...] = ()  # words with which an asker speaks of themselves ("we", "nous", "wir")
 
     def text(self, key: str, **values: str | int) -> str:
         return self.strings[key].format(**values).strip()
@@ -65,6 +66,7 @@ def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
             tuple(str(w) for w in entry.get("contrast", [])),
             tuple(str(m) for m in entry.get("months", [])),
             bool(entry.get("months_capitalised", False)),
+            tuple(str(w).lower() for w in entry.get("asker", [])),
         )
     return out
 
@@ -73,6 +75,22 @@ def language(code: str) -> Language:
     """The language's strings; unknown codes fall back to English."""
     table = languages()
     return table.get(code, table[DEFAULT])
+
+
+@lru_cache(maxsize=8)
+def _asker_pattern(code: str) -> re.Pattern[str] | None:
+    words = language(code).asker
+    if not words:
+        return None
+    alternation = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.I)
+
+
+def speaks_for_self(text: str, code: str) -> bool:
+    """Whether the asker speaks of themselves ("we", "notre ministère", "wir"): such a question asks
+    what they should do, in any language."""
+    pattern = _asker_pattern(code)
+    return bool(pattern and pattern.search(text.replace("’", "'")))
 
 
 def detect_language(text: str) -> str:

@@ -186,10 +186,19 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     if evidence.margin < settings.scope_margin_decline:
         return False
     if not evidence.english:
-        return evidence.margin >= settings.scope_margin_foreign
+        # Its glossary terms (the documents' words for what it asks) count as evidence too.
+        return evidence.margin >= settings.scope_margin_foreign or (
+            evidence.known_terms >= settings.scope_foreign_known_terms
+            and evidence.margin >= settings.scope_margin_foreign_known
+        )
     if evidence.margin >= settings.scope_margin_weak:
-        # Close enough to the documents: decline only when a word points to a neighbouring topic.
-        return math.isnan(evidence.term_margin) or evidence.term_margin < settings.scope_term_margin
+        # Close enough to the documents: decline only when a word points to a neighbouring topic,
+        # unless the question uses several of the documents' own specific words besides it.
+        return (
+            math.isnan(evidence.term_margin)
+            or evidence.term_margin < settings.scope_term_margin
+            or evidence.known_terms >= settings.scope_min_known_terms
+        )
     return english_evidence(evidence, settings)
 
 

@@ -6,6 +6,7 @@ terms are all worked out here, so retrieval and answering never parse the questi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
 from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
+from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
-from advisor.query.language import detect_language
+from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -34,12 +36,15 @@ from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
 AudienceSource = Literal["ui", "question", "conversation", "default"]
-Intent = Literal["advice", "overview", "fact", "describe"]
+Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
-Overview = Literal["objectives", "focus_areas", "recommendations", "structure", "summary", "who_when"]
+Overview = Literal[
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "summary",
+    "who_when",
+]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 _FACT = re.compile(r"^\s*(when|who|which (year|date|institution))\b", re.I)
@@ -53,9 +58,37 @@ def overview_patterns(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
     return {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in raw.items()}
 
 
+@lru_cache(maxsize=4)
+def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What asks for an explanation, and what marks a question that also asks what to do."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
+
+
+def asks_to_explain(text: str) -> bool:
+    """Why / what is / what does it mean: the asker wants understanding first, not a to-do list."""
+    explain, to_do = explain_patterns()
+    return bool(explain.search(text)) and not to_do.search(text)
+
+
+@lru_cache(maxsize=4)
+def titles_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return re.compile("|".join(f"(?:{p})" for p in raw["titles_only"]), re.I)
+
+
+def asks_for_titles(text: str) -> bool:
+    """"Just the headlines", "what are they called": a list of names, not of quotes."""
+    return bool(titles_pattern().search(text))
+
+
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
 _NARROWABLE = ("objectives", "recommendations", "summary")
-_AUDIENCE_WORDS = frozenset(terms("governments government businesses business companies smes partner countries"))
+_AUDIENCE_WORDS = frozenset(terms(
+    "governments government businesses business companies smes partner countries owners entrepreneurs founders"
+))
+# How the answer should look ("a bullet list", "just the headlines"): no topic.
+_FORMAT_WORDS = frozenset(terms("bullet bullets list lists headline headlines titles points paragraph one-paragraph"))
 
 
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
@@ -66,7 +99,7 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - _FORMAT_WORDS
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
@@ -95,6 +128,8 @@ class Query:
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
+    # Another language: the documents' English words for its domain terms (knowledge/glossary.yaml).
+    english_terms: tuple[str, ...] = ()
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
@@ -104,6 +139,13 @@ class Query:
     def detail(self) -> RequestedDetail | None:
         return self.details[0] if self.details else None
 
+    def narrowed(self, part: str) -> Query:
+        """This query with one part of a multi-part question as its text (retrieved on its own)."""
+        glossed = tuple(english_terms(part, self.language))
+        return dataclasses.replace(
+            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+        )
+
     @property
     def standalone(self) -> str | None:
         """The rewritten question when it differs from what was asked."""
@@ -112,14 +154,23 @@ class Query:
 
 # A part must name at least this many topic words of its own to be searched apart.
 _PART_MIN_TOPIC_TERMS = 2
+_PART_MIN_GLOSSARY_TERMS = 1
 _PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
 
 
-def question_parts(text: str) -> tuple[str, ...]:
-    """The separate questions in a multi-part question ("What does it say about X? And about Y?")."""
+def question_parts(text: str, language: str = "en") -> tuple[str, ...]:
+    """The separate questions in a multi-part question ("What does it say about X? And about Y?").
+    Another language's part is weighed by its glossary terms: its own words are not topic words."""
     parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(topic_terms(p)) >= _PART_MIN_TOPIC_TERMS]
+    parts = [p for p in parts if is_topical_part(p, language)]
     return tuple(parts) if len(parts) >= 2 else ()
+
+
+def is_topical_part(part: str, language: str) -> bool:
+    """A part names a topic of its own: two topic words, or in another language one glossary term."""
+    if language == "en":
+        return len(topic_terms(part)) >= _PART_MIN_TOPIC_TERMS
+    return len(english_terms(part, language)) >= _PART_MIN_GLOSSARY_TERMS
 
 
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
@@ -127,6 +178,8 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
         return "overview"
     if detail is not None or _FACT.match(text):
         return "fact"
+    if asks_to_explain(text):
+        return "explain"
     return "advice" if advice else "describe"
 
 
@@ -164,17 +217,21 @@ def understand(
         resolved = resolve_audience(text, requested)
     details = tuple(requested_details(text))
     detail = details[0] if details else None
-    advice = asks_for_advice(text)
-    topic = topic_terms(text)
-    named = names_strategy(text)
     language = detect_language(asked)
+    advice = asks_for_advice(text, language) or speaks_for_self(text, language)
+    topic = topic_terms(text)
     overview = overview_kind(text, topic, language == "en")
+    glossed = tuple(english_terms(text, language))
+    # Another language is read for the strategy's name and its topic through its glossary terms.
+    english_view = text if language == "en" else " ".join(glossed)
+    named = names_strategy(text) or names_strategy(english_view)
     return Query(
         asked=asked,
         text=text,
         audience=resolved,
         audience_source=source,
-        intent=intent_of(text, detail, advice, overview),
+        # Whoever the question speaks for (a ministry, a startup) is asking what they should do.
+        intent=intent_of(text, detail, advice or resolved != "general", overview),
         overview=overview,
         language=language,
         named_audience=stated != "general",
@@ -183,14 +240,15 @@ def understand(
         names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
-        parts=question_parts(text),
+        parts=question_parts(text, language),
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
-        lexical_text=expand(text),
+        lexical_text=expand(" ".join([text, *glossed])),
+        english_terms=glossed,
         descriptive=resolved == "general" and not advice,
         self_reference=named,
-        about_whole=about_whole(named, topic),
+        about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
         notes=notes,
     )
 

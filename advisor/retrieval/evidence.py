@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from advisor.query.scope import ScopeEvidence, out_of_scope_topics, scope_signal
+from advisor.query.scope import ScopeEvidence, out_of_scope_topics, scope_signal, topic_terms
 from advisor.query.understand import Query
 from advisor.retrieval.passage import SearchResult
 from advisor.retrieval.retriever import Retriever
@@ -48,7 +48,10 @@ class EvidenceGatherer:
         if topics is not None and result.multilingual_vector is not None and len(topics):
             margin = result.best_multilingual - float((topics @ result.multilingual_vector).max())
         vocabulary = self.retriever.vocabulary(collections)
-        signal = scope_signal(query.topic_terms, query.self_reference, vocabulary, query.thesaurus, query.names)
+        english = query.language == "en"
+        # Another language's words are not the documents' words; its glossary terms (their English) are.
+        topic = query.topic_terms if english else tuple(topic_terms(" ".join(query.english_terms)))
+        signal = scope_signal(topic, query.self_reference, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
         term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if query.language == "en" else None
         return ScopeEvidence(

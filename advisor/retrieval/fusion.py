@@ -17,15 +17,37 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[str], float]], k: int) -> d
     return fused
 
 
+# Which kinds of chunk answer each overview of the whole document (advisor/query/understand.py's
+# `Overview`): the items it lists, or the general sections for a summary, the structure, who and when.
+OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
+    "objectives": ("objective",),
+    "focus_areas": ("focus_area",),
+    "recommendations": ("recommendation",),
+    "structure": ("section", "overview"),
+    "summary": ("section", "overview"),
+    "who_when": ("section", "overview"),
+}
+
+
 def passage_prior(
-    metadata: dict[str, Any], audience: str, settings: Settings, descriptive: bool = False, about_whole: bool = False
+    metadata: dict[str, Any],
+    audience: str,
+    settings: Settings,
+    descriptive: bool = False,
+    about_whole: bool = False,
+    overview: str | None = None,
 ) -> float:
     """Multiplier on the fused score: the asker's audience first, section introductions last;
+    for an overview of the whole document, the kind of chunk it lists (the objectives for "what
+    are the three objectives", the general sections for a summary), whatever words it uses;
     for questions about what the strategy itself does, its objectives and focus areas first;
     for questions about the strategy as a whole (when, who, what about), its general sections."""
     kind = metadata.get("kind")
     factor = settings.overview_factor if kind == "overview" else 1.0
-    if about_whole:
+    if overview in OVERVIEW_CHUNK_KINDS:  # says exactly which chunks answer it
+        if kind in OVERVIEW_CHUNK_KINDS[overview]:
+            factor *= 1.0 + settings.overview_intent_boost
+    elif about_whole:
         if kind in ("section", "overview"):
             factor *= 1.0 + settings.descriptive_area_boost
     elif descriptive and kind in ("objective", "focus_area"):

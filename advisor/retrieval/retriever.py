@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from advisor.answer.quotable import quotable_sentences
 from advisor.query.understand import Query
-from advisor.retrieval.fusion import passage_prior, reciprocal_rank_fusion
+from advisor.retrieval.fusion import OVERVIEW_CHUNK_KINDS, passage_prior, reciprocal_rank_fusion
 from advisor.retrieval.lexical import LexicalIndex
 from advisor.retrieval.passage import Passage, SearchResult
 from advisor.settings import Settings
@@ -149,8 +149,10 @@ class Retriever:
         settings = self.settings
         k = k or settings.top_k
         english = query.language == "en"
+        # MiniLM reads English only: a foreign question reaches it through its glossary terms.
+        glossed = not english and bool(query.english_terms)
         t0 = time.perf_counter()
-        vector = self.embeddings.embed_query(query.text)
+        vector = self.embeddings.embed_query(" ".join(query.english_terms) if glossed else query.text)
         multi_vector = self.multilingual.query(query.text) if self.multilingual is not None else None
         t1 = time.perf_counter()
         multilingual: dict[str, float] = {}
@@ -173,8 +175,19 @@ class Retriever:
                 cid = doc.metadata["chunk_id"]
                 docs.setdefault(cid, doc)
                 lexical_rank.setdefault(cid, rank)
-            weight = settings.lexical_weight if english else settings.foreign_lexical_weight
+            weight = (
+                settings.lexical_weight if english
+                else settings.glossary_lexical_weight if glossed else settings.foreign_lexical_weight
+            )
             rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], weight))
+            listed = OVERVIEW_CHUNK_KINDS.get(query.overview or "", ())
+            if listed and name == settings.collection:
+                # An overview lists whole kinds of chunk, which its words may not match ("the three
+                # objectives" shares no word with the objectives' text): they join in document order.
+                items = [d for d in lexical_index.documents if d.metadata.get("kind") in listed][: settings.dense_k]
+                for doc in items:
+                    docs.setdefault(doc.metadata["chunk_id"], doc)
+                rankings.append(([d.metadata["chunk_id"] for d in items], settings.overview_ranking_weight))
             sentence_index = self.sentence_index(name) if multi_vector is not None else None
             if sentence_index is not None:
                 best = sentence_index.best_per_chunk(multi_vector)
@@ -192,7 +205,9 @@ class Retriever:
             docs[cid] = doc
             similarity[cid] = float(score)
             dense_rank.setdefault(cid, rank)
-        dense_weight = settings.dense_weight if english else settings.foreign_dense_weight
+        dense_weight = (
+            settings.dense_weight if english else settings.glossary_dense_weight if glossed else settings.foreign_dense_weight
+        )
         rankings.append(([d.metadata["chunk_id"] for d, _ in dense_all[: settings.dense_k]], dense_weight))
         if multilingual:
             ranked = sorted(multilingual, key=lambda c: -multilingual[c])[: settings.dense_k]
@@ -201,7 +216,9 @@ class Retriever:
         t2 = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
         prior = {
-            cid: passage_prior(docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole)
+            cid: passage_prior(
+                docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview
+            )
             for cid in fused
         }
         scored = sorted(((score * prior[cid], cid) for cid, score in fused.items()), reverse=True)[:k]

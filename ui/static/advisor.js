@@ -19,6 +19,29 @@
     return send(input, init);
   };
 
+  // An answer starts: "Stop" stands in for "Ask" until ui/chat.py's ANSWERED_JS runs. Marked here,
+  // in the capture phase of the click or Enter itself, so it always comes before the answer's end.
+  var ASKING = "#ask, button.example-q:not(.followup), #chatbot button[aria-label='Retry']";
+  function answering() { document.body.classList.add("answering"); }
+  document.addEventListener("click", function (event) {
+    if (event.target && event.target.closest && event.target.closest(ASKING)) { answering(); }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    var typed = event.target && event.target.closest && event.target.closest("#question textarea");
+    if (typed && event.key === "Enter" && !event.shiftKey && !event.isComposing) { answering(); }
+  }, true);
+
+  // A suggested follow-up (a plain button in #followups-row) is asked like a typed question.
+  document.addEventListener("click", function (event) {
+    var chosen = event.target && event.target.closest ? event.target.closest("#followups-row button.followup") : null;
+    var box = document.querySelector("#question textarea");
+    var ask = document.getElementById("ask");
+    if (!chosen || !box || !ask) { return; }
+    box.value = chosen.textContent;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    setTimeout(function () { ask.click(); }, 0);  // after Gradio has taken the new value
+  });
+
   var PHONE_QUERY = "(max-width: 700px)";
   var FLASH_MS = 1600;
   var COPIED_MS = 1500;
