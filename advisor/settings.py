@@ -500,7 +500,17 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, description="Per request: connect, and wait between streamed chunks.")
     llm_deadline_s: float = Field(90.0, description="Whole generation, however slowly the server streams.")
     llm_max_retries: int = Field(1, description="Retries on connection errors, 429 and 5xx (with backoff).")
-    llm_context_tokens: int = Field(2500, description="Token budget for the numbered passages in the prompt.")
+    llm_context_tokens: int = Field(
+        6000,
+        description="Token budget for the numbered passages in the prompt: the strategy (~5k tokens) fits whole, best "
+        "passages first. ADVISOR_LLM=local takes at most what its context leaves (LOCAL_CONTEXT_TOKENS minus "
+        "LLM_MAX_TOKENS minus LOCAL_PROMPT_RESERVE_TOKENS).",
+    )
+    llm_top_k: int = Field(
+        16,
+        description="Passages retrieved for the model (packed best first within the token budget): more than the "
+        "composer quotes, so the model can cite the section that answers even when it ranks lower.",
+    )
     llm_prompt_version: str = Field("v2", description="Which prompts/*.<version>.md files to use.")
     llm_on_unsupported: Literal["remove", "flag"] = Field(
         "remove", description="What the validator does with an uncited or unsupported sentence."
@@ -509,10 +519,15 @@ class Settings(BaseSettings):
         0.6, description="Share of a generated sentence's content words that must occur in the passages it cites."
     )
     llm_min_semantic_support: float = Field(
-        0.88,
+        0.8,
         description="A sentence whose words are mostly not in its passage still passes when the multilingual model "
-        "finds it this close to one of the passage's sentences (paraphrases, other languages); figures and names "
-        "must still occur in the passage.",
+        "finds it this close to one of the passage's sentences (paraphrases, other languages), and no other passage "
+        "closer by more than LLM_SEMANTIC_MARGIN; figures and names must still occur in the passage.",
+    )
+    llm_semantic_margin: float = Field(
+        0.04,
+        description="How much closer in meaning (multilingual-e5 cosine) a sentence may be to another passage than "
+        "to the one it cites: a sentence copied from another section sits ~0.1 closer to its real source.",
     )
     llm_max_rejected_fraction: float = Field(
         0.5, description="Above this share of rejected sentences the whole answer fails validation."
@@ -523,6 +538,9 @@ class Settings(BaseSettings):
     local_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Which packaged model to run.")
     local_context_tokens: int = Field(4096, description="llama.cpp context: prompt, passages and answer together.")
     local_threads: int = Field(0, description="CPU threads for llama.cpp; 0 uses every core.")
+    local_prompt_reserve_tokens: int = Field(
+        896, description="llama.cpp context kept for the system prompt, the instructions and the question."
+    )
 
     @field_validator("allowed_roots", mode="before")
     @classmethod

@@ -10,9 +10,15 @@ import snowballstemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
-# Abbreviations whose full stop does not end a sentence; the splitter here and the streaming
-# validator both read this one list.
-ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.", "U.S.", "U.K.", "Art.", "Inc.")
+# Abbreviations whose full stop does not end a sentence, in the languages answers are written in;
+# the splitter here and the streaming validator both go through `inner_stops`.
+ABBREVIATIONS = (
+    "e.g.", "i.e.", "etc.", "vs.", "Dr.", "Mr.", "Ms.", "No.", "approx.", "U.S.", "U.K.", "Art.", "Inc.",
+    "z. B.", "z.B.", "d. h.", "d.h.", "u. a.", "bzw.", "ggf.", "usw.", "vgl.", "Nr.", "ca.", "cf.", "p. ex.",
+    "p.ex.", "p. ej.", "p.ej.", "Sr.", "Sra.", "Dra.", "ex.",
+)
+# Longest stretch after a full stop that decides whether it ends a sentence ("z. B.", "5. Juni").
+STOP_LOOKAHEAD = 12
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -53,11 +59,25 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
 
 
+@lru_cache(maxsize=1)
+def _inner_stop() -> re.Pattern[str]:
+    from advisor.query.language import languages  # the month names live with the languages
+
+    abbreviations = "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True))
+    months = "|".join(re.escape(m) for lang in languages().values() for m in lang.months)
+    # "am 5. Juni 2025": a German ordinal day before a month name is not a sentence end
+    return re.compile(rf"(?<![\w.])(?:{abbreviations})|(?<![\w.])\d{{1,2}}\.(?=\s+(?i:{months})(?!\w))")
+
+
+def inner_stops(text: str) -> set[int]:
+    """Positions of full stops in `text` that do not end a sentence (abbreviations, ordinals)."""
+    return {m.start() + i for m in _inner_stop().finditer(text) for i, ch in enumerate(m.group(0)) if ch == "."}
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) of `text`; spans keep the exact characters of the source."""
-    protected = text
-    for abbr in ABBREVIATIONS:
-        protected = protected.replace(abbr, abbr.replace(".", "\x01"))
+    stops = inner_stops(text)
+    protected = "".join("\x01" if i in stops else ch for i, ch in enumerate(text)) if stops else text
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(protected):

@@ -118,23 +118,48 @@ class AnswerPipeline:
             generic,
         )
 
-    def search(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> SearchResult:
-        """Passages for the question; a multi-part question also searches each part and interleaves
-        the parts' best passages, so the second question is not crowded out by the first."""
-        result = self.retriever.search(query, collections, doc_ids)
+    def search(
+        self, query: Query, collections: list[str] | None, doc_ids: list[str] | None, k: int | None = None
+    ) -> SearchResult:
+        """The k best passages for the question (default ADVISOR_TOP_K); a multi-part question also
+        searches each part and interleaves the parts' best passages, so the second question is not
+        crowded out by the first."""
+        k = k or self.settings.top_k
+        result = self.retriever.search(query, collections, doc_ids, k=k)
         if not query.parts:
             return result
         rankings = [
-            self.retriever.search(query.narrowed(part), collections, doc_ids).passages
+            self.retriever.search(query.narrowed(part), collections, doc_ids, k=k).passages
             for part in query.parts
         ]
         merged: dict[str, Passage] = {}
-        for rank in range(self.settings.top_k):
+        for rank in range(k):
             for passages in [result.passages, *rankings]:
                 if rank < len(passages):
                     merged.setdefault(passages[rank].chunk_id, passages[rank])
-        result.passages = list(merged.values())[: self.settings.top_k + len(query.parts)]
+        result.passages = list(merged.values())[: k + len(query.parts)]
         return result
+
+    def model_passages(
+        self, query: Query, collections: list[str] | None, doc_ids: list[str] | None, composed: Answer | None
+    ) -> list[Passage]:
+        """What a model is shown, best first (packed within its token budget later): the passages
+        the composer cites, then the best ADVISOR_LLM_TOP_K of retrieval. A model weighs more than
+        the composer quotes, so it can cite the section that answers even when it ranks sixth, and
+        an overview's items (every objective, focus area or recommendation, from the taxonomy) are
+        all in its prompt. The rest of the strategy follows while the token budget lasts (it is one
+        short document: a served model sees all of it, best first). The validator still holds each
+        sentence to the passage it cites."""
+        ranked = self.search(query, collections, doc_ids, k=self.settings.llm_top_k).passages
+        known = {p.chunk_id: p for p in ranked}
+        library = {d.metadata.get("chunk_id"): d for d in self.library()} if composed and composed.citations else {}
+        first = []
+        for citation in composed.citations if composed else []:
+            if citation.id in known:
+                first.append(known[citation.id])
+            elif citation.id in library:
+                first.append(Passage(library[citation.id], 0.0, 0.0))
+        return list({p.chunk_id: p for p in [*first, *ranked]}.values())
 
     def library(self) -> list[Document]:
         """The strategy's chunks, which overview answers list in full."""
@@ -179,7 +204,17 @@ class AnswerPipeline:
                 self.cache.put(key, answer)
             yield from finished_events(answer, self.settings.stream_words_per_chunk)
             return
-        for event in self.backend.stream(query, result.passages, compose):
+        composed: list[Answer] = []
+
+        def compose_once() -> Answer:
+            if not composed:
+                composed.append(compose())
+            return composed[0]
+
+        shown = self.model_passages(query, collections, doc_ids, compose_once() if covered else None)
+        seen = {p.chunk_id for p in shown}
+        rest = [Passage(d, 0.0, 0.0) for d in self.library() if d.metadata.get("chunk_id") not in seen]
+        for event in self.backend.stream(query, shown, compose_once, covered, rest):
             if isinstance(event, AnswerEvent):
                 # a model's citations are final only once validated: they come last, with the answer
                 yield citations_event(finish(event.answer, dict(event.answer.timings_ms)))

@@ -36,6 +36,9 @@ class Language:
     audiences: dict[str, str]
     details: dict[str, str]
     absence: tuple[str, ...] = ()  # openers of a sentence that says what the documents do not give
+    contrast: tuple[str, ...] = ()  # words opening a contrasting clause ("…, but …")
+    months: tuple[str, ...] = ()  # January..December as the language writes them
+    months_capitalised: bool = False  # a month name counts only capitalised (English "may" is a verb)
     asker: tuple[str, ...] = ()  # words with which an asker speaks of themselves ("we", "nous", "wir")
 
     def text(self, key: str, **values: str | int) -> str:
@@ -60,6 +63,9 @@ def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
             dict(entry["audiences"]),
             dict(entry["details"]),
             tuple(entry.get("absence", [])),
+            tuple(str(w) for w in entry.get("contrast", [])),
+            tuple(str(m) for m in entry.get("months", [])),
+            bool(entry.get("months_capitalised", False)),
             tuple(str(w).lower() for w in entry.get("asker", [])),
         )
     return out

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
@@ -49,6 +50,7 @@ class LLMBackend:
     condenser: Runnable  # history, question -> standalone question
     name: str
     semantic: SemanticSupport | None = None  # multilingual meaning check for paraphrased sentences
+    context_tokens: int | None = None  # passages' token budget; None: ADVISOR_LLM_CONTEXT_TOKENS
 
     def standalone(self, question: str, history: list[dict[str, str]]) -> tuple[str, str | None]:
         """Rewrite a follow-up as a standalone question; on failure keep it as asked, with a note."""
@@ -72,20 +74,22 @@ class LLMBackend:
         query: Query,
         passages: list[Passage],
         compose: Callable[[], Answer],
+        covered: bool,
+        more: list[Passage] | None = None,
     ) -> Iterator[StreamEvent]:
         """Validated text deltas, then the final Answer (the model's, or the composer's on fallback).
 
-        The composer's answer is built first (a few ms): when it declines, because the documents do
-        not cover the question or do not give the figure or date asked for, the model is not asked.
-        Both backends so decline the same questions, and a model never gets the chance to answer
-        from passages that do not hold the answer."""
+        `covered` is the one scope decision, taken from retrieval evidence before any backend
+        answers (advisor.query.scope.in_scope): a question it declines never reaches the model, so
+        both backends decline the same questions and a model never answers from passages that do
+        not hold the answer. The composer's own difficulties (no sentence it would quote) do not
+        gate the model, which may well answer from the same passages. The composer's answer is
+        still built first (a few ms): it is the fallback, and it names a missing detail.
+        `more` passages (the rest of the strategy) fill what the token budget leaves."""
         settings = self.settings
         composed = compose()
-        if not composed.in_scope:
-            why = "the documents do not give the detail asked for" if composed.missing_detail else (
-                "the documents do not cover the question"
-            )
-            composed.notes.append(f"{NOT_ASKED_NOTE}: {why}")
+        if not covered:
+            composed.notes.append(f"{NOT_ASKED_NOTE}: the documents do not cover the question")
             yield DeltaEvent(composed.answer)
             yield AnswerEvent(composed)
             return
@@ -94,11 +98,12 @@ class LLMBackend:
         opening = composed.answer.split("\n", 1)[0] + "\n\n" if composed.missing_detail else ""
         if opening:
             yield DeltaEvent(opening)
-        usable = [p for i, p in enumerate(passages) if i == 0 or p.similarity >= settings.min_passage_similarity]
-        context = pack_passages(usable, settings.llm_context_tokens, settings.tiktoken_encoding)
+        budget = self.context_tokens or settings.llm_context_tokens
+        context = pack_passages(passages, budget, settings.tiktoken_encoding, more)
         validator = StreamValidator(
             context, settings.llm_on_unsupported, settings.llm_min_term_coverage, self.semantic,
-            settings.llm_min_semantic_support,
+            settings.llm_min_semantic_support, question=f"{query.asked}\n{query.text}",
+            semantic_margin=settings.llm_semantic_margin, others=more,
         )
         inputs = {
             "passages": context.prompt_block(),
@@ -152,12 +157,18 @@ class LLMBackend:
 
 
 def semantic_support(encoder: MultilingualEncoder) -> SemanticSupport:
-    """How close a generated sentence is, in meaning, to the closest sentence of its cited passages."""
+    """How close a generated sentence is, in meaning, to the closest sentence of its cited passages,
+    and to the closest sentence of the other passages (sentence vectors are cached on disk)."""
 
-    def support(sentence: str, passages: list[str]) -> float:
+    def closest(vector: np.ndarray, passages: list[str]) -> float:
         candidates = [p[a:b] for p in passages for a, b in split_sentences(p)] or passages
-        vectors = encoder.passages([sentence, *candidates])
-        return float((vectors[1:] @ vectors[0]).max()) if len(candidates) else 0.0
+        if not candidates:
+            return -1.0
+        return float((encoder.passages(candidates) @ vector).max())
+
+    def support(sentence: str, cited: list[str], others: list[str]) -> tuple[float, float]:
+        vector = encoder.passages([sentence])[0]
+        return closest(vector, cited), closest(vector, others)
 
     return support
 
@@ -174,9 +185,15 @@ def build_answer_backend(
 
         model: BaseChatModel = local_chat_model(settings)
         name = f"local:{settings.local_model}"
+        # llama.cpp holds the prompt, the passages and the answer in one context
+        budget = min(
+            settings.llm_context_tokens,
+            settings.local_context_tokens - settings.llm_max_tokens - settings.local_prompt_reserve_tokens,
+        )
     else:
         model = chat_model(settings)
         name = f"openai:{settings.llm_model}"
+        budget = settings.llm_context_tokens
     return LLMBackend(
         settings=settings,
         taxonomy=taxonomy,
@@ -184,4 +201,5 @@ def build_answer_backend(
         condenser=condense_chain(prompts, model),
         name=name,
         semantic=semantic_support(multilingual) if multilingual is not None else None,
+        context_tokens=budget,
     )

@@ -49,24 +49,48 @@ def block(packed: PackedPassage) -> str:
     return f"{header}\n{packed.text}"
 
 
-def pack_passages(passages: list[Passage], budget_tokens: int, encoding_name: str) -> PackedContext:
+def with_items(passage: Passage, text: str, passages: list[Passage]) -> str:
+    """A passage that introduces a list ("Strategic Objectives: … centers on three primary
+    objectives:") shown with the titles of the items it introduces, which are its content even
+    though each item is a passage of its own: a model citing it for "the six focus areas" cites
+    what the prompt showed under its number, and so does the citation the user opens."""
+    section = str(passage.metadata.get("section", ""))
+    if not section or not text.rstrip().endswith(":"):
+        return text
+    prefix = f"{section} > "
+    titles = [
+        str(p.metadata.get("title", "")) for p in passages
+        if str(p.metadata.get("section", "")).startswith(prefix)
+        and " > " not in str(p.metadata.get("section", ""))[len(prefix):]
+        and p.metadata.get("doc_id") == passage.metadata.get("doc_id")
+    ]
+    titles = list(dict.fromkeys(t for t in titles if t))
+    return text.rstrip() + "".join(f"\n- {t}" for t in titles) if titles else text
+
+
+def pack_passages(
+    passages: list[Passage], budget_tokens: int, encoding_name: str, optional: list[Passage] | None = None
+) -> PackedContext:
     """Passages in rank order while they fit; the first is truncated rather than dropped, so a
     small budget still yields an answerable prompt. Later passages that do not fit are skipped
-    (a shorter one after them may still fit)."""
+    (a shorter one after them may still fit). `optional` passages follow while budget remains;
+    one left out is not counted as dropped."""
     encoding = tiktoken.get_encoding(encoding_name)
     packed: list[PackedPassage] = []
     used = 0
     dropped = 0
-    for passage in passages:
-        text = without_directives(passage.document.page_content)
+    required = len(passages)
+    everything = [*passages, *(optional or [])]
+    for index, passage in enumerate(everything):
+        text = with_items(passage, without_directives(passage.document.page_content), everything)
         if not text.strip():
-            dropped += 1
+            dropped += index < required
             continue
         n = len(packed) + 1
         cost = len(encoding.encode(block(PackedPassage(n, passage, text, 0)))) + 2  # + separator
         if used + cost > budget_tokens:
             if packed:
-                dropped += 1
+                dropped += index < required
                 continue
             header_cost = cost - len(encoding.encode(text))
             room = max(budget_tokens - header_cost, 0)

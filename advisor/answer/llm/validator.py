@@ -5,9 +5,15 @@ sources do not contain. The validator holds generated text to the composer's sta
 - every sentence that states something must cite [n] of a passage that was in the prompt;
 - every number, date or amount in a sentence must appear in one of the passages it cites
   (`advisor.answer.grounding.unsupported_figures`);
-- most of a sentence's content words (stemmed; `min_term_coverage`) must occur in the passages it
-  cites, so a well-formed sentence about something else cannot borrow a citation (a small local
-  model copied the prompt's format illustration, citations and all, before this rule);
+- every name of a programme, law, body or person must appear in a cited passage
+  (`advisor.answer.grounding.unsupported_names`, which knows other languages' names for them);
+- it must mean what it cites: most of its content words (stemmed; `min_term_coverage`) occur in
+  the passages it cites, or, for a paraphrase or an answer in the asker's language, the
+  multilingual model finds a sentence of a cited passage close in meaning (`min_semantic_support`)
+  and none of the documents' other passages clearly closer (`semantic_margin`), so a
+  well-formed sentence about something else cannot borrow a citation;
+- a sentence that only says what the documents do not give needs no citation, but may state no
+  figure that neither the passages nor the question state;
 - sentences that read like planted instructions never pass (advisor.answer.quotable).
 A sentence that breaks a rule is removed (or, with ADVISOR_LLM_ON_UNSUPPORTED=flag, kept and
 marked "(unverified)"), and each one is named in `Answer.notes`. Only checked sentences are
@@ -25,17 +31,25 @@ from typing import Any
 
 from advisor.answer.grounding import unsupported_figures, unsupported_names
 from advisor.answer.llm.context import PackedContext, PackedPassage
-from advisor.answer.quotable import is_directive
+from advisor.answer.quotable import is_directive, without_directives
 from advisor.models import Action, Answer, KeyPoint
 from advisor.query.language import languages
+from advisor.retrieval.passage import Passage
 from advisor.taxonomy import Taxonomy
-from advisor.text import ABBREVIATIONS, terms
+from advisor.text import STOP_LOOKAHEAD, inner_stops, terms
 
 UNVERIFIED = "(unverified)"
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKER_RUN = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")  # "[2][1]" or "[1, 2]" or "[1] [3]"
-_SENTENCE_END = re.compile(r"[.!?][\"”’)*]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+[\"“(*]?[A-Z0-9])")
+# A sentence ends at . ! ? (or Arabic ؟), after any closing quotes and citations, or at a citation
+# with no full stop or with a colon ("…goals [1]: This includes…"; list items often lack a full
+# stop), before a word that starts a sentence: a capital in any script, a digit, or a letter of a
+# script without case. Otherwise a claim with no citation of its own would pass on the citation
+# of the claim before it.
+_SENTENCE_END = re.compile(
+    r"(?:[.!?؟][\"”’)*]*|(?<=\S)(?=\s*\[\d))(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[.!?؟:]?[\"”’)*]*(?=\s+[\"“(*]*(?P<next>\w))"
+)
 _LIST = re.compile(r"^\s*(?:([-*•])|(\d+)[.)])\s+")
 _MAYBE_LIST = re.compile(r"^\s*(?:[-*•]|\d+[.)]?)?$")
 _HEADING = re.compile(
@@ -48,20 +62,42 @@ DECLINE = re.compile(
     r"(cover|say|give|state|mention|answer|specify|provide|include|contain|name|list|set|define|detail)",
     re.I,
 )
-# Multilingual model similarity (0-1) between a generated sentence and the passages it cites.
-SemanticSupport = Callable[[str, list[str]], float]
+# Multilingual model: (sentence, cited passages, the documents' other passages) -> (similarity of
+# the closest sentence of the cited passages, similarity of the closest sentence elsewhere).
+SemanticSupport = Callable[[str, list[str], list[str]], tuple[float, float]]
 
 
 def absence_statement(sentence: str) -> bool:
-    """Only says what the documents do not give ("The documents do not name any EU official"), in
-    any supported language: it needs no citation (knowledge/languages.yaml `absence`)."""
-    return bool(DECLINE.match(sentence) or absence_pattern().match(sentence))
+    """Only says what the documents do not give ("The documents do not name any EU official",
+    "Le résumé ne mentionne pas la Tunisie"), in any supported language: it needs no citation
+    (knowledge/languages.yaml `absence`). A contrasting clause ("…, but the EU pays 50%") or a
+    second clause that is not an absence ("…; the contact is X") states something more, so such
+    a sentence is checked like any other."""
+    if contrast_pattern().search(sentence):
+        return False
+    # every clause says what is missing: "It does not name a contact; X handles it" states X
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+    return bool(clauses) and all(DECLINE.match(c) or absence_pattern().match(c) for c in clauses)
 
 
 @lru_cache(maxsize=1)
 def absence_pattern() -> re.Pattern[str]:
     openers = [p for lang in languages().values() for p in lang.absence]
     return re.compile("|".join(f"(?:{p})" for p in openers) or "(?!)", re.I)
+
+
+@lru_cache(maxsize=1)
+def contrast_pattern() -> re.Pattern[str]:
+    words = sorted({re.escape(w) for lang in languages().values() for w in lang.contrast}, key=len, reverse=True)
+    return re.compile(rf"[,;:–—]\s*(?:{'|'.join(words) or '(?!)'})(?!\w)", re.I)
+
+
+_CLAUSE_BREAK = re.compile(r"\s*[;:]\s+")
+
+
+def starts_sentence(ch: str) -> bool:
+    """A capital (any script), a digit, or a letter of a script without case (Arabic)."""
+    return ch.isupper() or ch.isdigit() or (ch.isalpha() and not ch.islower())
 
 
 @dataclass
@@ -124,12 +160,19 @@ class StreamValidator:
         min_term_coverage: float = 0.0,
         semantic: SemanticSupport | None = None,
         min_semantic_support: float = 1.0,
+        question: str = "",
+        semantic_margin: float = 0.0,
+        others: list[Passage] | None = None,
     ) -> None:
         self.given = context.by_number()
+        self.question = question  # an absence statement may repeat the asker's own figures
         self.mode = mode
         self.min_term_coverage = min_term_coverage
         self.semantic = semantic
         self.min_semantic_support = min_semantic_support
+        self.semantic_margin = semantic_margin
+        # the documents' passages beyond the prompt, for the meaning check
+        self.others = [without_directives(p.document.page_content) for p in others or []]
         self.result = Validation()
         self._display: dict[int, int] = {}
         self._buffer = ""  # the current, unfinished line
@@ -181,9 +224,12 @@ class StreamValidator:
             return ""
         out = []
         body = line[self._consumed :]
+        stops = inner_stops(body)
         start = 0
         for match in _SENTENCE_END.finditer(body):
-            if body[: match.start() + 1].rstrip().endswith(ABBREVIATIONS):
+            if not complete and len(body) - match.end() < STOP_LOOKAHEAD:
+                break  # "z. B." or "5. Juni" may still be arriving: decide with the next delta
+            if match.start() in stops or not starts_sentence(match.group("next")):
                 continue
             out.append(self._check(body[start : match.end()]))
             start = match.end()
@@ -250,9 +296,16 @@ class StreamValidator:
         structural = plain.endswith(":") and not cites
         decline = absence_statement(plain) and not valid
         if structural or decline:
-            figures = unsupported_figures(plain, all_text)
+            # Saying the documents lack the asker's "500 million" or "Horizon Fund" repeats the
+            # question and invents nothing; any other figure or name in an uncited line is a claim
+            # of its own (a lead-in may not restate the asker's figure as a fact).
+            pool = [*all_text, self.question] if decline else all_text
+            figures = unsupported_figures(plain, pool)
             if figures:
                 return self._reject(sentence, plain, f"states {', '.join(figures)}, which no passage contains")
+            names = unsupported_names(plain, pool)
+            if names:
+                return self._reject(sentence, plain, f"names {', '.join(names)}, which no passage contains")
             return self._emit(plain, plain, [], decline=decline)
         self.result.checked += 1
         if not valid:
@@ -274,10 +327,11 @@ class StreamValidator:
         if coverage < self.min_term_coverage:
             # A faithful paraphrase, or an answer in the asker's language, shares few words with the
             # passage but means the same: judged by the multilingual model instead.
-            meaning = self.semantic(plain, cited_texts) if self.semantic is not None else 0.0
-            if meaning < self.min_semantic_support:
+            unsupported = self._meaning_unsupported(plain, valid)
+            if unsupported:
                 return self._reject(
-                    sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%})"
+                    sentence, plain, f"its words are mostly not in the cited passage {marks} ({coverage:.0%}) "
+                    f"and {unsupported}",
                 )
         if invalid:
             self.result.notes.append(
@@ -286,6 +340,20 @@ class StreamValidator:
         display = sorted({self._number(c) for c in valid})
         text = self._renumber(sentence)
         return self._emit(text, plain, display)
+
+    def _meaning_unsupported(self, plain: str, valid: list[int]) -> str | None:
+        """Why the multilingual model does not find the sentence's meaning in its cited passages,
+        or None when it does: a cited sentence close enough, and no other passage clearly closer
+        (a sentence copied from another section and cited here is closest to its real source)."""
+        if self.semantic is None:
+            return "no meaning check is available"
+        others = [p.text for n, p in self.given.items() if n not in valid] + self.others
+        cited, elsewhere = self.semantic(plain, [self.given[c].text for c in valid], others)
+        if cited < self.min_semantic_support:
+            return f"its meaning is not close to it ({cited:.2f})"
+        if elsewhere - cited > self.semantic_margin:
+            return f"another passage is closer in meaning ({elsewhere:.2f} against {cited:.2f})"
+        return None
 
     def _number(self, n: int) -> int:
         if n not in self._display:
@@ -350,7 +418,11 @@ def validated_answer(
 ) -> Answer:
     """The Answer contract from validated sentences: citations in display order, actions from
     list items in the actions part, key points from the other cited sentences."""
-    citations = [packed.passage.citation(i) for i, packed in enumerate(validation.used, start=1)]
+    # what the model was shown under that number, which is what each sentence was checked against
+    citations = [
+        packed.passage.citation(i).model_copy(update={"text": packed.text})
+        for i, packed in enumerate(validation.used, start=1)
+    ]
     actions: list[Action] = []
     key_points: list[KeyPoint] = []
     items: dict[int, list[Sentence]] = {}
