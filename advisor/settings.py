@@ -442,6 +442,9 @@ class Settings(BaseSettings):
         10, ge=0, description="Failed admin-key attempts a client may make per minute before 429 (0 disables)."
     )
     min_admin_key_chars: int = Field(16, gt=0, description="Shorter ADVISOR_ADMIN_KEY values are refused at start.")
+    opentelemetry: bool = Field(
+        False, description="FastAPI's built-in OpenTelemetry spans, metrics and logs (needs a configured provider)."
+    )
     ui_concurrency: int = Field(
         16, gt=0, description="Gradio events run at once (answers are CPU-light and cached; one at a time queued users)."
     )

@@ -29,6 +29,10 @@ def create_api(advisor: Advisor) -> FastAPI:
         description="Cited, grounded answers about the EU International Digital Strategy.",
         docs_url=None,  # served with local assets by install_offline_docs: the CDN ones are blank offline
         redoc_url=None,
+        # FastAPI's own OpenTelemetry spans and metrics, only when asked for: with them on, asking
+        # OpenTelemetry whether a provider is configured, on every request and stream, was a seventh
+        # of the UI's CPU with a room of users asking at once.
+        telemetry={kind: advisor.settings.opentelemetry for kind in ("tracing", "metrics", "logs")},
     )
     install_offline_docs(app)
     app.state.advisor = advisor
