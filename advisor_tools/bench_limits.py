@@ -84,7 +84,7 @@ class LimitsPlan:
 
 
 def _ingest(path: Path, data_dir: Path, work: Path) -> dict[str, Any]:
-    from advisor_tools.bench import child_env
+    from advisor_tools.processes import child_env
 
     measured = run_measured([sys.executable, "-m", "advisor", "ingest", str(path)], child_env(data_dir), PROJECT_ROOT, work)
     lines = [line for line in measured.stderr.splitlines() if line.strip()]
@@ -161,7 +161,7 @@ def write_big_document(data_dir: Path, chunks: int) -> None:
 
 
 def bench_big_documents(plan: LimitsPlan, work: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    from advisor_tools.bench import child_env
+    from advisor_tools.processes import child_env
 
     rows = []
     for chunks in plan.big_chunks:
@@ -187,7 +187,7 @@ def bench_multipart_bodies(built: Path, plan: LimitsPlan, log: Callable[[str], N
     """Server RSS while chunked "multipart" bodies are sent to an endpoint that takes no files."""
     import httpx
 
-    from advisor_tools.bench import advisor_server, rss_mb
+    from advisor_tools.processes import advisor_server, rss_mb
 
     def body() -> Iterator[bytes]:
         yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n'
@@ -242,7 +242,7 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
     """UI answer latency for one user, then `ui_users` at once (rate limit off: all are 127.0.0.1)."""
     from gradio_client import Client
 
-    from advisor_tools.bench import QUESTIONS, advisor_server, summarize
+    from advisor_tools.processes import QUESTIONS, advisor_server, summarize
 
     with advisor_server(built, ADVISOR_RATE_LIMIT_PER_MINUTE="0") as (url, _):
         log("UI: one user")

@@ -48,7 +48,7 @@ def chroma_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     if not (request.config.getoption("--chroma-server") or os.environ.get("ADVISOR_TEST_CHROMA_SERVER")):
         yield None
         return
-    from advisor_tools.bench import chroma_server
+    from advisor_tools.processes import chroma_server
 
     with chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as url:
         yield url

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from advisor.settings import PROJECT_ROOT
-from advisor_tools.bench import chroma_executable, wait_http
+from advisor_tools.processes import chroma_executable, wait_http
 from tests.conftest import cli_env, free_port, run_cli, start_server, stop_server
 
 FERRY_DOC = """# Baltic Ferry Digitalisation Memo

@@ -295,9 +295,9 @@ def test_stop_replaces_ask_while_an_answer_streams(page):
     page.fill("#question textarea", "What does the strategy say about semiconductors and quantum?")
     page.click("#ask")
     assert page.locator("#stop").is_visible() and not page.locator("#ask").is_visible()
-    page.click("#stop")
-    page.wait_for_function("() => /Stopped|Ask again/.test(document.querySelector('#feedback-status').innerText)"
-                           " || document.querySelectorAll('#sources-panel .src-group').length > 0")  # stopped, or done first
+    # Stop, unless the answer already came in (a cached one takes a few ms): no waiting either way.
+    page.evaluate("() => { const b = document.getElementById('stop'); if (b.checkVisibility()) { b.click(); } }")
+    page.wait_for_function("() => !document.body.classList.contains('answering')")
     assert page.locator("#ask").is_visible() and not page.locator("#stop").is_visible()
 
 
