@@ -222,6 +222,11 @@ def write_export(
     return str(path)
 
 
+def session_of(request: gr.Request | None) -> str:
+    """The browser session's id (Gradio's session hash); '' outside a browser session."""
+    return getattr(request, "session_hash", "") or ""
+
+
 def to_turns(conversation: list[dict[str, Any]]) -> list[Turn]:
     return [
         Turn(role=e["role"], content=e["content"], answer=Answer.model_validate(e["answer"]) if e.get("answer") else None)
@@ -365,7 +370,7 @@ def build_chat(
                     + [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": refusal}]
                 }
                 return
-            session = getattr(request, "session_hash", "") or ""
+            session = session_of(request)
             key, started_at = uuid.uuid4().hex, time.perf_counter()  # one feedback row and one log entry per answer
             turn = sum(1 for e in conversation if e["role"] == "assistant" and e.get("answer")) + 1
             turn_request = ChatRequest(message, to_turns(conversation)[-settings.max_history_turns :], None if audience == "auto" else audience)
@@ -427,7 +432,7 @@ def build_chat(
             yield from respond(conversation[last]["content"], conversation[:last], audience, room, participant, reason_key, request)
 
         def stopped(conversation: list[dict[str, Any]], request: gr.Request) -> dict[Any, Any]:
-            session = getattr(request, "session_hash", "") or ""
+            session = session_of(request)
             return {**finished(list(conversation or []), session), status: "Stopped. Ask again, or pick another question."}
 
         def on_like(
@@ -471,7 +476,7 @@ def build_chat(
             preset = preset_from_query(params, {**workshops, **({found.id: workshop_preset(found)} if found else {})})
             title = room_title(preset, found, notice)
             shown = preset.starters[: settings.max_starter_questions]
-            session = getattr(request, "session_hash", "") or ""
+            session = session_of(request)
             updates = {
                 room: found.id if found else None,
                 audience: preset.audience,

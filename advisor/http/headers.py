@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from advisor.http.docs import DOCS_PATH, REDOC_PATH
+
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
@@ -29,7 +31,7 @@ PAGE_POLICY = (
 # /docs and /redoc (advisor.http.docs, local Swagger UI / ReDoc): both bootstrap inline and ReDoc
 # renders in a blob worker; images, fonts and fetches stay on this server, so the browser never asks
 # for the logo ReDoc's sidebar links from its CDN (ReDoc hides the broken image).
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = (DOCS_PATH, REDOC_PATH)
 DOCS_POLICY = "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:"
 ALWAYS = [
     (b"x-content-type-options", b"nosniff"),

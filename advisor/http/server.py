@@ -134,7 +134,7 @@ def create_app(advisor: Advisor) -> FastAPI:
     gr.mount_gradio_app(
         app,
         build_chat(advisor, compact=True, **shared),
-        path="/embed",
+        path=EMBED_PREFIX,
         **page,
         max_file_size=settings.max_upload_bytes,
     )
