@@ -17,7 +17,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -145,6 +147,32 @@ def settings(built_data_dir: Path, chroma_url: str | None) -> Settings:
 @pytest.fixture(scope="session")
 def advisor(settings: Settings) -> Advisor:
     return build_advisor(settings)
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, installed by scripts/ensure-chromium.sh
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Headless Chromium for the browser tests, quiet on the network; skips where it is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (make test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class LiveServer:

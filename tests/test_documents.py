@@ -16,7 +16,7 @@ from advisor.components import Advisor, build_advisor
 from advisor.indexing.ingest import IngestError, ingest_paths
 from advisor.indexing.loaders import DocumentError, load_document
 from advisor.settings import Settings
-from tests.conftest import run_cli, start_server, stop_server
+from tests.conftest import chromium, run_cli, start_server, stop_server
 from ui.chat import export_markdown, sources_html
 
 ADMIN_KEY = "test-admin-key-6"
@@ -594,33 +594,24 @@ def test_ui_panel_functions_follow_the_api_rules(data_copy: Path, tmp_path: Path
 
 def test_upload_in_the_browser(admin_server, tmp_path: Path):
     """A person opens the chat, expands "Your documents", unlocks it with the key, picks a PDF, adds it."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("chromium is not installed (scripts/ensure-chromium.sh)")
     pdf = make_pdf(tmp_path / "browser-harbour.pdf", HARBOUR_PAGES)
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]  # fmt: skip
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
-        try:
-            page = browser.new_page()
-            page.goto(admin_server.url + "/", wait_until="load")
-            page.get_by_text("Your documents").first.click()
-            # Upload and delete appear only after a valid key, and the upload itself carries the key.
-            page.get_by_label("Admin key").fill(ADMIN_KEY)
-            page.get_by_role("button", name="Unlock").click()
-            page.locator("input[type=file]").first.set_input_files(str(pdf))
-            page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
-            page.get_by_role("button", name="Add to workspace").click()
-            page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
-            # Asked in the same chat, the answer's source names the file and the page.
-            page.fill("#question textarea", "Who recalibrates the quay sensors in Port Lindqvist?")
-            page.click("#ask")
-            page.locator("#sources-panel .src-file").get_by_text("browser-harbour.pdf, page 2").first.wait_for(
-                state="attached", timeout=60_000
-            )
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(admin_server.url + "/", wait_until="load")
+        page.get_by_text("Your documents").first.click()
+        # Upload and delete appear only after a valid key, and the upload itself carries the key.
+        page.get_by_label("Admin key").fill(ADMIN_KEY)
+        page.get_by_role("button", name="Unlock").click()
+        page.locator("input[type=file]").first.set_input_files(str(pdf))
+        page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
+        page.get_by_role("button", name="Add to workspace").click()
+        page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
+        # Asked in the same chat, the answer's source names the file and the page.
+        page.fill("#question textarea", "Who recalibrates the quay sensors in Port Lindqvist?")
+        page.click("#ask")
+        page.locator("#sources-panel .src-file").get_by_text("browser-harbour.pdf, page 2").first.wait_for(
+            state="attached", timeout=60_000
+        )
     assert "browser-harbour-pdf" in {d["id"] for d in _documents(admin_server.url)}
     r = httpx.delete(admin_server.url + "/api/documents/browser-harbour-pdf", headers={"X-Admin-Key": ADMIN_KEY})
     assert r.status_code == 200

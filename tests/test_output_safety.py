@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from advisor_tools import hostile
-from tests.conftest import LiveServer, run_cli, start_server, stop_server
+from tests.conftest import LiveServer, chromium, run_cli, start_server, stop_server
 
 # What Markdown itself produces; anything else in the DOM came from a document.
 MARKDOWN_TAGS = {"p", "em", "strong", "ul", "ol", "li", "a", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre",
@@ -164,48 +164,39 @@ def test_every_response_carries_the_security_headers(hostile_server: LiveServer)
 def test_ui_and_export_show_document_markup_as_text(hostile_server: LiveServer, tmp_path: Path):
     """In Chromium: the answer, the sources panel and the downloaded export hold no element or handler
     from the documents, no javascript: link, and the page runs under its content policy."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("chromium is not installed (scripts/ensure-chromium.sh)")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]  # fmt: skip
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
-        try:
-            context = browser.new_context(accept_downloads=True)
-            page = context.new_page()
-            violations: list[str] = []
-            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-            page.add_init_script("window.__pwned = 0; window.alert = () => { window.__pwned += 1; };")
-            page.goto(hostile_server.url + "/", wait_until="load")
-            page.fill("#question textarea", hostile.HOSTILE_QUESTION)
-            page.click("#ask")
-            page.wait_for_selector("#sources-panel .src-group", state="attached", timeout=60_000)
-            page.wait_for_function("() => !document.querySelector('#export').disabled", timeout=60_000)
-            for summary in page.locator("#sources-panel details.src summary").all():
-                summary.click()
-            page.locator('#chatbot [data-testid="bot"]').last.hover()
-            assert "Kestrel duct office" in page.locator('#chatbot [data-testid="bot"]').last.inner_text()
-            found = page.evaluate(
-                """() => {
-                  const roots = [document.querySelector('#chatbot'), document.querySelector('#sources-panel')];
-                  const bad = [];
-                  for (const root of roots) for (const el of root.querySelectorAll('*')) {
-                    if (['IMG', 'SCRIPT', 'B', 'IFRAME'].includes(el.tagName) && !el.closest('button')) bad.push(el.outerHTML);
-                    for (const a of el.attributes) {
-                      if (/^on/i.test(a.name) || /javascript:/i.test(a.value)) bad.push(el.outerHTML);
-                    }
-                  }
-                  return bad;
-                }"""
-            )
-            assert found == [], found
-            assert page.evaluate("window.__pwned") == 0
-            with page.expect_download() as download:
-                page.click("#export")
-            exported = Path(download.value.path()).read_text(encoding="utf-8")
-            assert "Kestrel" in exported
-            assert_inert(exported, "export")
-            assert violations == [], violations  # Gradio runs under the policy
-        finally:
-            browser.close()
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.add_init_script("window.__pwned = 0; window.alert = () => { window.__pwned += 1; };")
+        page.goto(hostile_server.url + "/", wait_until="load")
+        page.fill("#question textarea", hostile.HOSTILE_QUESTION)
+        page.click("#ask")
+        page.wait_for_selector("#sources-panel .src-group", state="attached", timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('#export').disabled", timeout=60_000)
+        for summary in page.locator("#sources-panel details.src summary").all():
+            summary.click()
+        page.locator('#chatbot [data-testid="bot"]').last.hover()
+        assert "Kestrel duct office" in page.locator('#chatbot [data-testid="bot"]').last.inner_text()
+        found = page.evaluate(
+            """() => {
+              const roots = [document.querySelector('#chatbot'), document.querySelector('#sources-panel')];
+              const bad = [];
+              for (const root of roots) for (const el of root.querySelectorAll('*')) {
+                if (['IMG', 'SCRIPT', 'B', 'IFRAME'].includes(el.tagName) && !el.closest('button')) bad.push(el.outerHTML);
+                for (const a of el.attributes) {
+                  if (/^on/i.test(a.name) || /javascript:/i.test(a.value)) bad.push(el.outerHTML);
+                }
+              }
+              return bad;
+            }"""
+        )
+        assert found == [], found
+        assert page.evaluate("window.__pwned") == 0
+        with page.expect_download() as download:
+            page.click("#export")
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "Kestrel" in exported
+        assert_inert(exported, "export")
+        assert violations == [], violations  # Gradio runs under the policy

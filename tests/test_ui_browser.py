@@ -23,28 +23,18 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import ARTIFACTS, LiveServer, free_port, start_server, stop_server
+from conftest import ARTIFACTS, CHROMIUM, LiveServer, chromium, free_port, start_server, stop_server
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
 from advisor.taxonomy import load_taxonomy
 from ui.embed import INITIAL_HEIGHT_PX
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (make test installs it)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 AXE_SCRIPT = pytest.importorskip("axe_playwright_python.base").AXE_SCRIPT
 
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FUNDING = "How can SMEs get funding?"
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -114,10 +104,8 @@ def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, host_
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser, url: str, **context_args):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ARTIFACTS, LiveServer, start_server, stop_server
+from conftest import ARTIFACTS, LiveServer, chromium, start_server, stop_server
 
-from tests.test_ui_browser import CHROMIUM, LAPTOP, LAUNCH_ARGS, TIMEOUT_MS
+from tests.test_ui_browser import LAPTOP, TIMEOUT_MS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -47,12 +47,8 @@ def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (make test installs it)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def shot(page, name: str) -> None:
