@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from advisor.query.glossary import strip_accents
+from advisor.query.spelling import respell
 from advisor.settings import PROJECT_ROOT
 
 AUDIENCES = ("business", "government", "general")
@@ -37,12 +38,15 @@ def audience_name(audience: str, form: str) -> str:
     """One audience's name in one form, e.g. audience_name("business", "label")."""
     return audience_names()[audience][form]
 
+
 @dataclass(frozen=True)
 class Lexicon:
     mentions: dict[str, re.Pattern[str]]
     selves: dict[str, re.Pattern[str]]
     not_audience: re.Pattern[str]
     self_weight: int
+    # Every word the lexicon's fragments spell out: misspelt words snap to these ("minstry").
+    spellings: frozenset[str] = frozenset()
 
 
 def _words(fragments: list[str]) -> str:
@@ -73,7 +77,61 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
         mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
         verbs = _bounded(_plain(entry["verbs"]))
         selves[audience] = re.compile(rf"\b{prefix}(?:{_words(_plain(entry['self']))})(?!\w)|{verbs}", re.I)
-    return Lexicon(mentions, selves, re.compile(_words(_plain(raw["not_audience"])), re.I), int(raw["self_weight"]))
+    spelled = [f for a in ("business", "government") for key in ("mentions", "self") for f in raw[a][key]]
+    return Lexicon(
+        mentions,
+        selves,
+        re.compile(_words(_plain(raw["not_audience"])), re.I),
+        int(raw["self_weight"]),
+        frozenset(word for f in _plain(spelled) for word in spellings(f)),
+    )
+
+
+def spellings(fragment: str) -> set[str]:
+    """The Latin words a lexicon fragment spells out, e.g. 'compan(y|ies)' -> {'company', 'companies'}.
+
+    Only plain fragments are expanded: letters, spaces, hyphens, `(a|b)` groups, `[ab]` sets and `?`.
+    Anything else (`\\w`, `*`, escapes) yields nothing, as do non-Latin words.
+    """
+    try:
+        expanded, rest = _sequence(fragment.lower())
+    except ValueError:
+        return set()
+    if rest:
+        return set()
+    return {w for text in expanded for w in text.split() if w.isascii() and w.isalpha()}
+
+
+def _sequence(pattern: str) -> tuple[set[str], str]:
+    """Expand atoms until a `|` or `)` closes the current alternative; returns (strings, what is left)."""
+    out = {""}
+    while pattern and pattern[0] not in "|)":
+        atom, pattern = _atom(pattern)
+        if pattern.startswith("?"):
+            atom, pattern = atom | {""}, pattern[1:]
+        out = {a + b for a in out for b in atom}
+    return out, pattern
+
+
+def _atom(pattern: str) -> tuple[set[str], str]:
+    head = pattern[0]
+    if head == "(":
+        options: set[str] = set()
+        rest = pattern[1:]
+        while True:
+            alternative, rest = _sequence(rest)
+            options |= alternative
+            if not rest:
+                raise ValueError("unclosed group")
+            if rest[0] == ")":
+                return options, rest[1:]
+            rest = rest[1:]
+    if head == "[":
+        end = pattern.index("]")
+        return set(pattern[1:end]), pattern[end + 1 :]
+    if head.isalpha() or head in " -'":
+        return {head}, pattern[1:]
+    raise ValueError(f"not a plain fragment: {pattern!r}")
 
 
 def _plain(fragments: list[str]) -> list[str]:
@@ -100,7 +158,7 @@ def asks_for_advice(question: str, language: str = "en") -> bool:
 def audience_scores(question: str) -> dict[str, int]:
     """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
     words = lexicon()
-    text = words.not_audience.sub(" ", strip_accents(question))
+    text = words.not_audience.sub(" ", respell(strip_accents(question), words.spellings))
     return {
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")

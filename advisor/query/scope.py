@@ -24,9 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
+from advisor.query.spelling import correction
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
 
@@ -54,8 +53,6 @@ _SELF_REFERENCE = re.compile(
 )
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))
-# Spelling tolerance: edits allowed for a word of at least this many letters (short words must match).
-_FUZZY = ((9, 2), (5, 1))
 
 
 @lru_cache(maxsize=4)
@@ -120,15 +117,6 @@ def known(term: str, vocabulary: set[str]) -> bool:
     if term in vocabulary:
         return True
     return correction(term, vocabulary) is not None
-
-
-def correction(term: str, vocabulary: set[str]) -> str | None:
-    """The vocabulary word a misspelt term most likely means ("goverment" -> "govern"), or None."""
-    for length, edits in _FUZZY:
-        if len(term) >= length:
-            found = process.extractOne(term, vocabulary, scorer=Levenshtein.distance, score_cutoff=edits)
-            return found[0] if found else None
-    return None
 
 
 def names_strategy(question: str) -> bool:

@@ -1,0 +1,48 @@
+"""Spelling tolerance on the query side: misspelt self-descriptions still say who asks."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.query.audience import detect_audience, lexicon, spellings
+from advisor.query.spelling import correction, respell
+
+
+def test_lexicon_fragments_spell_out_their_words():
+    assert spellings("compan(y|ies)") == {"company", "companies"}
+    assert spellings("start-?ups?") == {"startup", "startups"}  # hyphenated forms are matched as written
+    assert spellings("r[ée]gulateurs?") == {"regulateur", "regulateurs"}  # Latin words without accents only
+    assert spellings(r"we (sell|build)\b") == set()  # not a plain fragment: no guesses from it
+    assert "ministry" in lexicon().spellings and "operator" in lexicon().spellings
+
+
+@pytest.mark.parametrize(
+    ("question", "audience"),
+    [
+        ("our minstry wants to connect rural schools, what can we ask the eu for", "government"),
+        ("as a regulater what does the strategy want from us", "government"),
+        ("we are a telcom operater in ghana. any funding?", "business"),
+        ("my startp builds ai for farmers, is there money for us", "business"),
+        ("cyber secutiry for small compnies like mine?", "business"),
+    ],
+)
+def test_misspelt_self_descriptions_still_name_the_asker(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_real_words_are_never_respelt_into_audience_words():
+    vocabulary = lexicon().spellings
+    # "agenda", "supply" and "provide" are English words one or two edits from lexicon words.
+    assert respell("what is on the agenda for our supply chain, and what do you provide", vocabulary) == (
+        "what is on the agenda for our supply chain, and what do you provide"
+    )
+    assert detect_audience("What is on the agenda for supply chains?") == "general"
+
+
+def test_correction_allows_more_slips_in_longer_words():
+    vocabulary = {"government", "ministry", "cable"}
+    assert correction("goverment", vocabulary) == "government"
+    assert correction("minstry", vocabulary) == "ministry"
+    assert correction("cabble", vocabulary) == "cable"
+    assert correction("cab", vocabulary) is None  # short words must match exactly
+    assert correction("gvrnmnt", vocabulary) is None  # too many slips
