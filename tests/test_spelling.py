@@ -46,3 +46,19 @@ def test_correction_allows_more_slips_in_longer_words():
     assert correction("cabble", vocabulary) == "cable"
     assert correction("cab", vocabulary) is None  # short words must match exactly
     assert correction("gvrnmnt", vocabulary) is None  # too many slips
+
+
+def test_question_text_is_respelt_towards_the_domain_for_the_rankers():
+    from advisor.query.understand import understand
+
+    query = understand("we are a telcom provider, what network securty does the strategy expect?", max_chars=2000)
+    assert "telecom" in query.spelled and "security" in query.spelled
+    assert query.text.startswith("we are a telcom")  # what the user wrote is kept for display
+    # English words (inflections, apostrophes) are never respelt.
+    kept = understand("We're checking diplomas and council's permits, moderating posts", max_chars=2000)
+    assert kept.spelled == kept.text
+
+
+def test_ties_prefer_the_same_first_letter_then_the_commoner_word():
+    assert correction("socal", {"local", "social"}) == "social"
+    assert correction("regulater", {"regulator", "regulateur"}) == "regulator"

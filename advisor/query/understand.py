@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from advisor.models import check_question
-from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
+from advisor.query.audience import asks_for_advice, detect_audience, lexicon, resolve_audience
 from advisor.query.detail import RequestedDetail, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
@@ -32,6 +32,7 @@ from advisor.query.scope import (
     thesaurus_hits,
     topic_terms,
 )
+from advisor.query.spelling import respell, words_of
 from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
@@ -128,6 +129,9 @@ class Query:
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
     lexical_text: str = ""  # the text plus the documents' words for what it asks (BM25 only)
+    # The text with its spelling slips corrected ("securty" -> security; English only): what the
+    # rankers and the scope check read, so a typo neither hides a passage nor looks off-topic.
+    spelled: str = ""
     # Another language: the documents' English words for its domain terms (knowledge/glossary.yaml).
     english_terms: tuple[str, ...] = ()
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
@@ -143,7 +147,7 @@ class Query:
         """This query with one part of a multi-part question as its text (retrieved on its own)."""
         glossed = tuple(english_terms(part, self.language))
         return dataclasses.replace(
-            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+            self, text=part, spelled=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
         )
 
     @property
@@ -183,6 +187,18 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
     return "advice" if advice else "describe"
 
 
+# What a misspelt English word may be corrected to: the strategy's own words, the field's thesaurus
+# and intents, and the audience lexicon (advisor/query/spelling.py never respells an English word).
+SPELLING_SOURCES = ("eu-international-digital-strategy.md", "synonyms.yaml", "intents.yaml")
+
+
+@lru_cache(maxsize=1)
+def domain_vocabulary() -> frozenset[str]:
+    knowledge = PROJECT_ROOT / "knowledge"
+    texts = [(knowledge / name).read_text(encoding="utf-8") for name in SPELLING_SOURCES]
+    return words_of(texts) | lexicon().spellings
+
+
 def understand(
     question: str | None,
     audience: str | None = None,
@@ -209,42 +225,45 @@ def understand(
             text = condensed.question
         if requested is None and condensed.audience:
             requested, source = condensed.audience, "conversation"
-    stated = detect_audience(text)
+    language = detect_language(asked)
+    # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
+    spelled = respell(text, domain_vocabulary()) if language == "en" else text
+    stated = detect_audience(text)  # respelt towards the audience lexicon's own words
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(text, requested)
-    details = tuple(requested_details(text))
+    details = tuple(requested_details(spelled))
     detail = details[0] if details else None
-    language = detect_language(asked)
-    advice = asks_for_advice(text, language) or speaks_for_self(text, language)
-    topic = topic_terms(text)
-    overview = overview_kind(text, topic, language == "en")
+    advice = asks_for_advice(spelled, language) or speaks_for_self(spelled, language)
+    topic = topic_terms(spelled)
+    overview = overview_kind(spelled, topic, language == "en")
     glossed = tuple(english_terms(text, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
-    english_view = text if language == "en" else " ".join(glossed)
-    named = names_strategy(text) or names_strategy(english_view)
+    english_view = spelled if language == "en" else " ".join(glossed)
+    named = names_strategy(spelled) or names_strategy(english_view)
     return Query(
         asked=asked,
         text=text,
         audience=resolved,
         audience_source=source,
         # Whoever the question speaks for (a ministry, a startup) is asking what they should do.
-        intent=intent_of(text, detail, advice or resolved != "general", overview),
+        intent=intent_of(spelled, detail, advice or resolved != "general", overview),
         overview=overview,
         language=language,
         named_audience=stated != "general",
         manipulation=is_manipulation(asked) or is_manipulation(text),
-        thesaurus=tuple(thesaurus_hits(text)),
+        thesaurus=tuple(thesaurus_hits(spelled)),
         names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
-        parts=question_parts(text, language),
+        parts=question_parts(spelled, language),
         details=details,
-        terms=tuple(terms(text)),
+        terms=tuple(terms(spelled)),
         topic_terms=tuple(topic),
-        lexical_text=expand(" ".join([text, *glossed])),
+        lexical_text=expand(" ".join([spelled, *glossed])),
+        spelled=spelled,
         english_terms=glossed,
         descriptive=resolved == "general" and not advice,
         self_reference=named,

@@ -74,7 +74,7 @@ class EvidenceGatherer:
         if encoder is None or topics is None or not unknown:
             return None
         wanted = set(unknown)
-        words = list(dict.fromkeys(w for w in _WORD.findall(query.text) if (terms(w) or [""])[0] in wanted))
+        words = list(dict.fromkeys(w for w in _WORD.findall(query.spelled or query.text) if (terms(w) or [""])[0] in wanted))
         matrices = [i.matrix for name in (collections or list(self.retriever.stores))
                     if (i := self.retriever.sentence_index(name)) is not None and len(i.owners)]
         if not words or not matrices:

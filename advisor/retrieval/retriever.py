@@ -152,8 +152,9 @@ class Retriever:
         # MiniLM reads English only: a foreign question reaches it through its glossary terms.
         glossed = not english and bool(query.english_terms)
         t0 = time.perf_counter()
-        vector = self.embeddings.embed_query(" ".join(query.english_terms) if glossed else query.text)
-        multi_vector = self.multilingual.query(query.text) if self.multilingual is not None else None
+        text = query.spelled or query.text
+        vector = self.embeddings.embed_query(" ".join(query.english_terms) if glossed else text)
+        multi_vector = self.multilingual.query(text) if self.multilingual is not None else None
         t1 = time.perf_counter()
         multilingual: dict[str, float] = {}
         names = collections or list(self.stores)
