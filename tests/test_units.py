@@ -209,3 +209,24 @@ def test_fragments_and_conditions_of_actions() -> None:
     assert condition("For instance, if rolling out a digital ID, consider using standards that align with eIDAS.") == (
         "rolling out a digital ID")
     assert condition("Governments should strengthen cybersecurity in tandem with EU efforts.") is None
+
+
+def test_list_overviews_count_the_lists_heading_as_an_item():
+    from langchain_core.documents import Document
+
+    from advisor.retrieval.fusion import passage_prior
+    from advisor.retrieval.retriever import list_headings
+    from advisor.settings import Settings
+
+    def chunk(section: str, kind: str) -> Document:
+        return Document(page_content=section, metadata={"section": section, "kind": kind, "chunk_id": section})
+
+    heading = chunk("Key > Strategic Objectives", "overview")
+    items = [chunk("Key > Strategic Objectives > A", "objective"), chunk("Key > Strategic Objectives > B", "objective")]
+    other = chunk("Key > Priority Focus Areas", "overview")
+    assert list_headings([heading, *items, other], items) == [heading]
+    settings = Settings()
+    boosted = passage_prior(heading.metadata, "general", settings, overview="objectives", heads_list=True)
+    assert boosted == passage_prior(items[0].metadata, "general", settings, overview="objectives") * (
+        settings.overview_factor
+    )

@@ -27,6 +27,9 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
     "summary": ("section", "overview"),
     "who_when": ("section", "overview"),
 }
+# Overviews that list items: the passage introducing the list ("Strategic Objectives: ... three
+# primary objectives:") answers "what are the objectives?" first, then its items.
+LIST_OVERVIEWS = frozenset({"objectives", "focus_areas", "recommendations"})
 
 
 def passage_prior(
@@ -36,16 +39,18 @@ def passage_prior(
     descriptive: bool = False,
     about_whole: bool = False,
     overview: str | None = None,
+    heads_list: bool = False,
 ) -> float:
     """Multiplier on the fused score: the asker's audience first, section introductions last;
     for an overview of the whole document, the kind of chunk it lists (the objectives for "what
     are the three objectives", the general sections for a summary), whatever words it uses;
     for questions about what the strategy itself does, its objectives and focus areas first;
-    for questions about the strategy as a whole (when, who, what about), its general sections."""
+    for questions about the strategy as a whole (when, who, what about), its general sections.
+    `heads_list`: the chunk introduces the list an overview asks for, and counts as one of its items."""
     kind = metadata.get("kind")
     factor = settings.overview_factor if kind == "overview" else 1.0
     if overview in OVERVIEW_CHUNK_KINDS:  # says exactly which chunks answer it
-        if kind in OVERVIEW_CHUNK_KINDS[overview]:
+        if kind in OVERVIEW_CHUNK_KINDS[overview] or heads_list:
             factor *= 1.0 + settings.overview_intent_boost
     elif about_whole:
         if kind in ("section", "overview"):

@@ -16,13 +16,19 @@ from langchain_core.embeddings import Embeddings
 
 from advisor.answer.quotable import quotable_sentences
 from advisor.query.understand import Query
-from advisor.retrieval.fusion import OVERVIEW_CHUNK_KINDS, passage_prior, reciprocal_rank_fusion
+from advisor.retrieval.fusion import LIST_OVERVIEWS, OVERVIEW_CHUNK_KINDS, passage_prior, reciprocal_rank_fusion
 from advisor.retrieval.lexical import LexicalIndex
 from advisor.retrieval.passage import Passage, SearchResult
 from advisor.settings import Settings
 from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.vectorstore import Store
 from advisor.text import terms
+
+
+def list_headings(documents: list[Document], items: list[Document]) -> list[Document]:
+    """The overview chunks whose section is the parent section of some listed items."""
+    parents = {str(d.metadata.get("section", "")).rsplit(" > ", 1)[0] for d in items}
+    return [d for d in documents if d.metadata.get("kind") == "overview" and d.metadata.get("section") in parents]
 
 
 class SentenceIndex:
@@ -164,6 +170,7 @@ class Retriever:
         dense_rank: dict[str, int] = {}
         lexical_rank: dict[str, int] = {}
         dense_all: list[tuple[Document, float]] = []
+        headings: set[str] = set()  # chunks introducing the list an overview asks for
         for name in names:
             store = self.stores[name]
             dense_all.extend(store.dense_search(vector, settings.dense_k, store.committed_filter(doc_ids)))
@@ -186,6 +193,10 @@ class Retriever:
                 # An overview lists whole kinds of chunk, which its words may not match ("the three
                 # objectives" shares no word with the objectives' text): they join in document order.
                 items = [d for d in lexical_index.documents if d.metadata.get("kind") in listed][: settings.dense_k]
+                if query.overview in LIST_OVERVIEWS:
+                    heads = list_headings(lexical_index.documents, items)
+                    headings.update(d.metadata["chunk_id"] for d in heads)
+                    items = heads + items
                 for doc in items:
                     docs.setdefault(doc.metadata["chunk_id"], doc)
                 rankings.append(([d.metadata["chunk_id"] for d in items], settings.overview_ranking_weight))
@@ -218,7 +229,8 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
         prior = {
             cid: passage_prior(
-                docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview
+                docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview,
+                heads_list=cid in headings,
             )
             for cid in fused
         }
