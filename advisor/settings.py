@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         description="Fused-score multiplier bonus for the kind of chunk an overview question lists (objectives, "
         "focus areas, recommendations, or the general sections for a summary).",
     )
+    list_heading_boost: float = Field(
+        0.25,
+        description="Further bonus for the passage introducing the list an overview asks for, so it leads its items.",
+    )
     overview_ranking_weight: float = Field(
         1.0,
         description="Weight of the document-order ranking of the chunks an overview question lists. With the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.documents import Document
 
 from advisor.answer.llm.context import PackedContext, PackedPassage
@@ -227,6 +228,6 @@ def test_list_overviews_count_the_lists_heading_as_an_item():
     assert list_headings([heading, *items, other], items) == [heading]
     settings = Settings()
     boosted = passage_prior(heading.metadata, "general", settings, overview="objectives", heads_list=True)
-    assert boosted == passage_prior(items[0].metadata, "general", settings, overview="objectives") * (
-        settings.overview_factor
-    )
+    item = passage_prior(items[0].metadata, "general", settings, overview="objectives")
+    assert boosted == pytest.approx(item * settings.overview_factor * (1.0 + settings.list_heading_boost))
+    assert boosted > item > passage_prior(other.metadata, "general", settings, overview="objectives")

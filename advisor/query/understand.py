@@ -88,8 +88,13 @@ _NARROWABLE = ("objectives", "recommendations", "summary")
 _AUDIENCE_WORDS = frozenset(terms(
     "governments government businesses business companies smes partner countries owners entrepreneurs founders"
 ))
-# How the answer should look ("a bullet list", "just the headlines"): no topic.
-_FORMAT_WORDS = frozenset(terms("bullet bullets list lists headline headlines titles points paragraph one-paragraph"))
+
+
+@lru_cache(maxsize=4)
+def format_words(path: Path = INTENTS_FILE) -> frozenset[str]:
+    """How the answer should look ("a bullet list", "five sentences for a newsletter"): no topic."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(terms(" ".join(raw["format_words"])))
 
 
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
@@ -100,7 +105,7 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - _FORMAT_WORDS
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]

@@ -20,6 +20,7 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[str], float]], k: int) -> d
 # Which kinds of chunk answer each overview of the whole document (advisor/query/understand.py's
 # `Overview`): the items it lists, or the general sections for a summary, the structure, who and when.
 OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
+    "objectives_and_focus_areas": ("objective", "focus_area"),
     "objectives": ("objective",),
     "focus_areas": ("focus_area",),
     "recommendations": ("recommendation",),
@@ -29,7 +30,7 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
 }
 # Overviews that list items: the passage introducing the list ("Strategic Objectives: ... three
 # primary objectives:") answers "what are the objectives?" first, then its items.
-LIST_OVERVIEWS = frozenset({"objectives", "focus_areas", "recommendations"})
+LIST_OVERVIEWS = frozenset({"objectives_and_focus_areas", "objectives", "focus_areas", "recommendations"})
 
 
 def passage_prior(
@@ -52,6 +53,8 @@ def passage_prior(
     if overview in OVERVIEW_CHUNK_KINDS:  # says exactly which chunks answer it
         if kind in OVERVIEW_CHUNK_KINDS[overview] or heads_list:
             factor *= 1.0 + settings.overview_intent_boost
+        if heads_list:
+            factor *= 1.0 + settings.list_heading_boost
     elif about_whole:
         if kind in ("section", "overview"):
             factor *= 1.0 + settings.descriptive_area_boost
