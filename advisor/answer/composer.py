@@ -28,8 +28,9 @@ from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, KeyPoint
+from advisor.query.detail import states_origin
 from advisor.query.language import Language, language
-from advisor.query.scope import GENERIC_TERMS, NAME_TERMS
+from advisor.query.scope import GENERIC_TERMS, NAME_TERMS, names_strategy
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
@@ -67,6 +68,7 @@ class ScoredSentence:
     score: float
     base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
     fits: bool = True  # False: an action for a situation ("If you develop AI, …") the question is not about
+    origin: bool = False  # states the strategy's own date or institutions (for a question about them)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -123,25 +125,18 @@ def compose_answer(
     if not scored:
         return decline(query, lang)
 
-    missing, with_detail, contradicted = [], [], False
-    relevant = max(s.score for s in scored) - settings.action_score_window
-    for detail in query.details:
-        # The figure must sit in a sentence that answers the question, not anywhere retrieved.
-        found = [
-            s for s in scored
-            if s.passage_index < settings.detail_evidence_passages and s.score >= relevant and detail.evidence.search(s.text)
-        ]
-        stated = [s for s in found if not detail.asserted or not unsupported_figures(query.text, [s.text])]
-        if stated and not detail.asserted:
-            with_detail += stated
-        elif found and not stated:  # "I was told 1 January 2024": the documents give another date
-            contradicted = True
-            with_detail += found
-        elif not stated:
-            missing.append(detail.kind)
-
+    if query.about_origin and query.details:
+        usable, scored = with_origin(usable, scored, library, settings)
+    gaps = weigh_details(query, scored, settings)
+    # What the documents do give leads: the asked-for specific, or for a question on the strategy's
+    # origin the sentences on its date and institutions (a Commissioner's name is not there, they are).
+    with_detail = gaps.stated or [s for s in scored if s.origin and (s.passage_index, s.start) not in gaps.against]
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent in ("explain", "describe", "fact"):
+    if query.about_origin and (with_detail or gaps.contradicting):
+        # Who adopted it and when is one sentence of the introduction: the rest of what retrieval
+        # found ("adopting the GDPR" for "adopted in 2024") answers another question.
+        points, actions = stated_points, {}
+    elif query.intent in ("explain", "describe", "fact"):
         # Why / what is / what does the strategy do / a specific: what the strategy says leads, and an
         # action follows only when it is about the same thing. A why / what-is / fact answer may quote
         # an instruction as its explanation ("Countries should consider adopting … GDPR"); a question
@@ -161,7 +156,7 @@ def compose_answer(
         # asker is not recognisable, as in other languages) by the sentences closest to it.
         frame = taken if query.intent == "advice" else []
         points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin, frame)
-    answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+    answer = build_answer(query, lang, usable, points, actions, taxonomy, gaps)
     # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
     while len(answer.answer.split()) > settings.answer_max_words:
         chosen = [s for picked in actions.values() for s in picked]
@@ -173,8 +168,84 @@ def compose_answer(
             points = [s for s in points if s is not weakest]
         else:
             break
-        answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+        answer = build_answer(query, lang, usable, points, actions, taxonomy, gaps)
     return answer
+
+
+@dataclass
+class Gaps:
+    """What the question asks for or asserts, weighed against what the passages state."""
+
+    missing: list[str]  # kinds no answering sentence states (or states as the asker claims)
+    stated: list[ScoredSentence]  # sentences that give what was asked, or confirm the claim
+    contradicting: list[ScoredSentence]  # sentences that state another date / institution than claimed
+    contradicted: list[str]  # the missing kinds for which the documents state something else
+    asserted: bool  # the question states a specific and asks to confirm it
+
+    @property
+    def against(self) -> set[tuple[int, int]]:
+        return {(s.passage_index, s.start) for s in self.contradicting}
+
+
+def weigh_details(query: Query, scored: list[ScoredSentence], settings: Settings) -> Gaps:
+    """For each specific asked for or asserted: is it stated, stated otherwise, or not at all?
+
+    The specific must sit in a sentence that answers the question, not anywhere retrieved (or in a
+    sentence on the strategy's own origin, for a question about that). A claim ("I was told it was
+    adopted in March 2024") is confirmed only by a sentence that states its figures and names; a
+    sentence that gives another date or institution contradicts it and is quoted with the plain
+    sentence that opens the answer. Either way the claimed specific is missing from the documents."""
+    missing: list[str] = []
+    stated: list[ScoredSentence] = []
+    contradicting: list[ScoredSentence] = []
+    contradicted: list[str] = []
+    relevant = max(s.score for s in scored) - settings.action_score_window
+    for detail in query.details:
+        found = [
+            s for s in scored
+            if (s.origin or (s.passage_index < settings.detail_evidence_passages and s.score >= relevant))
+            and detail.evidence.search(s.text)
+        ]
+        confirming = [
+            s for s in found
+            if not detail.asserted
+            or (not unsupported_figures(query.text, [s.text]) and detail.confirmed_by(query.text, s.text))
+        ]
+        if confirming:
+            stated += [s for s in confirming if s not in stated]
+            continue
+        missing.append(detail.kind)
+        if detail.asserted and found:
+            contradicted.append(detail.kind)
+            contradicting += [s for s in found if s not in contradicting]
+    return Gaps(missing, stated, contradicting, contradicted, any(d.asserted for d in query.details))
+
+
+def with_origin(
+    passages: list[Passage], scored: list[ScoredSentence], library: list[Document], settings: Settings
+) -> tuple[list[Passage], list[ScoredSentence]]:
+    """Add the sentences that state the strategy's own date or institutions (found in the whole
+    document, not only where retrieval looked): a question on who adopted it or when is answered by
+    them, however its other words lead the search ("the European Parliament adopted it in 2024")."""
+    passages, scored = list(passages), list(scored)
+    top = max(scored, key=lambda s: s.score)
+    index_of = {p.chunk_id: i for i, p in enumerate(passages)}
+    for chunk in library:
+        for start, end, sentence in quotable_sentences(chunk, settings.min_quotable_chars):
+            if not (names_strategy(sentence) and states_origin(sentence)):
+                continue
+            chunk_id = chunk.metadata.get("chunk_id", chunk.id or "")
+            if chunk_id not in index_of:
+                index_of[chunk_id] = len(passages)
+                passages.append(Passage(chunk, 0.0, 0.0))
+            index = index_of[chunk_id]
+            known = [s for s in scored if s.passage_index == index and s.start == start]
+            for s in known:
+                s.origin = True
+            if not known:
+                role = sentence_role(chunk, start, sentence)
+                scored.append(ScoredSentence(index, start, end, sentence, top.similarity, role, top.score, top.base, origin=True))
+    return passages, scored
 
 
 def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
@@ -345,22 +416,28 @@ def build_answer(
     key_points: list[ScoredSentence],
     actions: dict[str, list[ScoredSentence]],
     taxonomy: Taxonomy,
-    missing: list[str],
-    contradicted: bool = False,
+    gaps: Gaps,
 ) -> Answer:
-    """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas."""
-    order = [s.passage_index for s in key_points] + [s.passage_index for chosen in actions.values() for s in chosen]
+    """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas.
+    A sentence that contradicts the asker's claim is quoted in the opening line, not repeated below."""
+    key_points = [s for s in key_points if (s.passage_index, s.start) not in gaps.against]
+    order = [s.passage_index for s in gaps.contradicting] + [s.passage_index for s in key_points]
+    order += [s.passage_index for chosen in actions.values() for s in chosen]
     used = list(dict.fromkeys(order))
     number = {index: n for n, index in enumerate(used, start=1)}
     citations = [passages[i].citation(number[i]) for i in used]
     point_models = [KeyPoint(text=tidy(s.text), citations=[number[s.passage_index]]) for s in key_points]
     overruled = query.requested_audience not in (None, "general", query.audience)
     answered_for = query.audience if query.audience_source == "question" and overruled else None
-    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=missing,
-        missing_reference=query.missing_reference,
+    contradicted = [f"“{tidy(s.text)}” {marks([number[s.passage_index]])}" for s in gaps.contradicting]
+    # A kind the documents state otherwise is said by quoting them, not as "not given".
+    not_given = [kind for kind in gaps.missing if kind not in gaps.contradicted]
+    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=not_given,
+        missing_reference=query.missing_reference, asserted=gaps.asserted and not contradicted,
         contradicted=contradicted,
     )
-    lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
+    if point_models or any(actions.values()):  # an answer that is only its opening quote needs no lead
+        lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
     if point_models:
         lines += ["", heading(lang.strings["says"])]
         lines += [f"- {p.text} {marks(p.citations)}" for p in point_models]
@@ -392,7 +469,7 @@ def build_answer(
         citations=citations,
         backend=BACKEND,
         key_points=point_models,
-        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(missing)) or None,
+        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(gaps.missing)) or None,
         notes=notes,
         language=lang.code,
     )

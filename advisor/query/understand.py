@@ -18,7 +18,7 @@ import yaml
 
 from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, resolve_audience
-from advisor.query.detail import RequestedDetail, requested_details
+from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
@@ -133,6 +133,7 @@ class Query:
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
+    about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -249,6 +250,7 @@ def understand(
         descriptive=resolved == "general" and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
+        about_origin=named and asks_about_origin(text),
         notes=notes,
     )
 
