@@ -23,6 +23,8 @@ from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
+from advisor.query.parts import QuestionPart
+from advisor.query.parts import question_parts as answer_parts
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -32,7 +34,7 @@ from advisor.query.scope import (
     thesaurus_hits,
     topic_terms,
 )
-from advisor.settings import PROJECT_ROOT
+from advisor.settings import PROJECT_ROOT, get_settings
 from advisor.text import terms
 
 AudienceSource = Literal["ui", "question", "conversation", "default"]
@@ -124,6 +126,8 @@ class Query:
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
+    # The same question's parts as the answer covers them, each in its own block (advisor/query/parts.py).
+    sections: tuple[QuestionPart, ...] = ()
     details: tuple[RequestedDetail, ...] = ()  # specifics asked for or asserted (amount, date, person...)
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
@@ -144,7 +148,20 @@ class Query:
         """This query with one part of a multi-part question as its text (retrieved on its own)."""
         glossed = tuple(english_terms(part, self.language))
         return dataclasses.replace(
-            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+            self, text=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=(),
+            sections=(),
+        )
+
+    def section(self, part: QuestionPart) -> Query:
+        """This query as one answer part: its own text, audience, intent and requested specifics."""
+        narrowed = self.narrowed(part.text)
+        audience = part.audience or self.audience
+        details = tuple(requested_details(part.label))
+        advice = asks_for_advice(part.label, self.language) or speaks_for_self(part.label, self.language)
+        return dataclasses.replace(
+            narrowed, audience=audience, details=details, terms=tuple(terms(part.text)),
+            topic_terms=tuple(topic_terms(part.text)), intent=intent_of(part.label, details[0] if details else None,
+            advice or audience != "general", None), thesaurus=tuple(thesaurus_hits(part.text)),
         )
 
     @property
@@ -242,6 +259,7 @@ def understand(
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=question_parts(text, language),
+        sections=answer_parts(text, language, get_settings().max_question_parts) if overview is None else (),
         details=details,
         terms=tuple(terms(text)),
         topic_terms=tuple(topic),
