@@ -97,3 +97,68 @@ def test_every_language_can_say_a_claim_is_not_confirmed(code):
     lang = language(code)
     assert "{quote}" in lang.strings["not_confirmed"] and "{detail}" in lang.strings["missing_asserted"]
     assert lang.details["actor"]
+
+
+def labels(question: str) -> list[str]:
+    from advisor.query.parts import question_parts
+
+    return [p.label for p in question_parts(question)]
+
+
+def test_a_question_for_two_audiences_is_answered_for_each():
+    from advisor.query.parts import question_parts
+
+    parts = question_parts("What should companies do and what should governments do about cybersecurity?")
+    assert [p.audience for p in parts] == ["business", "government"]
+    # the first part names no topic of its own: it borrows the rest of the question's
+    assert "cybersecurity" in parts[0].text and parts[0].label == "What should companies do"
+    assert labels("What does the strategy say about AI for businesses and for governments?") == [
+        "What does the strategy say about AI for businesses?", "What does the strategy say about AI for governments?",
+    ]
+    assert labels("What does the strategy recommend for both businesses and governments on AI?") == [
+        "What does the strategy recommend for businesses on AI?", "What does the strategy recommend for governments on AI?",
+    ]
+
+
+def test_several_questions_conjunctions_and_ordinals_are_parts():
+    assert labels("Is Global Gateway mentioned? Where should firms watch for calls?") == [
+        "Is Global Gateway mentioned?", "Where should firms watch for calls?",
+    ]
+    assert labels("tell me about infrastructure and about online platforms") == [
+        "Tell me about infrastructure", "About online platforms",
+    ]
+    briefing = labels(
+        "Preparing a briefing for our minister. First, which critical sectors depend on connectivity? "
+        "Second, what should governments do about resilience of power grids?"
+    )
+    assert briefing == [
+        "Which critical sectors depend on connectivity?", "What should governments do about resilience of power grids?",
+    ]
+
+
+def test_a_shared_lead_goes_with_every_part_and_an_empty_one_is_dropped():
+    from advisor.query.parts import question_parts
+
+    parts = question_parts("On digital identity: which standards should vendors follow, and what should ministries do?")
+    assert all(p.text.startswith("On digital identity") for p in parts) and len(parts) == 2
+    assert labels("Two things: how can our ministry get EU funding, and should we align our data law with the GDPR?") == [
+        "How can our ministry get EU funding", "Should we align our data law with the GDPR?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How can my startup qualify for EU funding?",
+        "Which steps should our ministry take to make our digital ID recognised in the EU?",
+        "We run a cloud hosting company in Nairobi — what does the strategy mean for us?",
+        "What does the strategy say about data protection and privacy?",  # one topic, not two questions
+    ],
+)
+def test_a_single_question_has_no_parts(question):
+    assert labels(question) == []
+
+
+
+def test_a_follow_on_about_the_same_topic_is_not_a_part_of_its_own():
+    assert labels("Why does the EU want more legal certainty in digital rules, and what does that mean for companies?") == []

@@ -120,7 +120,11 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
         (p, a) for p, a in zip(pieces, audiences)
         if own_topic(p, language) or (a != "general" and len(set(audiences) - {"general"}) > 1)
     ]
-    if len(kept) < 2:
+    # A part that refers back ("what does that mean") needs more than one word of its own to count.
+    topical = sum(1 for p, _ in kept if len(own_topic(p, language)) > (1 if rules.refers_back.search(p) else 0))
+    # "Why X, and what does that mean for companies?" asks one thing from one angle: only two topics
+    # of their own, or two audiences, make parts worth answering apart.
+    if len(kept) < 2 or (topical < 2 and len({a for _, a in kept} - {"general"}) < 2):
         return ()
     if len(kept) > max_parts:
         kept = kept[: max_parts - 1] + [(" ".join(p for p, _ in kept[max_parts - 1 :]), kept[-1][1])]
