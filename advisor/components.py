@@ -201,7 +201,8 @@ class Advisor:
         """The question understood once (follow-up rewritten, audience, intent...); ValueError on bad input."""
         condenser = self.answer_backend.standalone if self.answer_backend is not None else None
         return understand(
-            question, audience, history, max_chars=self.settings.max_question_chars, condenser=condenser
+            question, audience, history, max_chars=self.settings.max_question_chars, condenser=condenser,
+            max_parts=self.settings.max_question_parts,
         )
 
     def stream(

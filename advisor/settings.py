@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         "a fourth action padding far more often than help."
     )
     max_key_points: int = Field(2, description="Sentences under 'What the strategy says'.")
+    max_question_parts: int = Field(
+        3, description="Parts of a multi-part question answered each in its own block (more join the last): "
+        "readers judged answers that covered one part of two as failing the question."
+    )
+    part_key_points: int = Field(1, description="Explaining sentences in each part's block.")
+    part_max_actions: int = Field(
+        2, description="Actions in each part's block: two parts of two actions stay within the answer's word budget."
+    )
     action_relevance_margin: float = Field(
         0.7,
         description="An action's own relevance to the question (window units) may be at most this far below the "

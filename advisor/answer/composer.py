@@ -28,8 +28,10 @@ from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, KeyPoint
+from advisor.query.detail import states_origin
 from advisor.query.language import Language, language
-from advisor.query.scope import GENERIC_TERMS, NAME_TERMS
+from advisor.query.parts import QuestionPart
+from advisor.query.scope import GENERIC_TERMS, NAME_TERMS, names_strategy
 from advisor.query.understand import Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
@@ -38,6 +40,8 @@ from advisor.text import terms
 
 BACKEND = "grounded-composer"
 
+# A token carrying a figure, in a part's label: replaced when the cited passages do not state it.
+_FIGURE_WORD = re.compile(r"\S*\d\S*")
 # Named programmes, standards and instruments: capitalised names and acronyms after the first word.
 _NAMED = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|of|for|and))*\s+[A-Z][a-z]+|\d{4,5})\b")
 
@@ -67,6 +71,7 @@ class ScoredSentence:
     score: float
     base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
     fits: bool = True  # False: an action for a situation ("If you develop AI, …") the question is not about
+    origin: bool = False  # states the strategy's own date or institutions (for a question about them)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -98,10 +103,12 @@ def compose_answer(
     settings: Settings,
     in_scope: bool,
     library: list[Document],
+    sections: list[Section] | None = None,
 ) -> Answer:
     """Build the answer from the passages alone. `in_scope` is the one scope decision
     (advisor.query.scope.in_scope), taken before any backend answers; `library` is the strategy's
-    chunks, which overview answers list in full."""
+    chunks, which overview answers list in full; `sections` are the parts of a multi-part question,
+    each with its own passages, answered each in its own block."""
     lang = language(query.language)
     if not in_scope or not passages:
         return decline(query, lang)
@@ -113,35 +120,49 @@ def compose_answer(
         if answer is not None:
             return answer
 
-    best = max(space.passage_similarity(p) for p in passages)
-    usable = [
-        p for i, p in enumerate(passages)
-        if i == 0
-        or (space.passage_similarity(p) >= space.min_passage and space.passage_similarity(p) >= best - space.passage_window)
-    ]
+    if sections and not query.about_origin:
+        answer = compose_sections(query, lang, sections, taxonomy, settings)
+        if answer is not None:
+            return answer
+    usable = usable_passages(passages, space)
     scored = score_sentences(query, usable, space, settings)
     if not scored:
         return decline(query, lang)
 
-    missing, with_detail, contradicted = [], [], False
-    relevant = max(s.score for s in scored) - settings.action_score_window
-    for detail in query.details:
-        # The figure must sit in a sentence that answers the question, not anywhere retrieved.
-        found = [
-            s for s in scored
-            if s.passage_index < settings.detail_evidence_passages and s.score >= relevant and detail.evidence.search(s.text)
-        ]
-        stated = [s for s in found if not detail.asserted or not unsupported_figures(query.text, [s.text])]
-        if stated and not detail.asserted:
-            with_detail += stated
-        elif found and not stated:  # "I was told 1 January 2024": the documents give another date
-            contradicted = True
-            with_detail += found
-        elif not stated:
-            missing.append(detail.kind)
+    if query.about_origin and query.details:
+        usable, scored = with_origin(usable, scored, library, settings)
+    gaps = weigh_details(query, scored, settings)
+    points, actions = choose(query, scored, space, settings, gaps)
+    answer = build_answer(query, lang, usable, points, actions, taxonomy, gaps)
+    # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
+    while len(answer.answer.split()) > settings.answer_max_words:
+        chosen = [s for picked in actions.values() for s in picked]
+        if len(chosen) > 1:
+            weakest = min(chosen, key=lambda s: s.score)
+            actions = {a: [s for s in picked if s is not weakest] for a, picked in actions.items()}
+        elif len(points) > 1:
+            weakest = min(points, key=lambda s: s.score)
+            points = [s for s in points if s is not weakest]
+        else:
+            break
+        answer = build_answer(query, lang, usable, points, actions, taxonomy, gaps)
+    return answer
 
+
+def choose(
+    query: Query, scored: list[ScoredSentence], space: Space, settings: Settings, gaps: Gaps
+) -> tuple[list[ScoredSentence], dict[str, list[ScoredSentence]]]:
+    """The sentences that say what the strategy says, and the actions per audience, for one question
+    (or one part of one: the limits in `settings` are then the part's)."""
+    # What the documents do give leads: the asked-for specific, or for a question on the strategy's
+    # origin the sentences on its date and institutions (a Commissioner's name is not there, they are).
+    with_detail = gaps.stated or [s for s in scored if s.origin and (s.passage_index, s.start) not in gaps.against]
     stated_points = sorted(with_detail, key=lambda s: -s.score)[: settings.max_key_points]
-    if query.intent in ("explain", "describe", "fact"):
+    if query.about_origin and (with_detail or gaps.contradicting):
+        # Who adopted it and when is one sentence of the introduction: the rest of what retrieval
+        # found ("adopting the GDPR" for "adopted in 2024") answers another question.
+        points, actions = stated_points, {}
+    elif query.intent in ("explain", "describe", "fact"):
         # Why / what is / what does the strategy do / a specific: what the strategy says leads, and an
         # action follows only when it is about the same thing. A why / what-is / fact answer may quote
         # an instruction as its explanation ("Countries should consider adopting … GDPR"); a question
@@ -161,20 +182,224 @@ def compose_answer(
         # asker is not recognisable, as in other languages) by the sentences closest to it.
         frame = taken if query.intent == "advice" else []
         points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin, frame)
-    answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
-    # Readable in twenty seconds: drop the weakest action, then the weakest point, until short enough.
-    while len(answer.answer.split()) > settings.answer_max_words:
+    return points, actions
+
+
+@dataclass
+class Gaps:
+    """What the question asks for or asserts, weighed against what the passages state."""
+
+    missing: list[str]  # kinds no answering sentence states (or states as the asker claims)
+    stated: list[ScoredSentence]  # sentences that give what was asked, or confirm the claim
+    contradicting: list[ScoredSentence]  # sentences that state another date / institution than claimed
+    contradicted: list[str]  # the missing kinds for which the documents state something else
+    asserted: bool  # the question states a specific and asks to confirm it
+
+    @property
+    def against(self) -> set[tuple[int, int]]:
+        return {(s.passage_index, s.start) for s in self.contradicting}
+
+
+def weigh_details(query: Query, scored: list[ScoredSentence], settings: Settings) -> Gaps:
+    """For each specific asked for or asserted: is it stated, stated otherwise, or not at all?
+
+    The specific must sit in a sentence that answers the question, not anywhere retrieved (or in a
+    sentence on the strategy's own origin, for a question about that). A claim ("I was told it was
+    adopted in March 2024") is confirmed only by a sentence that states its figures and names; a
+    sentence that gives another date or institution contradicts it and is quoted with the plain
+    sentence that opens the answer. Either way the claimed specific is missing from the documents."""
+    missing: list[str] = []
+    stated: list[ScoredSentence] = []
+    contradicting: list[ScoredSentence] = []
+    contradicted: list[str] = []
+    relevant = max(s.score for s in scored) - settings.action_score_window
+    for detail in query.details:
+        found = [
+            s for s in scored
+            if (s.origin or (s.passage_index < settings.detail_evidence_passages and s.score >= relevant))
+            and detail.evidence.search(s.text)
+        ]
+        confirming = [
+            s for s in found
+            if not detail.asserted
+            or (not unsupported_figures(query.text, [s.text]) and detail.confirmed_by(query.text, s.text))
+        ]
+        if confirming:
+            stated += [s for s in confirming if s not in stated]
+            continue
+        missing.append(detail.kind)
+        if detail.asserted and found:
+            contradicted.append(detail.kind)
+            contradicting += [s for s in found if s not in contradicting]
+    return Gaps(missing, stated, contradicting, contradicted, any(d.asserted for d in query.details))
+
+
+def with_origin(
+    passages: list[Passage], scored: list[ScoredSentence], library: list[Document], settings: Settings
+) -> tuple[list[Passage], list[ScoredSentence]]:
+    """Add the sentences that state the strategy's own date or institutions (found in the whole
+    document, not only where retrieval looked): a question on who adopted it or when is answered by
+    them, however its other words lead the search ("the European Parliament adopted it in 2024")."""
+    passages, scored = list(passages), list(scored)
+    top = max(scored, key=lambda s: s.score)
+    index_of = {p.chunk_id: i for i, p in enumerate(passages)}
+    for chunk in library:
+        for start, end, sentence in quotable_sentences(chunk, settings.min_quotable_chars):
+            if not (names_strategy(sentence) and states_origin(sentence)):
+                continue
+            chunk_id = chunk.metadata.get("chunk_id", chunk.id or "")
+            if chunk_id not in index_of:
+                index_of[chunk_id] = len(passages)
+                passages.append(Passage(chunk, 0.0, 0.0))
+            index = index_of[chunk_id]
+            known = [s for s in scored if s.passage_index == index and s.start == start]
+            for s in known:
+                s.origin = True
+            if not known:
+                role = sentence_role(chunk, start, sentence)
+                scored.append(ScoredSentence(index, start, end, sentence, top.similarity, role, top.score, top.base, origin=True))
+    return passages, scored
+
+
+def usable_passages(passages: list[Passage], space: Space) -> list[Passage]:
+    """The best passage, and those close enough to it to quote from."""
+    best = max(space.passage_similarity(p) for p in passages)
+    return [
+        p for i, p in enumerate(passages)
+        if i == 0
+        or (space.passage_similarity(p) >= space.min_passage and space.passage_similarity(p) >= best - space.passage_window)
+    ]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a multi-part question, with what was retrieved and how relevance is measured for it."""
+
+    part: QuestionPart
+    query: Query  # the question narrowed to this part (its text, audience, intent, specifics)
+    passages: list[Passage]
+    space: Space
+
+
+@dataclass
+class Block:
+    part: QuestionPart
+    passages: list[Passage]
+    points: list[ScoredSentence]
+    actions: list[ScoredSentence]
+    gaps: Gaps
+
+
+def compose_sections(
+    query: Query, lang: Language, sections: list[Section], taxonomy: Taxonomy, settings: Settings
+) -> Answer | None:
+    """One short block per part of a multi-part question, each with its own cited sentence and actions,
+    chosen by the same rules as a whole answer but with a part's smaller limits, so that every part is
+    answered within the word budget. A sentence already given for an earlier part is not repeated.
+    None when fewer than two parts find anything to quote (the question is then answered whole)."""
+    limits = settings.model_copy(update={
+        "max_key_points": settings.part_key_points,
+        "explain_key_points": settings.part_key_points,
+        "max_actions": settings.part_max_actions,
+        "explain_max_actions": min(settings.explain_max_actions, settings.part_max_actions),
+    })
+    blocks: list[Block] = []
+    used: set[tuple[str, int]] = set()
+    for section in sections:
+        if not section.passages:
+            continue
+        usable = usable_passages(section.passages, section.space)
+        scored = [
+            s for s in score_sentences(section.query, usable, section.space, limits)
+            if (usable[s.passage_index].chunk_id, s.start) not in used
+        ]
+        if not scored:
+            continue
+        gaps = weigh_details(section.query, scored, limits)
+        points, actions = choose(section.query, scored, section.space, limits, gaps)
         chosen = [s for picked in actions.values() for s in picked]
-        if len(chosen) > 1:
-            weakest = min(chosen, key=lambda s: s.score)
-            actions = {a: [s for s in picked if s is not weakest] for a, picked in actions.items()}
-        elif len(points) > 1:
-            weakest = min(points, key=lambda s: s.score)
-            points = [s for s in points if s is not weakest]
-        else:
+        used |= {(usable[s.passage_index].chunk_id, s.start) for s in [*points, *chosen]}
+        blocks.append(Block(section.part, usable, points, chosen, gaps))
+    if sum(1 for b in blocks if b.points or b.actions) < 2:
+        return None
+    answer = build_sections_answer(query, lang, blocks, taxonomy)
+    # Readable in twenty seconds: drop the weakest action, then the weakest point, of a block that
+    # keeps something, until short enough.
+    while len(answer.answer.split()) > settings.answer_max_words:
+        spare = [(b, s) for b in blocks if len(b.points) + len(b.actions) > 1 for s in [*b.actions, *b.points]]
+        actions_first = [(b, s) for b, s in spare if s in b.actions] or spare
+        if not actions_first:
             break
-        answer = build_answer(query, lang, usable, points, actions, taxonomy, missing, contradicted)
+        block, weakest = min(actions_first, key=lambda pair: pair[1].score)
+        block.actions = [s for s in block.actions if s is not weakest]
+        block.points = [s for s in block.points if s is not weakest]
+        answer = build_sections_answer(query, lang, blocks, taxonomy)
     return answer
+
+
+def build_sections_answer(query: Query, lang: Language, blocks: list[Block], taxonomy: Taxonomy) -> Answer:
+    """Write a multi-part answer: the preamble once, then per part its label (the user's words), what
+    the strategy says and the actions, each cited; passages numbered once across the parts."""
+    number: dict[str, int] = {}
+    citations = []
+    for block in blocks:
+        for s in [*block.points, *block.actions]:
+            passage = block.passages[s.passage_index]
+            if passage.chunk_id not in number:
+                number[passage.chunk_id] = len(number) + 1
+                citations.append(passage.citation(number[passage.chunk_id]))
+    cited = [c.text for c in citations]
+    missing = list(dict.fromkeys(k for b in blocks for k in b.gaps.missing if k not in b.gaps.contradicted))
+    contradicting = [
+        f"“{tidy(s.text)}” {marks([number[b.passages[s.passage_index].chunk_id]])}"
+        for b in blocks for s in b.gaps.contradicting if b.passages[s.passage_index].chunk_id in number
+    ]
+    lines = preamble(
+        lang, understood_as=query.standalone, answered_for=None, missing=missing,
+        missing_reference=query.missing_reference, asserted=any(b.gaps.asserted for b in blocks) and not contradicting,
+        contradicted=list(dict.fromkeys(contradicting)),
+    )
+    lines += [lang.text("parts_lead")] + quotes_note(lang)
+    point_models: list[KeyPoint] = []
+    action_models: list[Action] = []
+    for block in blocks:
+        label = block.part.label.rstrip(" ?؟.") + ("؟" if lang.code == "ar" else "?")
+        if unsupported_figures(label, cited):  # the user's figure is not repeated as if the documents gave it
+            label = _FIGURE_WORD.sub("…", label)
+        lines += ["", heading(label)]
+        for s in block.points:
+            point = KeyPoint(text=tidy(s.text), citations=[number[block.passages[s.passage_index].chunk_id]])
+            point_models.append(point)
+            lines.append(f"- {point.text} {marks(point.citations)}")
+        if block.actions:
+            lines.append(f"*{lang.strings['actions']}*")
+        for i, s in enumerate(block.actions, start=1):
+            action = Action(text=tidy(s.text), citations=[number[block.passages[s.passage_index].chunk_id]])
+            action_models.append(action)
+            lines.append(f"{i}. {action.text} {marks(action.citations)}")
+        if not block.points and not block.actions:
+            lines.append(lang.text("part_not_covered"))
+    areas = list(dict.fromkeys(
+        a for b in blocks for s in [*b.points, *b.actions]
+        for a in taxonomy.areas_served([b.passages[s.passage_index].metadata])[:1]
+    ))
+    if areas:
+        lines += ["", focus_line(lang, areas)]
+    gaps = [k for b in blocks for k in b.gaps.missing]
+    return Answer(
+        question=query.asked,
+        audience=query.audience,
+        in_scope=True,
+        answer="\n".join(lines),
+        focus_areas=areas,
+        actions=action_models,
+        citations=citations,
+        backend=BACKEND,
+        key_points=point_models,
+        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(gaps)) or None,
+        notes=[],
+        language=lang.code,
+    )
 
 
 def score_sentences(query: Query, passages: list[Passage], space: Space, settings: Settings) -> list[ScoredSentence]:
@@ -345,22 +570,28 @@ def build_answer(
     key_points: list[ScoredSentence],
     actions: dict[str, list[ScoredSentence]],
     taxonomy: Taxonomy,
-    missing: list[str],
-    contradicted: bool = False,
+    gaps: Gaps,
 ) -> Answer:
-    """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas."""
-    order = [s.passage_index for s in key_points] + [s.passage_index for chosen in actions.values() for s in chosen]
+    """Number the passages in order of use, then write: preamble, lead, what it says, actions, areas.
+    A sentence that contradicts the asker's claim is quoted in the opening line, not repeated below."""
+    key_points = [s for s in key_points if (s.passage_index, s.start) not in gaps.against]
+    order = [s.passage_index for s in gaps.contradicting] + [s.passage_index for s in key_points]
+    order += [s.passage_index for chosen in actions.values() for s in chosen]
     used = list(dict.fromkeys(order))
     number = {index: n for n, index in enumerate(used, start=1)}
     citations = [passages[i].citation(number[i]) for i in used]
     point_models = [KeyPoint(text=tidy(s.text), citations=[number[s.passage_index]]) for s in key_points]
     overruled = query.requested_audience not in (None, "general", query.audience)
     answered_for = query.audience if query.audience_source == "question" and overruled else None
-    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=missing,
-        missing_reference=query.missing_reference,
+    contradicted = [f"“{tidy(s.text)}” {marks([number[s.passage_index]])}" for s in gaps.contradicting]
+    # A kind the documents state otherwise is said by quoting them, not as "not given".
+    not_given = [kind for kind in gaps.missing if kind not in gaps.contradicted]
+    lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=not_given,
+        missing_reference=query.missing_reference, asserted=gaps.asserted and not contradicted,
         contradicted=contradicted,
     )
-    lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
+    if point_models or any(actions.values()):  # an answer that is only its opening quote needs no lead
+        lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)
     if point_models:
         lines += ["", heading(lang.strings["says"])]
         lines += [f"- {p.text} {marks(p.citations)}" for p in point_models]
@@ -392,7 +623,7 @@ def build_answer(
         citations=citations,
         backend=BACKEND,
         key_points=point_models,
-        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(missing)) or None,
+        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(gaps.missing)) or None,
         notes=notes,
         language=lang.code,
     )

@@ -36,10 +36,13 @@ def preamble(
     answered_for: str | None,
     missing: list[str],
     missing_reference: bool = False,
-    contradicted: bool = False,
+    asserted: bool = False,
+    contradicted: list[str] | None = None,
 ) -> list[str]:
     """Lines that come before the answer proper: how a follow-up was read, whom it answers,
-    and what the documents do not give. Each is one plain sentence."""
+    and what the documents do not give. Each is one plain sentence. A claim the asker was told
+    (`asserted`) is answered as a claim: not confirmed, and, when the documents state another date
+    or institution, with that sentence quoted (`contradicted`: "“…” [n]") right there."""
     lines = []
     if missing_reference:
         lines.append(lang.text("no_such_item"))
@@ -50,9 +53,9 @@ def preamble(
     if missing:
         labels = [lang.details.get(kind, kind) for kind in dict.fromkeys(missing)]
         detail = f" {lang.strings['and']} ".join(labels) if lang.code != "en" else _english_list(labels)
-        lines.append(lang.text("missing", detail=detail))
+        lines.append(lang.text("missing_asserted" if asserted else "missing", detail=detail))
     if contradicted:
-        lines.append(lang.text("not_confirmed"))
+        lines.append(lang.text("not_confirmed", quote=" ".join(contradicted)))
     return lines
 
 

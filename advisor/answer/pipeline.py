@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from langchain_core.documents import Document
 
-from advisor.answer.composer import BACKEND, Space, compose_answer
+from advisor.answer.composer import BACKEND, Section, Space, compose_answer
 from advisor.answer.events import (
     AnswerEvent,
     AnswerStream,
@@ -140,6 +140,16 @@ class AnswerPipeline:
         result.passages = list(merged.values())[: k + len(query.parts)]
         return result
 
+    def sections(self, query: Query, collections: list[str] | None, doc_ids: list[str] | None) -> list[Section]:
+        """Each part of a multi-part question searched on its own, with its own relevance space, so
+        the composer can answer every part (the retrieval ranking of the whole question is unchanged)."""
+        out = []
+        for part in query.sections:
+            narrowed = query.section(part)
+            found = self.retriever.search(narrowed, collections, doc_ids, k=self.settings.top_k)
+            out.append(Section(part, narrowed, found.passages, self.space(narrowed, found)))
+        return out
+
     def model_passages(
         self, query: Query, collections: list[str] | None, doc_ids: list[str] | None, composed: Answer | None
     ) -> list[Passage]:
@@ -186,7 +196,8 @@ class AnswerPipeline:
 
         def compose() -> Answer:
             return compose_answer(
-                query, result.passages, self.space(query, result), self.taxonomy, self.settings, covered, self.library()
+                query, result.passages, self.space(query, result), self.taxonomy, self.settings, covered, self.library(),
+                self.sections(query, collections, doc_ids) if covered else None,
             )
 
         def finish(answer: Answer, extra: dict[str, float]) -> Answer:

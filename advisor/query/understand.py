@@ -18,11 +18,13 @@ import yaml
 
 from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, lexicon, resolve_audience
-from advisor.query.detail import RequestedDetail, requested_details
+from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
+from advisor.query.parts import QuestionPart
+from advisor.query.parts import question_parts as answer_parts
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -33,9 +35,11 @@ from advisor.query.scope import (
     topic_terms,
 )
 from advisor.query.spelling import respell, words_of
-from advisor.settings import PROJECT_ROOT
+from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
 
+# Answer blocks for a multi-part question when the caller does not say: the setting's own default.
+DEFAULT_MAX_PARTS: int = Settings.model_fields["max_question_parts"].default
 AudienceSource = Literal["ui", "question", "conversation", "default"]
 Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
@@ -130,6 +134,8 @@ class Query:
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
+    # The same question's parts as the answer covers them, each in its own block (advisor/query/parts.py).
+    sections: tuple[QuestionPart, ...] = ()
     details: tuple[RequestedDetail, ...] = ()  # specifics asked for or asserted (amount, date, person...)
     terms: tuple[str, ...] = ()
     topic_terms: tuple[str, ...] = ()
@@ -142,6 +148,7 @@ class Query:
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
+    about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -152,7 +159,20 @@ class Query:
         """This query with one part of a multi-part question as its text (retrieved on its own)."""
         glossed = tuple(english_terms(part, self.language))
         return dataclasses.replace(
-            self, text=part, spelled=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=()
+            self, text=part, spelled=part, lexical_text=expand(" ".join([part, *glossed])), english_terms=glossed, parts=(),
+            sections=(),
+        )
+
+    def section(self, part: QuestionPart) -> Query:
+        """This query as one answer part: its own text, audience, intent and requested specifics."""
+        narrowed = self.narrowed(part.text)
+        audience = part.audience or self.audience
+        details = tuple(requested_details(part.label))
+        advice = asks_for_advice(part.label, self.language) or speaks_for_self(part.label, self.language)
+        return dataclasses.replace(
+            narrowed, audience=audience, details=details, terms=tuple(terms(part.text)),
+            topic_terms=tuple(topic_terms(part.text)), intent=intent_of(part.label, details[0] if details else None,
+            advice or audience != "general", None), thesaurus=tuple(thesaurus_hits(part.text)),
         )
 
     @property
@@ -211,8 +231,10 @@ def understand(
     *,
     max_chars: int,
     condenser: Condenser | None = None,
+    max_parts: int = DEFAULT_MAX_PARTS,
 ) -> Query:
     """Check the question, rewrite a follow-up, and read everything later stages need from it.
+    `max_parts`: how many parts of a multi-part question get an answer block each (ADVISOR_MAX_QUESTION_PARTS).
     Bad input raises ValueError with a message fit for the user."""
     asked = check_question(question, max_chars)
     requested = None if audience in (None, "auto") else audience
@@ -264,6 +286,7 @@ def understand(
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=question_parts(spelled, language),
+        sections=answer_parts(spelled, language, max_parts) if overview is None else (),
         details=details,
         terms=tuple(terms(spelled)),
         topic_terms=tuple(topic),
@@ -273,6 +296,7 @@ def understand(
         descriptive=resolved == "general" and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
+        about_origin=named and asks_about_origin(text),
         notes=notes,
     )
 

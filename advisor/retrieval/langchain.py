@@ -25,7 +25,10 @@ class HybridRetriever(BaseRetriever):
     collections: list[str] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        understood = understand(query, self.audience, max_chars=self.retriever.settings.max_question_chars)
+        understood = understand(
+            query, self.audience, max_chars=self.retriever.settings.max_question_chars,
+            max_parts=self.retriever.settings.max_question_parts,
+        )
         result = self.retriever.search(understood, self.collections)
         out = []
         for passage in result.passages:

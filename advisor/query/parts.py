@@ -1,0 +1,141 @@
+"""Split a question that asks several things into its parts, so the answer covers every part.
+
+Readers asked "What should companies do about X, and what should governments do?" and got the
+companies' half only. A part is one question of a multi-part question (several question marks,
+"…, and what should …", "First, … Second, …"), or one audience of a question asked for two ("for
+businesses and for governments", "a startup versus a ministry"). Each part keeps the words the user
+wrote (its label) and gets a text to search with: a part that names no topic of its own ("What should
+companies do") or refers back ("take part in them") borrows the topic words of the rest of the
+question. The phrasings are data (knowledge/parts.yaml); audience words are those of
+knowledge/audiences.yaml, so a new audience word splits pairs too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from advisor.query.audience import detect_audience, lexicon
+from advisor.query.glossary import english_terms, strip_accents
+from advisor.query.scope import NAME_TERMS, topic_terms
+from advisor.settings import PROJECT_ROOT
+from advisor.text import terms
+
+PARTS_FILE = PROJECT_ROOT / "knowledge" / "parts.yaml"
+_AUDIENCES = ("business", "government")
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    """One part of a multi-part question."""
+
+    label: str  # the part as the user wrote it (shown above its block)
+    text: str  # what is searched and ranked for it (the label, plus borrowed topic words if it has none)
+    audience: str | None = None  # the audience the part names, if any
+
+
+@dataclass(frozen=True)
+class PartRules:
+    breaks: re.Pattern[str]
+    pairs: tuple[re.Pattern[str], ...]
+    lead: re.Pattern[str]
+    refers_back: re.Pattern[str]
+    both: re.Pattern[str]
+    empty_lead: re.Pattern[str]
+    openers: re.Pattern[str]
+
+
+@lru_cache(maxsize=4)
+def part_rules(path: Path = PARTS_FILE) -> PartRules:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    words = lexicon()
+    pairs = tuple(
+        re.compile(template.replace("{a}", words.mentions[a].pattern).replace("{b}", words.mentions[b].pattern), re.I)
+        for template in raw["pairs"]
+        for a in _AUDIENCES
+        for b in _AUDIENCES
+        if a != b
+    )
+    return PartRules(
+        re.compile("|".join(f"(?:{p})" for p in raw["breaks"]), re.I),
+        pairs,
+        re.compile(raw["lead"], re.I),
+        re.compile(raw["refers_back"], re.I),
+        re.compile(raw["both"], re.I),
+        re.compile(raw["empty_lead"], re.I),
+        re.compile(raw["openers"], re.I),
+    )
+
+
+def own_topic(text: str, language: str) -> set[str]:
+    """The topic words a part names itself: not audience words, not the strategy's name.
+    Another language's part is read through its glossary terms (its own words are not topic words)."""
+    if language != "en":
+        return set(terms(" ".join(english_terms(text, language))))
+    plain = strip_accents(text)
+    for audience in _AUDIENCES:
+        plain = lexicon().mentions[audience].sub(" ", plain)
+    return set(topic_terms(plain)) - NAME_TERMS
+
+
+def _split_pairs(segment: str) -> list[str]:
+    """A segment asked for two audiences, as one segment per audience (the rest of its words kept)."""
+    plain = strip_accents(segment)
+    for pattern in part_rules().pairs:
+        match = pattern.search(plain)
+        if match:
+            first = segment[: match.start("join")] + segment[match.end("second") :]
+            second = segment[: match.start("first")] + segment[match.start("second") :]
+            return [part_rules().both.sub("", first), part_rules().both.sub("", second)]
+    return [segment]
+
+
+def _tidy(part: str) -> str:
+    part = part_rules().openers.sub("", part.strip(" ,.;:-–—")).strip()
+    return part[:1].upper() + part[1:] if part else part
+
+
+def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple[QuestionPart, ...]:
+    """The parts of a question that asks several things; () when it asks one.
+
+    A part must name a topic of its own or an audience of its own: "Is Global Gateway mentioned?"
+    is a part, "Thanks!" or "Two things:" are not. At most `max_parts` (the rest join the last)."""
+    rules = part_rules()
+    body, lead = text.strip(), ""
+    opening = rules.lead.match(body)
+    if opening and rules.empty_lead.match(opening.group("lead")):
+        body = body[opening.end() :]
+    elif opening and own_topic(opening.group("lead"), language):
+        lead, body = opening.group("lead").strip(), body[opening.end() :]
+    # A statement before the questions ("Preparing a briefing for our minister.") is context, not a part.
+    segments = [s for s in rules.breaks.split(body) if s and s.strip() and not s.strip().endswith(".")]
+    pieces = [_tidy(p) for s in segments for p in _split_pairs(s)]
+    pieces = [p for p in pieces if p]
+    audiences = [detect_audience(p) for p in pieces]
+    kept = [
+        (p, a) for p, a in zip(pieces, audiences)
+        if own_topic(p, language) or (a != "general" and len(set(audiences) - {"general"}) > 1)
+    ]
+    # A part that refers back ("what does that mean") needs more than one word of its own to count.
+    topical = sum(1 for p, _ in kept if len(own_topic(p, language)) > (1 if rules.refers_back.search(p) else 0))
+    # "Why X, and what does that mean for companies?" asks one thing from one angle: only two topics
+    # of their own, or two audiences, make parts worth answering apart.
+    if len(kept) < 2 or (topical < 2 and len({a for _, a in kept} - {"general"}) < 2):
+        return ()
+    if len(kept) > max_parts:
+        kept = kept[: max_parts - 1] + [(" ".join(p for p, _ in kept[max_parts - 1 :]), kept[-1][1])]
+    out = []
+    for i, (piece, audience) in enumerate(kept):
+        topic = own_topic(piece, language)
+        search = f"{lead}: {piece}" if lead else piece
+        if not topic or rules.refers_back.search(piece):
+            # Borrow the topic words of the rest of the question, as the user wrote them.
+            others = " ".join(p for j, (p, _) in enumerate(kept) if j != i)
+            borrowed = [w for w in re.findall(r"[\w’'-]+", others) if own_topic(w, language) - topic]
+            search = " ".join([search, *dict.fromkeys(borrowed)])
+        out.append(QuestionPart(label=piece, text=search, audience=None if audience == "general" else audience))
+    return tuple(out)

@@ -1,0 +1,164 @@
+"""Pure-logic rules behind "answers a user can act on" (issue 12): which specifics a question asks
+for or asserts, claims about the strategy's own origin, and the plain opening sentence. No model."""
+
+import pytest
+
+from advisor.answer.framing import preamble
+from advisor.query.detail import asks_about_origin, requested_details, states_origin
+from advisor.query.language import language
+
+ORIGIN = (
+    "On 5 June 2025, the European Commission and the EU High Representative unveiled a new International "
+    "Digital Strategy – a joint vision guiding the EU’s external digital policy."
+)
+
+
+def kinds(question: str) -> set[str]:
+    return {d.kind for d in requested_details(question)}
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which countries already have a Digital Partnership with the EU?", "country-list"),
+        ("Please list the countries where projects are eligible for Tech Business Offer support.", "country-list"),
+        ("Who should our ministry email to apply to join the Digital Partnership Network?", "email"),
+        ("Is there a form we have to fill in for the Tech Business Offer?", "form"),
+        ("Where do I download the application form to join the network?", "form"),
+        ("How much money is available for startups?", "amount"),
+        ("How big is the grant a startup can get?", "amount"),
+        ("What minimum co-financing percentage must our government put in?", "amount"),
+        ("By when do we have to apply?", "date"),
+        ("When will the Digital Partnership Network actually start operating?", "date"),
+        ("What article of the strategy obliges platforms to publish reports?", "legal-article"),
+        ("Which provisions of the Budapest Convention should our law mirror?", "legal-article"),
+        ("Which Commissioner's name is on the strategy?", "person"),
+        ("Quels pays ont déjà un partenariat numérique avec l'UE ?", "country-list"),
+        ("¿A quién debemos escribir para unirnos a la red?", "email"),
+        ("¿Hay un formulario para solicitar la oferta?", "form"),
+        ("Até quando podemos apresentar a candidatura?", "date"),
+        ("Bis wann müssen wir die DSGVO umsetzen?", "date"),
+        ("Gibt es ein Formular für den Antrag?", "form"),
+        ("أي الدول لديها شراكة رقمية مع الاتحاد الأوروبي؟", "country-list"),
+    ],
+)
+def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
+    assert kind in kinds(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What should partner countries do about cybersecurity?",
+        "How can partner countries align with the GDPR?",
+        "Which steps should our ministry take on digital ID?",
+        "How can a startup get un grant?",  # "un" is no United Nations
+    ],
+)
+def test_ordinary_questions_ask_for_no_specific(question):
+    assert kinds(question) == set()
+
+
+def test_a_claim_is_read_as_one_with_its_figures_and_names():
+    claim = "The European Parliament adopted this strategy in March 2024, right?"
+    details = {d.kind: d for d in requested_details(claim)}
+    assert details["date"].asserted and details["actor"].asserted
+    actor = details["actor"]
+    assert actor.named_in(claim) == {"european parliament"}
+    assert not actor.confirmed_by(claim, ORIGIN)  # the Commission and the High Representative, not Parliament
+    assert actor.confirmed_by("The Commission presented it, right?", ORIGIN)
+
+
+def test_institution_names_are_matched_with_their_capitals():
+    assert "actor" not in kinds("Is it true that un grant is possible?")
+    assert "actor" in kinds("Is it true that the UN adopted it?")
+
+
+def test_origin_questions_and_sentences():
+    assert asks_about_origin("I was told the strategy was launched at the G7 summit in 2023")
+    assert asks_about_origin("Which Commissioner's name is on the strategy?")
+    assert not asks_about_origin("How can our startup qualify for funding?")
+    assert states_origin(ORIGIN)
+    assert not states_origin("Governments should strengthen cybersecurity in tandem with EU efforts.")
+
+
+def test_a_contradicted_claim_opens_with_the_quote_and_a_missing_one_says_it_is_not_confirmed():
+    en = language("en")
+    quoted = preamble(en, understood_as=None, answered_for=None, missing=[], contradicted=[f"“{ORIGIN}” [1]"])
+    assert quoted == [f"The documents do not confirm that; they say: “{ORIGIN}” [1]"]
+    claimed = preamble(en, understood_as=None, answered_for=None, missing=["date"], asserted=True)
+    assert claimed == ["The documents do not give a deadline or date, so they do not confirm the claim."]
+    asked = preamble(en, understood_as=None, answered_for=None, missing=["country-list"])
+    assert asked == ["The documents do not give a list of countries."]
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "es", "pt", "de", "ar"])
+def test_every_language_can_say_a_claim_is_not_confirmed(code):
+    lang = language(code)
+    assert "{quote}" in lang.strings["not_confirmed"] and "{detail}" in lang.strings["missing_asserted"]
+    assert lang.details["actor"]
+
+
+def labels(question: str) -> list[str]:
+    from advisor.query.parts import question_parts
+
+    return [p.label for p in question_parts(question)]
+
+
+def test_a_question_for_two_audiences_is_answered_for_each():
+    from advisor.query.parts import question_parts
+
+    parts = question_parts("What should companies do and what should governments do about cybersecurity?")
+    assert [p.audience for p in parts] == ["business", "government"]
+    # the first part names no topic of its own: it borrows the rest of the question's
+    assert "cybersecurity" in parts[0].text and parts[0].label == "What should companies do"
+    assert labels("What does the strategy say about AI for businesses and for governments?") == [
+        "What does the strategy say about AI for businesses?", "What does the strategy say about AI for governments?",
+    ]
+    assert labels("What does the strategy recommend for both businesses and governments on AI?") == [
+        "What does the strategy recommend for businesses on AI?", "What does the strategy recommend for governments on AI?",
+    ]
+
+
+def test_several_questions_conjunctions_and_ordinals_are_parts():
+    assert labels("Is Global Gateway mentioned? Where should firms watch for calls?") == [
+        "Is Global Gateway mentioned?", "Where should firms watch for calls?",
+    ]
+    assert labels("tell me about infrastructure and about online platforms") == [
+        "Tell me about infrastructure", "About online platforms",
+    ]
+    briefing = labels(
+        "Preparing a briefing for our minister. First, which critical sectors depend on connectivity? "
+        "Second, what should governments do about resilience of power grids?"
+    )
+    assert briefing == [
+        "Which critical sectors depend on connectivity?", "What should governments do about resilience of power grids?",
+    ]
+
+
+def test_a_shared_lead_goes_with_every_part_and_an_empty_one_is_dropped():
+    from advisor.query.parts import question_parts
+
+    parts = question_parts("On digital identity: which standards should vendors follow, and what should ministries do?")
+    assert all(p.text.startswith("On digital identity") for p in parts) and len(parts) == 2
+    assert labels("Two things: how can our ministry get EU funding, and should we align our data law with the GDPR?") == [
+        "How can our ministry get EU funding", "Should we align our data law with the GDPR?",
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How can my startup qualify for EU funding?",
+        "Which steps should our ministry take to make our digital ID recognised in the EU?",
+        "We run a cloud hosting company in Nairobi — what does the strategy mean for us?",
+        "What does the strategy say about data protection and privacy?",  # one topic, not two questions
+    ],
+)
+def test_a_single_question_has_no_parts(question):
+    assert labels(question) == []
+
+
+
+def test_a_follow_on_about_the_same_topic_is_not_a_part_of_its_own():
+    assert labels("Why does the EU want more legal certainty in digital rules, and what does that mean for companies?") == []
