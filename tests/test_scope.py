@@ -145,3 +145,23 @@ def test_comparing_what_businesses_and_governments_are_asked_is_a_recommendation
     assert query.overview == "recommendations"
     summary = understand("Summarise the whole strategy in five sentences for a newsletter.", max_chars=2000)
     assert summary.overview == "summary"
+
+
+def test_a_question_in_the_documents_own_words_passes_even_with_a_low_multilingual_margin():
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+
+    settings = Settings()
+    known = ScopeEvidence(
+        margin=settings.scope_margin_decline - 0.005, dense=0.2, known_terms=settings.scope_min_known_terms,
+        unknown_terms=0, english=True, about_document=False, manipulation=False,
+    )
+    assert in_scope(known, settings)
+    # One word the documents never use, and the low margin declines as before.
+    assert not in_scope(ScopeEvidence(**{**known.__dict__, "unknown_terms": 1}), settings)
+    # Far closer to a neighbouring topic than the floor: declined whatever its words.
+    assert not in_scope(ScopeEvidence(**{**known.__dict__, "margin": settings.scope_margin_floor - 0.01}), settings)
+
+
+def test_words_naming_the_source_are_not_topic_words():
+    assert topic_terms("Does the paper talk about computers that run on qubits?") == ["comput", "qubit"]

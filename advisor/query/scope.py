@@ -45,7 +45,8 @@ GENERIC_TERMS = frozenset(
         outside inside small big good best right new old current currently today nutshell overview
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
-        application applications exact precise plan plans planned planning"""
+        application applications exact precise plan plans planned planning
+        doc docs document documents paper text texts report"""
     )
 )
 _SELF_REFERENCE = re.compile(
@@ -170,6 +171,10 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     if math.isnan(evidence.margin):  # no multilingual encoder: English evidence alone
         return english_evidence(evidence, settings)
     if evidence.about_document or evidence.margin >= settings.scope_margin_accept:
+        return evidence.margin >= settings.scope_margin_floor
+    if evidence.english and evidence.unknown_terms == 0 and evidence.known_terms >= settings.scope_min_known_terms:
+        # Every topic word is one the documents use (after thesaurus and spelling): that is evidence
+        # enough, unless the multilingual model finds it far closer to a neighbouring topic.
         return evidence.margin >= settings.scope_margin_floor
     if evidence.margin < settings.scope_margin_decline:
         return False
