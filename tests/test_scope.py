@@ -165,3 +165,11 @@ def test_a_question_in_the_documents_own_words_passes_even_with_a_low_multilingu
 
 def test_words_naming_the_source_are_not_topic_words():
     assert topic_terms("Does the paper talk about computers that run on qubits?") == ["comput", "qubit"]
+
+
+def test_sections_that_answer_a_question_by_themselves_lead_it():
+    assert understand("wat does the conclusion say in short", max_chars=2000).leads == ("conclusion",)
+    assert understand("Which Commissioner's name is on the strategy?", max_chars=2000).leads == ("introduction",)
+    # "تتوقعه" (expects) contains the letters of "وقع" (signed): not a question about the strategy's origin.
+    arabic = understand("نحن شركة ناشئة في مصر. ما الذي تتوقعه الاستراتيجية منا بشأن حماية البيانات؟", max_chars=2000)
+    assert arabic.leads == ()

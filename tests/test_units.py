@@ -227,7 +227,7 @@ def test_list_overviews_count_the_lists_heading_as_an_item():
     other = chunk("Key > Priority Focus Areas", "overview")
     assert list_headings([heading, *items, other], items) == [heading]
     settings = Settings()
-    boosted = passage_prior(heading.metadata, "general", settings, overview="objectives", heads_list=True)
+    boosted = passage_prior(heading.metadata, "general", settings, overview="objectives", leads=True)
     item = passage_prior(items[0].metadata, "general", settings, overview="objectives")
     assert boosted == pytest.approx(item * settings.overview_factor * (1.0 + settings.list_heading_boost))
     assert boosted >= item > passage_prior(other.metadata, "general", settings, overview="objectives")

@@ -95,6 +95,13 @@ _AUDIENCE_WORDS = frozenset(terms(
 
 
 @lru_cache(maxsize=4)
+def leading_sections(path: Path = INTENTS_FILE) -> dict[str, tuple[str, ...]]:
+    """Overview kind (or "origin") -> the section ids that answer it by themselves."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["leading_sections"]
+    return {kind: tuple(str(s) for s in ids) for kind, ids in raw.items()}
+
+
+@lru_cache(maxsize=4)
 def format_words(path: Path = INTENTS_FILE) -> frozenset[str]:
     """How the answer should look ("a bullet list", "five sentences for a newsletter"): no topic."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -148,6 +155,7 @@ class Query:
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
+    leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
     notes: list[str] = field(default_factory=list)
 
@@ -270,6 +278,8 @@ def understand(
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
     named = names_strategy(spelled) or names_strategy(english_view)
+    origin = named and asks_about_origin(text)
+    leads = leading_sections().get("origin" if origin else overview or "", ())
     return Query(
         asked=asked,
         text=text,
@@ -296,7 +306,8 @@ def understand(
         descriptive=resolved == "general" and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
-        about_origin=named and asks_about_origin(text),
+        about_origin=origin,
+        leads=leads,
         notes=notes,
     )
 

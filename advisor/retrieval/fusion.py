@@ -40,21 +40,22 @@ def passage_prior(
     descriptive: bool = False,
     about_whole: bool = False,
     overview: str | None = None,
-    heads_list: bool = False,
+    leads: bool = False,
 ) -> float:
     """Multiplier on the fused score: the asker's audience first, section introductions last;
     for an overview of the whole document, the kind of chunk it lists (the objectives for "what
     are the three objectives", the general sections for a summary), whatever words it uses;
     for questions about what the strategy itself does, its objectives and focus areas first;
     for questions about the strategy as a whole (when, who, what about), its general sections.
-    `heads_list`: the chunk introduces the list an overview asks for, and counts as one of its items."""
+    `leads`: the chunk answers the question by itself (the heading of the list an overview asks
+    for, the conclusion for "what does it conclude?", the introduction for who presented it)."""
     kind = metadata.get("kind")
     factor = settings.overview_factor if kind == "overview" else 1.0
-    if overview in OVERVIEW_CHUNK_KINDS:  # says exactly which chunks answer it
-        if kind in OVERVIEW_CHUNK_KINDS[overview] or heads_list:
+    if leads:
+        factor *= (1.0 + settings.overview_intent_boost) * (1.0 + settings.list_heading_boost)
+    elif overview in OVERVIEW_CHUNK_KINDS:  # says exactly which chunks answer it
+        if kind in OVERVIEW_CHUNK_KINDS[overview]:
             factor *= 1.0 + settings.overview_intent_boost
-        if heads_list:
-            factor *= 1.0 + settings.list_heading_boost
     elif about_whole:
         if kind in ("section", "overview"):
             factor *= 1.0 + settings.descriptive_area_boost

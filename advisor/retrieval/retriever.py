@@ -170,7 +170,7 @@ class Retriever:
         dense_rank: dict[str, int] = {}
         lexical_rank: dict[str, int] = {}
         dense_all: list[tuple[Document, float]] = []
-        headings: set[str] = set()  # chunks introducing the list an overview asks for
+        leaders: set[str] = set()  # chunks that answer the question by themselves (Query.leads, list headings)
         for name in names:
             store = self.stores[name]
             dense_all.extend(store.dense_search(vector, settings.dense_k, store.committed_filter(doc_ids)))
@@ -189,14 +189,16 @@ class Retriever:
             )
             rankings.append(([d.metadata["chunk_id"] for d, _ in lexical], weight))
             listed = OVERVIEW_CHUNK_KINDS.get(query.overview or "", ())
-            if listed and name == settings.collection:
+            if (listed or query.leads) and name == settings.collection:
                 # An overview lists whole kinds of chunk, which its words may not match ("the three
-                # objectives" shares no word with the objectives' text): they join in document order.
+                # objectives" shares no word with the objectives' text): they join in document order,
+                # after the chunks that answer it by themselves (a list's heading, the conclusion).
                 items = [d for d in lexical_index.documents if d.metadata.get("kind") in listed][: settings.dense_k]
+                heads = [d for d in lexical_index.documents if d.metadata.get("section_id") in query.leads]
                 if query.overview in LIST_OVERVIEWS:
-                    heads = list_headings(lexical_index.documents, items)
-                    headings.update(d.metadata["chunk_id"] for d in heads)
-                    items = heads + items
+                    heads += list_headings(lexical_index.documents, items)
+                leaders.update(d.metadata["chunk_id"] for d in heads)
+                items = heads + items
                 for doc in items:
                     docs.setdefault(doc.metadata["chunk_id"], doc)
                 rankings.append(([d.metadata["chunk_id"] for d in items], settings.overview_ranking_weight))
@@ -230,7 +232,7 @@ class Retriever:
         prior = {
             cid: passage_prior(
                 docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview,
-                heads_list=cid in headings,
+                leads=cid in leaders,
             )
             for cid in fused
         }
