@@ -52,7 +52,9 @@ def evidence(margin: float, **kw: object) -> ScopeEvidence:
 def test_scope_weighs_evidence_not_one_unknown_word() -> None:
     s = SETTINGS
     assert in_scope(evidence(s.scope_margin_accept), s)
-    assert not in_scope(evidence(s.scope_margin_decline - 0.01, known_terms=9), s)
+    assert not in_scope(evidence(s.scope_margin_decline - 0.01, known_terms=9, unknown_terms=1), s)
+    # however many of the documents' words it uses, a question far closer to another topic is declined
+    assert not in_scope(evidence(s.scope_margin_floor - 0.01, known_terms=9), s)
     assert not in_scope(evidence(s.scope_margin_accept, manipulation=True), s)
     # grey zone: a name or a typo is no reason to decline; a word pointing to another topic is
     grey = (s.scope_margin_weak + s.scope_margin_accept) / 2
