@@ -173,3 +173,18 @@ def test_sections_that_answer_a_question_by_themselves_lead_it():
     # "تتوقعه" (expects) contains the letters of "وقع" (signed): not a question about the strategy's origin.
     arabic = understand("نحن شركة ناشئة في مصر. ما الذي تتوقعه الاستراتيجية منا بشأن حماية البيانات؟", max_chars=2000)
     assert arabic.leads == ()
+
+
+def test_programme_names_come_from_inside_sentences_not_openings():
+    from advisor.query.scope import names_programme, programme_names
+
+    text = (
+        "Joining the EU Tech Business Offer pays. Firms should watch the Global Gateway and the EU 5G Toolbox, "
+        "and align with the GDPR, as the European Commission says."
+    )
+    names = programme_names([text])
+    assert {"global gateway", "eu 5g toolbox", "gdpr"} <= names
+    assert "joining the eu tech business offer" not in names  # a sentence's capitalised opening
+    assert "european commission" not in names  # an institution other policies share
+    assert names_programme("what's the deadline for global gateway calls?", names) == 1
+    assert names_programme("How does the European Commission set fishing quotas?", names) == 0

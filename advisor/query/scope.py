@@ -148,6 +148,42 @@ def scope_signal(
     return ScopeSignal(wanted, unknown, self_reference, about_whole(self_reference, wanted))
 
 
+# Programme and instrument names the documents use ("Global Gateway", "5G Toolbox", "GDPR"): a
+# question naming one is about the documents whatever else it asks (a deadline, an amount). Names
+# made only of these words are institutions, which other policies share ("European Commission").
+_TITLE_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the)\s+)?[A-Z0-9][\w/-]*)+|\b[A-Z][A-Za-z]*[A-Z]{2,}[a-z]*\b")
+_OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
+INSTITUTION_WORDS = frozenset(
+    "the eu european union commission council parliament high representative member states summary by "
+    "in on of for and with recommendations strategy digital international key objectives focus areas support "
+    "companies providers countries allies partner state".split()
+)
+
+
+def programme_names(texts: list[str]) -> frozenset[str]:
+    """Names of programmes, instruments and standards in the texts, lower case: acronyms of three
+    letters or more and multiword capitalised names, seen at least once inside a sentence (a
+    capitalised sentence or heading opening, "Joining the EU", is no name), and not made only of
+    institution or heading words."""
+    names = set()
+    for text in texts:
+        for match in _TITLE_RUN.finditer(text):
+            name = match.group(0)
+            words = name.lower().split()
+            if (len(words) == 1 and len(name) < 3) or all(w in INSTITUTION_WORDS for w in words):
+                continue
+            if _OPENING.search(text[: match.start()]):
+                continue
+            names.add(" ".join(words))
+    return frozenset(names)
+
+
+def names_programme(question: str, names: frozenset[str]) -> int:
+    """How many of the documents' programme names the question uses (case and spacing ignored)."""
+    text = " " + " ".join(re.findall(r"[\w/-]+", question.lower())) + " "
+    return sum(1 for name in names if f" {name} " in text)
+
+
 @dataclass(frozen=True)
 class ScopeEvidence:
     """What the scope decision weighs, kept on the answer's timings for inspection."""
@@ -162,6 +198,7 @@ class ScopeEvidence:
     # How much closer the question's most off-topic unknown word is to a neighbouring topic than to
     # the documents (English; NaN when every word is known or there is no multilingual encoder).
     term_margin: float = float("nan")
+    programmes: int = 0  # programme or instrument names of the documents the question uses
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
@@ -191,6 +228,7 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
             math.isnan(evidence.term_margin)
             or evidence.term_margin < settings.scope_term_margin
             or evidence.known_terms >= settings.scope_min_known_terms
+            or evidence.programmes > 0
         )
     return english_evidence(evidence, settings)
 
@@ -204,5 +242,6 @@ def english_evidence(evidence: ScopeEvidence, settings: Settings) -> bool:
     return (
         every_word_known
         or evidence.known_terms >= settings.scope_min_known_terms
+        or evidence.programmes > 0
         or evidence.dense >= settings.scope_dense_accept
     )

@@ -7,7 +7,14 @@ import threading
 
 import numpy as np
 
-from advisor.query.scope import ScopeEvidence, out_of_scope_topics, scope_signal, topic_terms
+from advisor.query.scope import (
+    ScopeEvidence,
+    names_programme,
+    out_of_scope_topics,
+    programme_names,
+    scope_signal,
+    topic_terms,
+)
 from advisor.query.understand import Query
 from advisor.retrieval.passage import SearchResult
 from advisor.retrieval.retriever import Retriever
@@ -23,6 +30,7 @@ class EvidenceGatherer:
         self.retriever = retriever
         self._topics: np.ndarray | None = None
         self._common_cache: tuple[tuple, set[str]] | None = None
+        self._names_cache: tuple[tuple, frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     def _topic_vectors(self) -> np.ndarray | None:
@@ -41,6 +49,15 @@ class EvidenceGatherer:
                 share = self.retriever.settings.scope_common_term_share
                 self._common_cache = (key, self.retriever.common_terms(share, collections))
             return self._common_cache[1]
+
+    def _programmes(self, collections: list[str] | None) -> frozenset[str]:
+        key = (tuple(collections or ()), id(self.retriever.lexical(self.retriever.settings.collection)))
+        with self._lock:
+            if self._names_cache is None or self._names_cache[0] != key:
+                texts = [d.page_content for name in collections or list(self.retriever.stores)
+                         for d in self.retriever.lexical(name).documents]
+                self._names_cache = (key, programme_names(texts))
+            return self._names_cache[1]
 
     def gather(self, query: Query, result: SearchResult, collections: list[str] | None = None) -> ScopeEvidence:
         topics = self._topic_vectors()
@@ -63,6 +80,7 @@ class EvidenceGatherer:
             about_document=query.intent == "overview" or query.about_whole,
             manipulation=query.manipulation,
             term_margin=term_margin if term_margin is not None else float("nan"),
+            programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
         )
 
     def _term_margin(
