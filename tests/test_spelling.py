@@ -62,3 +62,12 @@ def test_question_text_is_respelt_towards_the_domain_for_the_rankers():
 def test_ties_prefer_the_same_first_letter_then_the_commoner_word():
     assert correction("socal", {"local", "social"}) == "social"
     assert correction("regulater", {"regulator", "regulateur"}) == "regulator"
+
+
+def test_places_typed_in_lower_case_say_where_the_asker_is():
+    from advisor.query.understand import place_names, understand
+
+    assert place_names("we are a telecom operator in west africa, also in kenya") == ["west africa", "kenya"]
+    assert place_names("male users and mobile apps") == []  # everyday words that are also place names
+    query = understand("our municipality in colombia wants an e-government portal", max_chars=2000)
+    assert "colombia" in query.names  # a place: context for the scope check, not a topic word

@@ -94,6 +94,21 @@ _AUDIENCE_WORDS = frozenset(terms(
 ))
 
 
+PLACES_FILE = PROJECT_ROOT / "knowledge" / "places.yaml"
+
+
+@lru_cache(maxsize=2)
+def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
+    places = yaml.safe_load(path.read_text(encoding="utf-8"))["places"]
+    alternatives = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
+
+
+def place_names(text: str) -> list[str]:
+    """Places the text names, capitalised or not ("a startup in kenya", "West Africa"): knowledge/places.yaml."""
+    return _places_pattern().findall(text)
+
+
 @lru_cache(maxsize=4)
 def leading_sections(path: Path = INTENTS_FILE) -> dict[str, tuple[str, ...]]:
     """Overview kind (or "origin") -> the section ids that answer it by themselves."""
@@ -292,7 +307,7 @@ def understand(
         named_audience=stated != "general",
         manipulation=is_manipulation(asked) or is_manipulation(text),
         thesaurus=tuple(thesaurus_hits(spelled)),
-        names=tuple(dict.fromkeys(t for name in _NAME.findall(text) for t in terms(name))),
+        names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *place_names(text)] for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=question_parts(spelled, language),
