@@ -132,8 +132,10 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
     for i, (piece, audience) in enumerate(kept):
         topic = own_topic(piece, language)
         search = f"{lead}: {piece}" if lead else piece
-        if not topic or rules.refers_back.search(piece):
-            # Borrow the topic words of the rest of the question, as the user wrote them.
+        if not lead and (not topic or rules.refers_back.search(piece)):
+            # Borrow the topic words of the rest of the question, as the user wrote them. A lead
+            # ("On online platforms: …") already names the shared topic: borrowing the other part's
+            # words then only pulls its audience's topic in ("partner countries").
             others = " ".join(p for j, (p, _) in enumerate(kept) if j != i)
             borrowed = [w for w in re.findall(r"[\w’'-]+", others) if own_topic(w, language) - topic]
             search = " ".join([search, *dict.fromkeys(borrowed)])
