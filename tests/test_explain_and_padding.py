@@ -122,3 +122,13 @@ def test_each_part_is_answered_for_the_audience_it_names(advisor):
         "countries do?"
     )
     assert not any("cybersecurity" in a.text.lower() for a in platforms.actions)
+
+
+def test_a_statement_of_who_asks_is_context_not_a_part():
+    assert question_parts(
+        "Our telecom regulator is drafting spectrum rules; how does the strategy say we can speed up network "
+        "deployment with EU money?"
+    ) == ()
+    vendor = question_parts("We're a 5G equipment vendor. Should we follow the 5G Toolbox, and could we take part in a "
+                            "6G pilot in a partner country?")
+    assert len(vendor) == 2  # a segment that holds a question after its context stays a part
