@@ -34,6 +34,9 @@ class Taxonomy:
     recommendations: tuple[Recommendation, ...]
     sections: dict[str, str] = field(default_factory=dict)  # heading title -> id
     unindexed: frozenset[str] = frozenset()  # section ids kept in the document but not searched
+    # Section ids that frame the whole document (introduction, conclusion, "why businesses should act"):
+    # true of every topic a little, so they explain a question on one topic only when nothing else does.
+    framing: frozenset[str] = frozenset()
 
     def area(self, area_id: str) -> Area | None:
         return next((a for a in self.areas if a.id == area_id), None)
@@ -89,4 +92,5 @@ def load_taxonomy(path: Path) -> Taxonomy:
         if unknown:
             raise ValueError(f"{rec.id} serves unknown areas {sorted(unknown)}")
     unindexed = frozenset(s["id"] for s in raw.get("sections", []) if s.get("index") is False)
-    return Taxonomy(tuple(areas), tuple(recs), sections, unindexed)
+    framing = frozenset(s["id"] for s in raw.get("sections", []) if s.get("framing") is True)
+    return Taxonomy(tuple(areas), tuple(recs), sections, unindexed, framing)

@@ -72,6 +72,7 @@ class ScoredSentence:
     base: float = 0.0  # the score without the bonus for reading as advice: what explanations rank by
     fits: bool = True  # False: an action for a situation ("If you develop AI, …") the question is not about
     origin: bool = False  # states the strategy's own date or institutions (for a question about them)
+    framing: bool = False  # from a section about the whole strategy (its conclusion, "why businesses should act")
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -125,7 +126,7 @@ def compose_answer(
         if answer is not None:
             return answer
     usable = usable_passages(passages, space)
-    scored = score_sentences(query, usable, space, settings)
+    scored = mark_framing(score_sentences(query, usable, space, settings), usable, taxonomy)
     if not scored:
         return decline(query, lang)
 
@@ -181,7 +182,9 @@ def choose(
         # Advice is framed by its own passages; a question about what the strategy does (or one whose
         # asker is not recognisable, as in other languages) by the sentences closest to it.
         frame = taken if query.intent == "advice" else []
-        points = stated_points or pick_key_points(scored, taken, settings.max_key_points, settings.key_point_margin, frame)
+        points = stated_points or pick_key_points(
+            scored, taken, settings.max_key_points, settings.key_point_margin, frame, framing=query.about_whole
+        )
     return points, actions
 
 
@@ -271,6 +274,13 @@ def usable_passages(passages: list[Passage], space: Space) -> list[Passage]:
     ]
 
 
+def mark_framing(scored: list[ScoredSentence], passages: list[Passage], taxonomy: Taxonomy) -> list[ScoredSentence]:
+    """Mark the sentences of the document's framing sections (knowledge/taxonomy.yaml `framing`)."""
+    for s in scored:
+        s.framing = str(passages[s.passage_index].metadata.get("section_id", "")) in taxonomy.framing
+    return scored
+
+
 @dataclass(frozen=True)
 class Section:
     """One part of a multi-part question, with what was retrieved and how relevance is measured for it."""
@@ -295,7 +305,9 @@ def compose_sections(
 ) -> Answer | None:
     """One short block per part of a multi-part question, each with its own cited sentence and actions,
     chosen by the same rules as a whole answer but with a part's smaller limits, so that every part is
-    answered within the word budget. A sentence already given for an earlier part is not repeated.
+    answered within the word budget. A sentence already given for an earlier part is not repeated, and
+    an earlier part leaves a later part's best action to it when it has another one of its own (the
+    later part otherwise lost its one fitting action to a part that had alternatives).
     None when fewer than two parts find anything to quote (the question is then answered whole)."""
     limits = settings.model_copy(update={
         "max_key_points": settings.part_key_points,
@@ -305,19 +317,27 @@ def compose_sections(
     })
     blocks: list[Block] = []
     used: set[tuple[str, int]] = set()
+    prepared = []
     for section in sections:
         if not section.passages:
             continue
         usable = usable_passages(section.passages, section.space)
-        scored = [
-            s for s in score_sentences(section.query, usable, section.space, limits)
-            if (usable[s.passage_index].chunk_id, s.start) not in used
-        ]
+        scored = mark_framing(score_sentences(section.query, usable, section.space, limits), usable, taxonomy)
+        prepared.append((section, usable, scored, best_action(section, usable, scored, limits)))
+    for i, (section, usable, all_scored, own_best) in enumerate(prepared):
+        scored = [s for s in all_scored if (usable[s.passage_index].chunk_id, s.start) not in used]
         if not scored:
             continue
+        later_best = {best for _, _, _, best in prepared[i + 1 :] if best is not None} - {own_best}
         gaps = weigh_details(section.query, scored, limits)
         points, actions = choose(section.query, scored, section.space, limits, gaps)
         chosen = [s for picked in actions.values() for s in picked]
+        if later_best & {(usable[s.passage_index].chunk_id, s.start) for s in chosen}:
+            spared = [s for s in scored if (usable[s.passage_index].chunk_id, s.start) not in later_best]
+            other_points, other = choose(section.query, spared, section.space, limits, gaps) if spared else ([], {})
+            if any(other.values()):
+                points, actions = other_points, other
+                chosen = [s for picked in actions.values() for s in picked]
         used |= {(usable[s.passage_index].chunk_id, s.start) for s in [*points, *chosen]}
         blocks.append(Block(section.part, usable, points, chosen, gaps))
     if sum(1 for b in blocks if b.points or b.actions) < 2:
@@ -335,6 +355,20 @@ def compose_sections(
         block.points = [s for s in block.points if s is not weakest]
         answer = build_sections_answer(query, lang, blocks, taxonomy)
     return answer
+
+
+def best_action(
+    section: Section, usable: list[Passage], scored: list[ScoredSentence], settings: Settings
+) -> tuple[str, int] | None:
+    """A part's best action as it would be chosen alone (chunk id, start), if it has one."""
+    if not scored:
+        return None
+    _, actions = choose(section.query, scored, section.space, settings, weigh_details(section.query, scored, settings))
+    chosen = [s for picked in actions.values() for s in picked]
+    if not chosen:
+        return None
+    best = max(chosen, key=lambda s: s.score)
+    return usable[best.passage_index].chunk_id, best.start
 
 
 def build_sections_answer(query: Query, lang: Language, blocks: list[Block], taxonomy: Taxonomy) -> Answer:
@@ -509,12 +543,16 @@ def pick_key_points(
     limit: int,
     margin: float,
     frame: list[ScoredSentence] | None = None,
+    framing: bool = False,
 ) -> list[ScoredSentence]:
     """Sentences that say what the strategy itself intends or what acting brings, best first, each
     close to the question (not merely from a cited passage): generic lines are what readers skip.
     With actions to frame, points come from the passages that give them when those have any, so
     they frame the advice instead of a neighbouring topic, unless another sentence is clearly
-    closer to the question."""
+    closer to the question. Sentences of the document's framing sections ("Embracing this strategy's
+    opportunities will enable companies…") fit every question a little and told a cloud host nothing:
+    they are points only when `framing` (the question is about the strategy as a whole) or when no
+    sentence on the topic is left."""
     taken = {(s.passage_index, s.start) for s in exclude}
     top = max(s.similarity for s in scored)
     sources = {s.passage_index for s in frame or []}
@@ -523,6 +561,8 @@ def pick_key_points(
         if s.role.kind in ("description", "outcome") and (s.passage_index, s.start) not in taken
         and not needs_previous(s.text)
     ]
+    if not framing:
+        candidates = [s for s in candidates if not s.framing] or candidates
     framing = [s for s in candidates if s.passage_index in sources]
     if framing:
         # A passage that gives no instruction may still be what the question is about (a user's
@@ -544,18 +584,24 @@ def pick_key_points(
 def pick_explanation(
     scored: list[ScoredSentence], settings: Settings, instructions: bool = True
 ) -> list[ScoredSentence]:
-    """For why / what-is questions: the sentences that explain (instructions too, unless told not
-    to), in reading order. Ranked without the advice bonus, so a description can lead."""
+    """For why / what-is questions: the sentences that explain, in reading order, ranked without the
+    advice bonus. Sentences that describe or motivate lead; an instruction is quoted as the
+    explanation only when none is close enough (and `instructions` allows it): readers asking "why
+    does the EU care" got a government's to-do instead of the reason. The passage that explains best
+    (the definition, the motivation) gives its sentences first, so the answer reads as one argument;
+    other passages fill what it leaves, at most two sentences each."""
     top = max(s.similarity for s in scored)
-    pool = sorted(
-        (s for s in scored if s.similarity >= top - settings.explain_margin and (instructions or s.role.kind != "action")),
-        key=lambda s: -s.base,
-    )
+    near = [s for s in scored if s.similarity >= top - settings.explain_margin]
+    explaining = [s for s in near if s.role.kind != "action"] or (near if instructions else [])
+    if not explaining:
+        return []
+    lead = max(explaining, key=lambda s: s.base).passage_index
+    pool = sorted(explaining, key=lambda s: (s.passage_index != lead, -s.base))
     chosen: list[ScoredSentence] = []
     for sentence in pool:
         if len(chosen) >= settings.explain_key_points:
             break
-        if sum(c.passage_index == sentence.passage_index for c in chosen) >= 2:
+        if sentence.passage_index != lead and sum(c.passage_index == sentence.passage_index for c in chosen) >= 2:
             continue
         if needs_previous(sentence.text) and not follows(sentence, chosen, scored):
             continue

@@ -26,6 +26,8 @@ from advisor.settings import PROJECT_ROOT
 from advisor.text import terms
 
 PARTS_FILE = PROJECT_ROOT / "knowledge" / "parts.yaml"
+# A sentence ends inside a segment ("We're a 5G vendor. Should we …"): it holds a question after its context.
+_SENTENCE_END = re.compile(r"[.!]\s+\S")
 _AUDIENCES = ("business", "government")
 
 
@@ -47,6 +49,7 @@ class PartRules:
     both: re.Pattern[str]
     empty_lead: re.Pattern[str]
     openers: re.Pattern[str]
+    context: re.Pattern[str]
 
 
 @lru_cache(maxsize=4)
@@ -68,6 +71,7 @@ def part_rules(path: Path = PARTS_FILE) -> PartRules:
         re.compile(raw["both"], re.I),
         re.compile(raw["empty_lead"], re.I),
         re.compile(raw["openers"], re.I),
+        re.compile(raw["context"], re.I),
     )
 
 
@@ -112,7 +116,12 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
     elif opening and own_topic(opening.group("lead"), language):
         lead, body = opening.group("lead").strip(), body[opening.end() :]
     # A statement before the questions ("Preparing a briefing for our minister.") is context, not a part.
-    segments = [s for s in rules.breaks.split(body) if s and s.strip() and not s.strip().endswith(".")]
+    # So is one in which the asker says who they are or what they do ("Our regulator is drafting rules; …").
+    segments = [
+        s for s in rules.breaks.split(body)
+        if s and s.strip() and not s.strip().endswith(".")
+        and (s.strip().endswith(("?", "؟")) or not rules.context.match(s) or _SENTENCE_END.search(s.strip()))
+    ]
     pieces = [_tidy(p) for s in segments for p in _split_pairs(s)]
     pieces = [p for p in pieces if p]
     audiences = [detect_audience(p) for p in pieces]
@@ -132,8 +141,10 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
     for i, (piece, audience) in enumerate(kept):
         topic = own_topic(piece, language)
         search = f"{lead}: {piece}" if lead else piece
-        if not topic or rules.refers_back.search(piece):
-            # Borrow the topic words of the rest of the question, as the user wrote them.
+        if not lead and (not topic or rules.refers_back.search(piece)):
+            # Borrow the topic words of the rest of the question, as the user wrote them. A lead
+            # ("On online platforms: …") already names the shared topic: borrowing the other part's
+            # words then only pulls its audience's topic in ("partner countries").
             others = " ".join(p for j, (p, _) in enumerate(kept) if j != i)
             borrowed = [w for w in re.findall(r"[\w’'-]+", others) if own_topic(w, language) - topic]
             search = " ".join([search, *dict.fromkeys(borrowed)])
