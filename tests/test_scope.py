@@ -188,3 +188,21 @@ def test_programme_names_come_from_inside_sentences_not_openings():
     assert "european commission" not in names  # an institution other policies share
     assert names_programme("what's the deadline for global gateway calls?", names) == 1
     assert names_programme("How does the European Commission set fishing quotas?", names) == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("What's in it for businesses, and what's in it for governments?", "benefits"),
+        ("What do governments gain from cooperating with the EU under this strategy?", "benefits"),
+        ("Quels avantages pour les entreprises ?", "benefits"),
+        # The gain of a topic, not of an audience: a topic question.
+        ("Welche Vorteile nennt die Strategie für die gegenseitige Anerkennung digitaler Identitäten?", None),
+        ("What are the benefits of interoperable digital IDs for citizens?", None),
+    ],
+)
+def test_what_an_audience_gains_is_answered_from_the_closing_sections(question, overview):
+    query = understand(question, max_chars=2000)
+    assert query.overview == overview
+    if overview:
+        assert query.leads == ("business-outcome", "conclusion")

@@ -46,6 +46,10 @@ class Citer:
         return self._by_chunk[cid]
 
 
+# Sentences quoted from the closing sections, shared among them.
+CLOSING_SENTENCES = 4
+
+
 def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
     """The passage's first quotable sentence; with an audience, its first action for that audience
     that reads alone ("…align their products with these goals" does not), preferring one of at most
@@ -120,15 +124,22 @@ def overview_answer(
                 return None
             intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
             listing(intro, items, as_actions=True)
-    elif kind == "conclusion":  # the closing section's own sentences
-        closing = by_section.get("conclusion")
-        if closing is None:
+    elif kind in ("conclusion", "benefits"):
+        # The closing section's own sentences; what businesses and governments gain is said in the
+        # sections that close the recommendations and the document (query.leads, knowledge/intents.yaml).
+        sections = ["conclusion"] if kind == "conclusion" else list(query.leads)
+        if query.audience == "government" and kind == "benefits":
+            sections = [s for s in sections if by_section.get(s) is None or by_section[s].metadata.get("audience") != "business"]
+        closings = [by_section[s] for s in sections if s in by_section]
+        if not closings:
             return None
-        n = citer.cite(closing)
-        for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:4]:
-            key_points.append(KeyPoint(text=sentence, citations=[n]))
-            lines.append(f"- {sentence} {marks([n])}")
-        areas.extend(taxonomy.areas_served([closing.metadata])[:1])
+        per_section = CLOSING_SENTENCES // len(closings)
+        for closing in closings:
+            n = citer.cite(closing)
+            for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:per_section]:
+                key_points.append(KeyPoint(text=sentence, citations=[n]))
+                lines.append(f"- {sentence} {marks([n])}")
+            areas.extend(taxonomy.areas_served([closing.metadata])[:1])
     elif kind == "structure":
         items = structure_items(chunks)
         if not items:

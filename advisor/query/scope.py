@@ -46,7 +46,7 @@ GENERIC_TERMS = frozenset(
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
         application applications exact precise plan plans planned planning
-        doc docs document documents paper text texts report"""
+        doc docs document documents paper text texts report promise promises promised respectively"""
     )
 )
 _SELF_REFERENCE = re.compile(

@@ -47,8 +47,8 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal[
-    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "summary",
-    "who_when",
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "benefits",
+    "summary", "who_when",
 ]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
@@ -88,7 +88,7 @@ def asks_for_titles(text: str) -> bool:
 
 
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
-_NARROWABLE = ("objectives", "recommendations", "summary")
+_NARROWABLE = ("objectives", "recommendations", "summary", "benefits")
 _AUDIENCE_WORDS = frozenset(terms(
     "governments government businesses business companies smes partner countries owners entrepreneurs founders"
 ))
