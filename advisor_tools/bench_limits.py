@@ -12,6 +12,7 @@
   SSE stream of `queue/data` for the streamed answer), all users in one process as light as a
   browser tab's network code; and, as before, with gradio_client threads calling the one-event
   `/respond` API (heavier on the client: a thread, an SSE parser and a file download per answer).
+  The tabs use aiohttp (in the bench extra) for the reason bench.py's HTTP load does.
   The bench's own CPU share is written next to each, since the clients share the server's cores.
 
 Figures are written, never asserted.
@@ -286,17 +287,18 @@ class BrowserUser:
         """One step: True when it succeeded."""
         api = self.url + "/gradio_api"
         if dependency.get("queue") is False:
-            response = await self.client.post(api + "/run/predict", json=self._payload(dependency, trigger))
-            return response.status_code == HTTP_OK
-        joined = await self.client.post(api + "/queue/join", json=self._payload(dependency, trigger))
-        if joined.status_code != HTTP_OK:
-            return False
-        event_id = joined.json()["event_id"]
-        async with self.client.stream("GET", api + "/queue/data", params={"session_hash": self.session}) as stream:
-            async for line in stream.aiter_lines():
-                if not line.startswith("data:"):
+            async with self.client.post(api + "/run/predict", json=self._payload(dependency, trigger)) as response:
+                await response.read()
+                return response.status == HTTP_OK
+        async with self.client.post(api + "/queue/join", json=self._payload(dependency, trigger)) as joined:
+            if joined.status != HTTP_OK:
+                return False
+            event_id = (await joined.json())["event_id"]
+        async with self.client.get(api + "/queue/data", params={"session_hash": self.session}) as stream:
+            async for line in stream.content:
+                if not line.startswith(b"data:"):
                     continue
-                message = json.loads(line[len("data:"):])
+                message = json.loads(line[len(b"data:") :])
                 if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
                     return bool(message.get("success"))
         return False
@@ -317,7 +319,8 @@ class BrowserUser:
 
     async def open(self) -> None:
         """The page: its HTML (with its config) and its load events."""
-        await self.client.get(self.url + "/")
+        async with self.client.get(self.url + "/") as page:
+            await page.read()
         for dependency in self.config["dependencies"]:
             if any(event == "load" for _, event in dependency["targets"]) and dependency.get("trigger_after") is None:
                 await self._chain(dependency, dependency["targets"][0][0])
@@ -330,18 +333,24 @@ class BrowserUser:
         return await self._chain(clicked, ask)
 
 
-def browser_users_at_once(url: str, questions: list[str]) -> tuple[list[float], int]:
+def browser_users_at_once(url: str, questions: list[str], server_pid: int | None = None) -> tuple[list[float], int, dict[str, float]]:
     """Each question asked by its own browser tab, all at once (the tabs have loaded the page
-    before); milliseconds from the click to the answer at rest, and how many failed."""
+    before); milliseconds from the click to the answer at rest, how many failed, and (with
+    `server_pid`) the CPU seconds of the asking alone: 30 page loads cost the server more than
+    30 answers to questions seen before, and are not what is measured."""
     import asyncio
 
-    import httpx
+    import aiohttp
 
-    async def run() -> tuple[list[float], int]:
-        async with httpx.AsyncClient(timeout=UI_TIMEOUT_S) as setup:
-            config = (await setup.get(url + "/config")).json()
-        clients = [httpx.AsyncClient(timeout=UI_TIMEOUT_S) for _ in questions]
+    async def run() -> tuple[list[float], int, dict[str, float]]:
+        timeout = aiohttp.ClientTimeout(total=UI_TIMEOUT_S)
+        # One session (connection pool) per tab, as each browser has its own; aiohttp, not httpx:
+        # httpx's async client cost several times its CPU (see bench.py's _load). A read buffer of
+        # a MB: an SSE message is one line, and aiohttp refuses lines over twice the buffer.
+        clients = [aiohttp.ClientSession(timeout=timeout, read_bufsize=MB) for _ in questions]
         try:
+            async with clients[0].get(url + "/config") as response:
+                config = await response.json()
             users = [BrowserUser(url, config, client) for client in clients]
             await asyncio.gather(*(user.open() for user in users))
             start = asyncio.Event()
@@ -359,11 +368,12 @@ def browser_users_at_once(url: str, questions: list[str]) -> tuple[list[float], 
 
             tasks = [asyncio.create_task(one(user, q)) for user, q in zip(users, questions, strict=True)]
             await asyncio.sleep(0)
+            before = cpu_now(server_pid)
             start.set()
             await asyncio.gather(*tasks)
-            return took, failed
+            return took, failed, cpu_used(before, cpu_now(server_pid))
         finally:
-            await asyncio.gather(*(client.aclose() for client in clients))
+            await asyncio.gather(*(client.close() for client in clients))
 
     return asyncio.run(run())
 
@@ -374,13 +384,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[STAT_UTIME]) + int(fields[STAT_STIME])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_now(server_pid: int | None) -> tuple[float, float]:
+    """The bench's and the server's CPU seconds so far (the server's 0 without a pid)."""
+    return cpu_seconds(os.getpid()), cpu_seconds(server_pid) if server_pid else 0.0
+
+
+def cpu_used(before: tuple[float, float], after: tuple[float, float]) -> dict[str, float]:
+    bench, server = after[0] - before[0], after[1] - before[1]
+    share = bench / (bench + server) if bench + server > 0 else 0.0
+    return {"bench_cpu_s": round(bench, 2), "server_cpu_s": round(server, 2), "bench_cpu_share": round(share, 3)}
+
+
 def measured_round(server_pid: int, run: Callable[[], list[float]]) -> tuple[list[float], dict[str, float]]:
     """Run one round of users; with the bench's and the server's CPU seconds during it."""
-    bench_before, server_before = cpu_seconds(os.getpid()), cpu_seconds(server_pid)
+    before = cpu_now(server_pid)
     took = run()
-    bench, server = cpu_seconds(os.getpid()) - bench_before, cpu_seconds(server_pid) - server_before
-    share = bench / (bench + server) if bench + server > 0 else 0.0
-    return took, {"bench_cpu_s": round(bench, 2), "server_cpu_s": round(server, 2), "bench_cpu_share": round(share, 3)}
+    return took, cpu_used(before, cpu_now(server_pid))
 
 
 def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -415,19 +434,17 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
         log(f"UI: {plan.ui_users} browser-like users at once, questions never asked before")
         failed = 0
 
-        def browsers(question_of: Callable[[int], str]) -> list[float]:
+        def browsers(question_of: Callable[[int], str]) -> tuple[dict[str, float], dict[str, float]]:
             nonlocal failed
-            took, missed = browser_users_at_once(url, [question_of(index) for index in range(plan.ui_users)])
+            took, missed, cpu = browser_users_at_once(url, [question_of(index) for index in range(plan.ui_users)], server.pid)
             failed += missed
-            return took
+            return summarize(took), cpu
 
-        took, cpu = measured_round(server.pid, lambda: browsers(lambda index: unseen(index, "browser")))
-        result["browser_unseen_ms"], result["browser_unseen_cpu"] = summarize(took), cpu
+        result["browser_unseen_ms"], result["browser_unseen_cpu"] = browsers(lambda index: unseen(index, "browser"))
         for question in QUESTIONS:
             client.predict(question, [], "auto", api_name="/respond")
         log(f"UI: {plan.ui_users} browser-like users at once, questions answered before")
-        took, cpu = measured_round(server.pid, lambda: browsers(seen))
-        result["browser_together_ms"], result["browser_together_cpu"] = summarize(took), cpu
+        result["browser_together_ms"], result["browser_together_cpu"] = browsers(seen)
         result["browser_failed"] = failed
 
         # The same with gradio_client threads, each its own session, calling the one-event /respond.
