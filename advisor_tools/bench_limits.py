@@ -424,9 +424,9 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
         result["browser_one_user_ms"] = summarize(browser_alone)
 
         def unseen(index: int) -> str:
-            # "(group N)" as the bench has always asked (its words change what an answer costs:
-            # ~180 ms of server CPU against ~95 ms with a suffix of no words); the gradio_client
-            # round asks groups N + users, so both rounds miss the answer cache.
+            # "(group N)" as the bench has always asked: a suffix's words change what an answer
+            # costs ("(browser group N)" took ~3x the server CPU), so figures stay comparable only
+            # with the same one. The gradio_client round asks groups N + users: both miss the cache.
             return f"{QUESTIONS[index % len(QUESTIONS)]} (group {index})"
 
         def seen(index: int) -> str:
