@@ -463,8 +463,9 @@ class Settings(BaseSettings):
     ui_stream_pieces_per_update: int = Field(
         12,
         gt=0,
-        description="Streamed text pieces per UI update: each update costs Gradio a few ms of CPU under the GIL, "
-        "and one piece per update kept 30 simultaneous users waiting ~9 s (p50).",
+        description="Streamed text pieces per UI update: each update is a Gradio postprocess and an SSE message "
+        "to the tab; one piece per update kept 30 simultaneous users waiting ~9 s (p50) while every update "
+        "also rebuilt the answer event's other outputs (ui/chat.py now streams into the chatbot alone).",
     )
     ui_temp_max_age_s: int = Field(
         3600, gt=0, description="UI uploads and conversation exports are deleted once this old."

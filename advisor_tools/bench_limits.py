@@ -6,20 +6,29 @@
   precomputed: encoding 100,000 chunks takes hours on two cores and says nothing about the store);
   the 20,000-page PDF through the real `advisor ingest`, encoder included; and a server's RSS while
   four 500 MB chunked "multipart" bodies are sent to /v1/chat/completions.
-- **ui**: a real `advisor serve` and browser-like clients (gradio_client speaks the same queue/join
-  + SSE protocol as the page): one user, then 30 at once, each asking one question.
+- **ui**: a real `advisor serve` and 30 users asking at once, measured twice: with `BrowserUser`, an
+  asyncio client that does what the page does (loads it, runs its load events, then on "Ask" the
+  page's chain of steps with the page's payloads: `run/predict` for quick steps, `queue/join` + the
+  SSE stream of `queue/data` for the streamed answer), all users in one process as light as a
+  browser tab's network code; and, as before, with gradio_client threads calling the one-event
+  `/respond` API (heavier on the client: a thread, an SSE parser and a file download per answer).
+  The tabs use aiohttp (in the bench extra) for the reason bench.py's HTTP load does.
+  The bench's own CPU share is written next to each, since the clients share the server's cores.
 
 Figures are written, never asserted.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +38,11 @@ from advisor.settings import PROJECT_ROOT
 
 RSS_SAMPLE_SECONDS = 0.01  # far shorter than the time a bomb takes to inflate
 MB = 2**20
+HTTP_OK = 200
+UI_TIMEOUT_S = 300  # a tab waits this long for an answer before the bench gives up on it
+SESSION_HASH_CHARS = 11  # the page's session ids are 11 random characters
+PARTICIPANT_CHARS = 24  # PARTICIPANT_JS's id: 12 random bytes in hex
+STAT_UTIME, STAT_STIME = 11, 12  # fields of /proc/<pid>/stat after the command name
 
 
 @dataclass
@@ -238,13 +252,165 @@ def bench_multipart_bodies(built: Path, plan: LimitsPlan, log: Callable[[str], N
         }
 
 
+class BrowserUser:
+    """One browser tab: it loads the page and runs the page's load events, then asks as the page
+    does on a click of "Ask" — the dependency chain of the page's config (`run/predict` for steps
+    out of the queue, `queue/join` + the session's SSE stream for queued ones), with the inputs'
+    values the page sends (the question, the defaults, null for server-side state)."""
+
+    def __init__(self, url: str, config: dict[str, Any], client: Any) -> None:
+        self.url, self.config, self.client = url, config, client
+        self.session = uuid.uuid4().hex[:SESSION_HASH_CHARS]
+        self.components = {c["id"]: c for c in config["components"]}
+        self.values = {i: self._default(c) for i, c in self.components.items()}
+        participant = self._by_elem_id("participant")
+        if participant is not None:  # the page's PARTICIPANT_JS gives each browser a random id
+            self.values[participant] = uuid.uuid4().hex[:PARTICIPANT_CHARS]
+
+    @staticmethod
+    def _default(component: dict[str, Any]) -> Any:
+        props = component.get("props", {})
+        if component["type"] == "state":
+            return None
+        if component["type"] == "browserstate":
+            return props.get("default_value")
+        return props.get("value", "")
+
+    def _by_elem_id(self, elem_id: str) -> int | None:
+        return next((i for i, c in self.components.items() if c.get("props", {}).get("elem_id") == elem_id), None)
+
+    def _payload(self, dependency: dict[str, Any], trigger: int | None) -> dict[str, Any]:
+        return {"data": [self.values[i] for i in dependency["inputs"]], "event_data": None,
+                "fn_index": dependency["id"], "trigger_id": trigger, "session_hash": self.session}  # fmt: skip
+
+    async def _run(self, dependency: dict[str, Any], trigger: int | None) -> bool:
+        """One step: True when it succeeded."""
+        api = self.url + "/gradio_api"
+        if dependency.get("queue") is False:
+            async with self.client.post(api + "/run/predict", json=self._payload(dependency, trigger)) as response:
+                await response.read()
+                return response.status == HTTP_OK
+        async with self.client.post(api + "/queue/join", json=self._payload(dependency, trigger)) as joined:
+            if joined.status != HTTP_OK:
+                return False
+            event_id = (await joined.json())["event_id"]
+        async with self.client.get(api + "/queue/data", params={"session_hash": self.session}) as stream:
+            async for line in stream.content:
+                if not line.startswith(b"data:"):
+                    continue
+                message = json.loads(line[len(b"data:") :])
+                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                    return bool(message.get("success"))
+        return False
+
+    async def _chain(self, first: dict[str, Any], trigger: int | None) -> bool:
+        """A dependency and the `.then` / `.success` steps after it, as the page runs them."""
+        ok = True
+        step: dict[str, Any] | None = first
+        while step is not None:
+            if step.get("backend_fn"):
+                ok = await self._run(step, trigger)
+            step = next(
+                (d for d in self.config["dependencies"]
+                 if d.get("trigger_after") == step["id"] and (ok or not d.get("trigger_only_on_success"))),
+                None,
+            )  # fmt: skip
+        return ok
+
+    async def open(self) -> None:
+        """The page: its HTML (with its config) and its load events."""
+        async with self.client.get(self.url + "/") as page:
+            await page.read()
+        for dependency in self.config["dependencies"]:
+            if any(event == "load" for _, event in dependency["targets"]) and dependency.get("trigger_after") is None:
+                await self._chain(dependency, dependency["targets"][0][0])
+
+    async def ask(self, question: str) -> bool:
+        """Type the question and click "Ask"; True once the whole chain has succeeded."""
+        box, ask = self._by_elem_id("question"), self._by_elem_id("ask")
+        self.values[box] = question
+        clicked = next(d for d in self.config["dependencies"] if [ask, "click"] in d["targets"] and d.get("backend_fn"))
+        return await self._chain(clicked, ask)
+
+
+def browser_users_at_once(url: str, questions: list[str], server_pid: int | None = None) -> tuple[list[float], int, dict[str, float]]:
+    """Each question asked by its own browser tab, all at once (the tabs have loaded the page
+    before); milliseconds from the click to the answer at rest, how many failed, and (with
+    `server_pid`) the CPU seconds of the asking alone: 30 page loads cost the server more than
+    30 answers to questions seen before, and are not what is measured."""
+    import asyncio
+
+    import aiohttp
+
+    async def run() -> tuple[list[float], int, dict[str, float]]:
+        timeout = aiohttp.ClientTimeout(total=UI_TIMEOUT_S)
+        # One session (connection pool) per tab, as each browser has its own; aiohttp, not httpx:
+        # httpx's async client cost several times its CPU (see bench.py's _load). A read buffer of
+        # a MB: an SSE message is one line, and aiohttp refuses lines over twice the buffer.
+        clients = [aiohttp.ClientSession(timeout=timeout, read_bufsize=MB) for _ in questions]
+        try:
+            async with clients[0].get(url + "/config") as response:
+                config = await response.json()
+            users = [BrowserUser(url, config, client) for client in clients]
+            await asyncio.gather(*(user.open() for user in users))
+            start = asyncio.Event()
+            took: list[float] = []
+            failed = 0
+
+            async def one(user: BrowserUser, question: str) -> None:
+                nonlocal failed
+                await start.wait()
+                started = time.perf_counter()
+                if await user.ask(question):
+                    took.append((time.perf_counter() - started) * 1000)
+                else:
+                    failed += 1
+
+            tasks = [asyncio.create_task(one(user, q)) for user, q in zip(users, questions, strict=True)]
+            await asyncio.sleep(0)
+            before = cpu_now(server_pid)
+            start.set()
+            await asyncio.gather(*tasks)
+            return took, failed, cpu_used(before, cpu_now(server_pid))
+        finally:
+            await asyncio.gather(*(client.close() for client in clients))
+
+    return asyncio.run(run())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[STAT_UTIME]) + int(fields[STAT_STIME])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now(server_pid: int | None) -> tuple[float, float]:
+    """The bench's and the server's CPU seconds so far (the server's 0 without a pid)."""
+    return cpu_seconds(os.getpid()), cpu_seconds(server_pid) if server_pid else 0.0
+
+
+def cpu_used(before: tuple[float, float], after: tuple[float, float]) -> dict[str, float]:
+    bench, server = after[0] - before[0], after[1] - before[1]
+    share = bench / (bench + server) if bench + server > 0 else 0.0
+    return {"bench_cpu_s": round(bench, 2), "server_cpu_s": round(server, 2), "bench_cpu_share": round(share, 3)}
+
+
+def measured_round(server_pid: int, run: Callable[[], list[float]]) -> tuple[list[float], dict[str, float]]:
+    """Run one round of users; with the bench's and the server's CPU seconds during it."""
+    before = cpu_now(server_pid)
+    took = run()
+    return took, cpu_used(before, cpu_now(server_pid))
+
+
 def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[str, Any]:
-    """UI answer latency for one user, then `ui_users` at once (rate limit off: all are 127.0.0.1)."""
+    """UI answer latency for one user, then `ui_users` at once (rate limit off: all are 127.0.0.1):
+    with browser-like tabs (the figure the target is about), then with gradio_client threads."""
     from gradio_client import Client
 
     from advisor_tools.processes import QUESTIONS, advisor_server, summarize
 
-    with advisor_server(built, ADVISOR_RATE_LIMIT_PER_MINUTE="0") as (url, _):
+    result: dict[str, Any] = {"users": plan.ui_users}
+    with advisor_server(built, ADVISOR_RATE_LIMIT_PER_MINUTE="0") as (url, server):
         log("UI: one user")
         alone: list[float] = []
         client = Client(url, verbose=False)
@@ -252,9 +418,39 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
             started = time.perf_counter()
             client.predict(QUESTIONS[index], [], "auto", api_name="/respond")
             alone.append((time.perf_counter() - started) * 1000)
-        # Each user has its own session (a browser tab with the page loaded), and all ask at once:
-        # first questions nobody asked before (every answer computed), then, as in a workshop where
-        # participants ask the starter questions, questions the server has answered once.
+        result["one_user_ms"] = summarize(alone)
+        # One tab alone, with questions not asked before either (the next three).
+        browser_alone = [browser_users_at_once(url, [QUESTIONS[index]])[0][0] for index in range(3, 6)]
+        result["browser_one_user_ms"] = summarize(browser_alone)
+
+        def unseen(index: int) -> str:
+            # "(group N)" as the bench has always asked: a suffix's words change what an answer
+            # costs ("(browser group N)" took ~3x the server CPU), so figures stay comparable only
+            # with the same one. The gradio_client round asks groups N + users: both miss the cache.
+            return f"{QUESTIONS[index % len(QUESTIONS)]} (group {index})"
+
+        def seen(index: int) -> str:
+            return QUESTIONS[index % len(QUESTIONS)]
+
+        # All ask at once: first questions nobody asked before (every answer computed), then, as in
+        # a workshop where participants ask the starter questions, questions answered once before.
+        log(f"UI: {plan.ui_users} browser-like users at once, questions never asked before")
+        failed = 0
+
+        def browsers(question_of: Callable[[int], str]) -> tuple[dict[str, float], dict[str, float]]:
+            nonlocal failed
+            took, missed, cpu = browser_users_at_once(url, [question_of(index) for index in range(plan.ui_users)], server.pid)
+            failed += missed
+            return summarize(took), cpu
+
+        result["browser_unseen_ms"], result["browser_unseen_cpu"] = browsers(unseen)
+        for question in QUESTIONS:
+            client.predict(question, [], "auto", api_name="/respond")
+        log(f"UI: {plan.ui_users} browser-like users at once, questions answered before")
+        result["browser_together_ms"], result["browser_together_cpu"] = browsers(seen)
+        result["browser_failed"] = failed
+
+        # The same with gradio_client threads, each its own session, calling the one-event /respond.
         clients = [Client(url, verbose=False) for _ in range(plan.ui_users)]
 
         def at_once(question_of: Callable[[int], str]) -> list[float]:
@@ -274,22 +470,18 @@ def bench_ui(built: Path, plan: LimitsPlan, log: Callable[[str], None]) -> dict[
                 user.join()
             return took
 
-        log(f"UI: {plan.ui_users} users at once, questions never asked before")
-        unseen = at_once(lambda index: f"{QUESTIONS[index % len(QUESTIONS)]} (group {index})")
-        log("UI: each question once, then")
-        for question in QUESTIONS:
-            client.predict(question, [], "auto", api_name="/respond")
-        log(f"UI: {plan.ui_users} users at once, questions answered before")
-        together = at_once(lambda index: QUESTIONS[index % len(QUESTIONS)])
-    return {
-        "users": plan.ui_users,
-        "one_user_ms": summarize(alone),
-        "unseen_ms": summarize(unseen),
+        log(f"UI: {plan.ui_users} gradio_client users at once, questions never asked before")
+        unseen_ms, result["unseen_cpu"] = measured_round(server.pid, lambda: at_once(lambda index: unseen(index + plan.ui_users)))
+        log(f"UI: {plan.ui_users} gradio_client users at once, questions answered before")
+        together, result["together_cpu"] = measured_round(server.pid, lambda: at_once(seen))
+    result.update({
+        "unseen_ms": summarize(unseen_ms),
         "together_ms": summarize(together),
-        "answered": len(together) + len(unseen),
+        "answered": len(together) + len(unseen_ms),
         "max_ms": round(max(together), 1) if together else None,
         "mean_ms": round(statistics.fmean(together), 1) if together else None,
-    }
+    })  # fmt: skip
+    return result
 
 
 def markdown(result: dict[str, Any]) -> list[str]:
@@ -313,11 +505,22 @@ def markdown(result: dict[str, Any]) -> list[str]:
                       f"{m['rss_after_mb']} MB."]  # fmt: skip
     if result.get("ui"):
         u = result["ui"]
-        lines += ["", f"UI (gradio_client, the page's protocol): one user p50 {u['one_user_ms'].get('p50')} ms; "
+        if u.get("browser_together_ms"):
+            lines += ["", f"UI (browser-like tabs: the page's requests and chain of steps): one user p50 "
+                          f"{u['browser_one_user_ms'].get('p50')} ms; {u['users']} users at once, questions never asked "
+                          f"before: p50 {u['browser_unseen_ms'].get('p50')} / p95 {u['browser_unseen_ms'].get('p95')} ms "
+                          f"(bench CPU share {u['browser_unseen_cpu']['bench_cpu_share']:.0%}); questions answered before: "
+                          f"p50 {u['browser_together_ms'].get('p50')} / p95 {u['browser_together_ms'].get('p95')} ms "
+                          f"(bench CPU share {u['browser_together_cpu']['bench_cpu_share']:.0%}); {u['browser_failed']} failed."]  # fmt: skip
+        shares = ""
+        if u.get("together_cpu"):
+            shares = (f" Bench CPU share {u['unseen_cpu']['bench_cpu_share']:.0%} (never asked) and "
+                      f"{u['together_cpu']['bench_cpu_share']:.0%} (answered before).")  # fmt: skip
+        lines += ["", f"UI (gradio_client threads, the one-event /respond API): one user p50 {u['one_user_ms'].get('p50')} ms; "
                       f"{u['users']} users at once, questions never asked before: p50 {u['unseen_ms'].get('p50')} / "
                       f"p95 {u['unseen_ms'].get('p95')} ms; questions answered before (a workshop's starters): "
                       f"p50 {u['together_ms'].get('p50')} / p95 {u['together_ms'].get('p95')} / max {u['max_ms']} ms "
-                      f"({u['answered']} answered)."]  # fmt: skip
+                      f"({u['answered']} answered).{shares}"]  # fmt: skip
     return lines
 
 
