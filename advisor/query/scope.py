@@ -152,6 +152,7 @@ def scope_signal(
 # question naming one is about the documents whatever else it asks (a deadline, an amount). Names
 # made only of these words are institutions, which other policies share ("European Commission").
 _TITLE_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the)\s+)?[A-Z0-9][\w/-]*)+|\b[A-Z][A-Za-z]*[A-Z]{2,}[a-z]*\b")
+LEGAL_WORDS = frozenset("act acts regulation regulations directive convention law laws standard standards iso itu".split())
 _OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
 INSTITUTION_WORDS = frozenset(
     "the eu european union commission council parliament high representative member states summary by "
@@ -161,21 +162,25 @@ INSTITUTION_WORDS = frozenset(
 
 
 def programme_names(texts: list[str]) -> frozenset[str]:
-    """Names of programmes, instruments and standards in the texts, lower case: acronyms of three
-    letters or more and multiword capitalised names, seen at least once inside a sentence (a
-    capitalised sentence or heading opening, "Joining the EU", is no name), and not made only of
-    institution or heading words."""
-    names = set()
+    """Names of the documents' programmes and instruments, lower case: acronyms of three letters or
+    more and multiword capitalised names, seen at least once inside a sentence (a capitalised
+    sentence or heading opening, "Joining the EU", is no name), and not made only of institution or
+    heading words. Laws and standards the documents cite (an Act, a Regulation, ISO...) are left
+    out, with their acronyms: a question about a law's fines is about the law, not the strategy."""
+    names, legal = set(), set()
     for text in texts:
         for match in _TITLE_RUN.finditer(text):
             name = match.group(0)
             words = name.lower().split()
+            if LEGAL_WORDS & set(words):
+                legal.add("".join(w[0] for w in name.split() if w[:1].isupper()).lower())
+                continue
             if (len(words) == 1 and len(name) < 3) or all(w in INSTITUTION_WORDS for w in words):
                 continue
             if _OPENING.search(text[: match.start()]):
                 continue
             names.add(" ".join(words))
-    return frozenset(names)
+    return frozenset(n for n in names if n not in legal and not (LEGAL_WORDS & set(n.split())))
 
 
 def names_programme(question: str, names: frozenset[str]) -> int:
