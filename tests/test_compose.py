@@ -108,3 +108,9 @@ def test_explanations_lead_and_overviews_are_complete(advisor):
     assert "**Cybersecurity Cooperation**" in comparison.answer
     when = advisor.ask("When was the strategy presented and by whom?")
     assert "5 June 2025" in when.answer and "High Representative" in when.answer and not when.missing_detail
+
+
+def test_comparing_objectives_and_focus_areas_quotes_how_the_document_introduces_each(advisor):
+    answer = advisor.ask("What's the difference between the three objectives and the focus areas?")
+    assert "centers on three primary objectives:" in answer.answer
+    assert "priority domains for action:" in answer.answer

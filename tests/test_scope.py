@@ -207,3 +207,21 @@ def test_what_an_audience_gains_is_answered_from_the_closing_sections(question, 
     assert query.overview == overview
     if overview:
         assert query.leads == ("business-outcome", "conclusion")
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("Sum up the advice for governments.", "recommendations"),
+        ("What are governments asked to do under this strategy?", "recommendations"),
+        ("Can you recap the guidance for partner-country governments?", "recommendations"),
+        ("Give me an overview of what governments are told to do.", "recommendations"),
+        ("What are all the things businesses should do?", "recommendations"),
+        # A topic keeps it a topic question.
+        ("What should governments do about cybersecurity, briefly?", None),
+        ("What are businesses told to do about data protection?", None),
+        ("Notre ministère souhaite une identité numérique. Que recommande la stratégie aux gouvernements ?", None),
+    ],
+)
+def test_everything_one_audience_is_advised_is_a_recommendations_overview(question, overview):
+    assert understand(question, max_chars=2000).overview == overview

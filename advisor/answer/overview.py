@@ -18,6 +18,7 @@ from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
 from advisor.query.understand import Query, asks_for_titles
 from advisor.retrieval.passage import Passage
+from advisor.retrieval.retriever import list_headings
 from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
 
 BACKEND = "grounded-composer"
@@ -48,6 +49,17 @@ class Citer:
 
 # Sentences quoted from the closing sections, shared among them.
 CLOSING_SENTENCES = 4
+
+
+def list_heading(chunks: list[Document], items: list[Document]) -> tuple[str, Document] | None:
+    """The document's own sentence introducing a list ("...centers on three primary objectives:")
+    and its chunk: the text after the heading's title, when the list's parent chunk has one."""
+    heads = list_headings(chunks, items)
+    if not heads:
+        return None
+    title, _, sentence = heads[0].page_content.partition(": ")
+    sentence = " ".join(sentence.split())
+    return (sentence, heads[0]) if sentence and title else None
 
 
 def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
@@ -98,7 +110,9 @@ def overview_answer(
 
     kind = query.overview
     if kind in ("objectives", "focus_areas", "objectives_and_focus_areas"):
-        # A comparison lists both sets, each item with its own first sentence, so the two can be told apart.
+        # A comparison lists both sets, each item with its own first sentence, so the two can be told
+        # apart, and each set under the document's own sentence introducing it: what the strategy
+        # "centers on" against the "priority domains for action" says what the difference is.
         wanted = {"objectives": ["objectives"], "focus_areas": ["focus_areas"]}.get(kind, ["objectives", "focus_areas"])
         for plural in wanted:
             singular = "objective" if plural == "objectives" else "focus_area"
@@ -108,7 +122,13 @@ def overview_answer(
             ]
             if not items:
                 return None
-            listing(lang.text(f"overview_{plural}"), items)
+            intro = lang.text(f"overview_{plural}")
+            heading = list_heading(chunks, [item.chunk for item in items]) if kind == "objectives_and_focus_areas" else None
+            if heading is not None:
+                sentence, chunk = heading
+                intro = f"{sentence} {marks([citer.cite(chunk)])}"
+                key_points.append(KeyPoint(text=sentence, citations=[citer.cite(chunk)]))
+            listing(intro, items)
     elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         # Both audiences' sixteen recommendations read as a comparison only as headlines; so does a
