@@ -225,3 +225,17 @@ def test_what_an_audience_gains_is_answered_from_the_closing_sections(question, 
 )
 def test_everything_one_audience_is_advised_is_a_recommendations_overview(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which specific partner countries does the strategy name for digital partnerships?",
+        "Is Kenya one of the partner countries?",
+        "Who are the key partners?",
+    ],
+)
+def test_asking_which_countries_is_a_country_list_the_documents_do_not_give(question):
+    from advisor.query.detail import requested_details
+
+    assert [d.kind for d in requested_details(question)] == ["country-list"]

@@ -148,7 +148,9 @@ def overview_answer(
         # The closing section's own sentences; what businesses and governments gain is said in the
         # sections that close the recommendations and the document (query.leads, knowledge/intents.yaml).
         sections = ["conclusion"] if kind == "conclusion" else list(query.leads)
-        if query.audience == "government" and kind == "benefits":
+        if kind == "benefits" and query.audience != "business":
+            # The conclusion says what each audience gains; the businesses' own closing section only
+            # speaks for them, and would crowd the governments' gains out of a shared answer.
             sections = [s for s in sections if by_section.get(s) is None or by_section[s].metadata.get("audience") != "business"]
         closings = [by_section[s] for s in sections if s in by_section]
         if not closings:
