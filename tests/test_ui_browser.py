@@ -445,7 +445,9 @@ def test_documents_panel_needs_a_valid_admin_key(page):
     panel = page.locator("#documents")
     panel.get_by_text("Your documents (admin)").click()
     admin = page.locator("#documents-admin")
-    assert page.locator("#admin-key").is_visible() and not admin.is_visible()
+    # The accordion opens after the click's round trip: wait for it rather than race it.
+    page.locator("#admin-key").wait_for(state="visible")
+    assert not admin.is_visible()
     page.fill("#admin-key input", "wrong")
     page.click("#unlock")
     page.wait_for_function("() => document.querySelector('#documents-status').innerText.includes('⚠️')")

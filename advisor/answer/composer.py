@@ -27,7 +27,7 @@ from advisor.answer.framing import focus_line, heading, lead_line, marks, preamb
 from advisor.answer.grounding import unsupported_figures
 from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
-from advisor.models import Action, Answer, KeyPoint
+from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.detail import states_origin
 from advisor.query.language import Language, language
 from advisor.query.parts import QuestionPart
@@ -420,18 +420,34 @@ def build_sections_answer(query: Query, lang: Language, blocks: list[Block], tax
     if areas:
         lines += ["", focus_line(lang, areas)]
     gaps = [k for b in blocks for k in b.gaps.missing]
+    return composed(query, lang, lines, areas, action_models, citations, point_models, gaps, [])
+
+
+def composed(
+    query: Query,
+    lang: Language,
+    lines: list[str],
+    areas: list[str],
+    actions: list[Action],
+    citations: list[Citation],
+    points: list[KeyPoint],
+    missing: list[str],
+    notes: list[str],
+) -> Answer:
+    """The in-scope answer a composition produced, whole or in parts; `missing` are the kinds of
+    detail the documents do not give, named once each in the asker's language."""
     return Answer(
         question=query.asked,
         audience=query.audience,
         in_scope=True,
         answer="\n".join(lines),
         focus_areas=areas,
-        actions=action_models,
+        actions=actions,
         citations=citations,
         backend=BACKEND,
-        key_points=point_models,
-        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(gaps)) or None,
-        notes=[],
+        key_points=points,
+        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(missing)) or None,
+        notes=notes,
         language=lang.code,
     )
 
@@ -659,20 +675,7 @@ def build_answer(
         lines += ["", focus_line(lang, areas)]
     if flagged:  # cannot happen with copied sentences; kept as a tripwire for regressions
         notes.append(f"unsupported figures: {', '.join(flagged)}")
-    return Answer(
-        question=query.asked,
-        audience=query.audience,
-        in_scope=True,
-        answer="\n".join(lines),
-        focus_areas=areas,
-        actions=action_models,
-        citations=citations,
-        backend=BACKEND,
-        key_points=point_models,
-        missing_detail=", ".join(lang.details.get(k, k) for k in dict.fromkeys(gaps.missing)) or None,
-        notes=notes,
-        language=lang.code,
-    )
+    return composed(query, lang, lines, areas, action_models, citations, point_models, gaps.missing, notes)
 
 
 def decline(query: Query, lang: Language | None = None) -> Answer:
