@@ -16,7 +16,7 @@ from advisor.answer.framing import focus_line, marks, preamble, quotes_note
 from advisor.answer.quotable import quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
-from advisor.query.understand import Query, asks_for_titles
+from advisor.query.understand import Query, asks_for_titles, leading_sections
 from advisor.retrieval.passage import Passage
 from advisor.retrieval.retriever import list_headings
 from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
@@ -146,8 +146,9 @@ def overview_answer(
             listing(intro, items, as_actions=True)
     elif kind in ("conclusion", "benefits"):
         # The closing section's own sentences; what businesses and governments gain is said in the
-        # sections that close the recommendations and the document (query.leads, knowledge/intents.yaml).
-        sections = ["conclusion"] if kind == "conclusion" else list(query.leads)
+        # sections that close the recommendations and the document: the sections retrieval ranks
+        # first for these overviews (leading_sections in knowledge/intents.yaml).
+        sections = list(leading_sections()[kind])
         if kind == "benefits" and query.audience != "business":
             # The conclusion says what each audience gains; the businesses' own closing section only
             # speaks for them, and would crowd the governments' gains out of a shared answer.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -20,6 +22,7 @@ from advisor.retrieval.passage import SearchResult
 from advisor.retrieval.retriever import Retriever
 from advisor.text import terms
 
+T = TypeVar("T")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -29,8 +32,7 @@ class EvidenceGatherer:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
         self._topics: np.ndarray | None = None
-        self._common_cache: tuple[tuple, set[str]] | None = None
-        self._names_cache: tuple[tuple, frozenset[str]] | None = None
+        self._corpus: dict[str, tuple[tuple, Any]] = {}  # what -> (corpus key, value)
         self._lock = threading.Lock()
 
     def _topic_vectors(self) -> np.ndarray | None:
@@ -42,22 +44,27 @@ class EvidenceGatherer:
                 self._topics = encoder.passages(list(out_of_scope_topics()))
             return self._topics
 
-    def _common(self, collections: list[str] | None) -> set[str]:
+    def _per_corpus(self, what: str, collections: list[str] | None, compute: Callable[[], T]) -> T:
+        """A value derived from the indexed chunks, computed again only when the strategy's lexical
+        index is rebuilt (a new ingest) or other collections are asked for."""
         key = (tuple(collections or ()), id(self.retriever.lexical(self.retriever.settings.collection)))
         with self._lock:
-            if self._common_cache is None or self._common_cache[0] != key:
-                share = self.retriever.settings.scope_common_term_share
-                self._common_cache = (key, self.retriever.common_terms(share, collections))
-            return self._common_cache[1]
+            cached = self._corpus.get(what)
+            if cached is None or cached[0] != key:
+                cached = (key, compute())
+                self._corpus[what] = cached
+            return cached[1]
+
+    def _common(self, collections: list[str] | None) -> set[str]:
+        share = self.retriever.settings.scope_common_term_share
+        return self._per_corpus("common", collections, lambda: self.retriever.common_terms(share, collections))
 
     def _programmes(self, collections: list[str] | None) -> frozenset[str]:
-        key = (tuple(collections or ()), id(self.retriever.lexical(self.retriever.settings.collection)))
-        with self._lock:
-            if self._names_cache is None or self._names_cache[0] != key:
-                texts = [d.page_content for name in collections or list(self.retriever.stores)
-                         for d in self.retriever.lexical(name).documents]
-                self._names_cache = (key, programme_names(texts))
-            return self._names_cache[1]
+        def names() -> frozenset[str]:
+            return programme_names([d.page_content for name in collections or list(self.retriever.stores)
+                                    for d in self.retriever.lexical(name).documents])
+
+        return self._per_corpus("programmes", collections, names)
 
     def gather(self, query: Query, result: SearchResult, collections: list[str] | None = None) -> ScopeEvidence:
         topics = self._topic_vectors()
