@@ -14,10 +14,8 @@ from functools import lru_cache
 import yaml
 
 from advisor.query.language import languages
-from advisor.settings import PROJECT_ROOT
+from advisor.query.scope import NAMES_FILE
 from advisor.text import STOPWORDS
-
-NAMES_FILE = PROJECT_ROOT / "knowledge" / "names.yaml"
 
 # Tokens that state a figure: digits (with separators), currency amounts, percentages.
 _NUMBER = re.compile(r"(?<![\w\[])(?:[€$£]\s?)?\d[\d.,]*(?:\s?%|\s?(?:million|billion|bn|m)\b)?", re.IGNORECASE)

@@ -31,6 +31,7 @@ from advisor.text import terms
 
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
 OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
+NAMES_FILE = PROJECT_ROOT / "knowledge" / "names.yaml"
 
 # Question words that say how someone asks, not what about; stemmed like `terms` does.
 GENERIC_TERMS = frozenset(
@@ -148,17 +149,19 @@ def scope_signal(
     return ScopeSignal(wanted, unknown, self_reference, about_whole(self_reference, wanted))
 
 
-# Programme and instrument names the documents use ("Global Gateway", "5G Toolbox", "GDPR"): a
-# question naming one is about the documents whatever else it asks (a deadline, an amount). Names
-# made only of these words are institutions, which other policies share ("European Commission").
+# Programme and instrument names the documents use ("Global Gateway", "5G Toolbox"): a question
+# naming one is about the documents whatever else it asks (a deadline, an amount). Which words make a
+# name an institution or a law, not a programme, is data (knowledge/names.yaml, `programmes`).
 _TITLE_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the)\s+)?[A-Z0-9][\w/-]*)+|\b[A-Z][A-Za-z]*[A-Z]{2,}[a-z]*\b")
-LEGAL_WORDS = frozenset("act acts regulation regulations directive convention law laws standard standards iso itu".split())
 _OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
-INSTITUTION_WORDS = frozenset(
-    "the eu european union commission council parliament high representative member states summary by "
-    "in on of for and with recommendations strategy digital international key objectives focus areas support "
-    "companies providers countries allies partner state".split()
-)
+
+
+@lru_cache(maxsize=4)
+def name_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str]]:
+    """(institution words, legal words) of knowledge/names.yaml: a name made only of the first is an
+    institution other policies share ("European Commission"); one with a second is a law or standard."""
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["programmes"]
+    return frozenset(raw["institution_words"]), frozenset(raw["legal_words"])
 
 
 def programme_names(texts: list[str]) -> frozenset[str]:
@@ -167,20 +170,21 @@ def programme_names(texts: list[str]) -> frozenset[str]:
     sentence or heading opening, "Joining the EU", is no name), and not made only of institution or
     heading words. Laws and standards the documents cite (an Act, a Regulation, ISO...) are left
     out, with their acronyms: a question about a law's fines is about the law, not the strategy."""
+    institution_words, legal_words = name_words()
     names, legal = set(), set()
     for text in texts:
         for match in _TITLE_RUN.finditer(text):
             name = match.group(0)
             words = name.lower().split()
-            if LEGAL_WORDS & set(words):
+            if legal_words & set(words):
                 legal.add("".join(w[0] for w in name.split() if w[:1].isupper()).lower())
                 continue
-            if (len(words) == 1 and len(name) < 3) or all(w in INSTITUTION_WORDS for w in words):
+            if (len(words) == 1 and len(name) < 3) or all(w in institution_words for w in words):
                 continue
             if _OPENING.search(text[: match.start()]):
                 continue
             names.add(" ".join(words))
-    return frozenset(n for n in names if n not in legal and not (LEGAL_WORDS & set(n.split())))
+    return frozenset(n for n in names if n not in legal and not (legal_words & set(n.split())))
 
 
 def names_programme(question: str, names: frozenset[str]) -> int:
