@@ -58,15 +58,21 @@ _SUMMARY_MAX_TOPIC_TERMS = 1
 
 
 @lru_cache(maxsize=4)
+def _intents(path: Path = INTENTS_FILE) -> dict[str, Any]:
+    """knowledge/intents.yaml as read, once; the readers below compile their own parts of it."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
 def overview_patterns(path: Path = INTENTS_FILE) -> dict[str, re.Pattern[str]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["overview"]
+    raw = _intents(path)["overview"]
     return {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in raw.items()}
 
 
 @lru_cache(maxsize=4)
 def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """What asks for an explanation, and what marks a question that also asks what to do."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _intents(path)
     return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
 
 
@@ -78,7 +84,7 @@ def asks_to_explain(text: str) -> bool:
 
 @lru_cache(maxsize=4)
 def titles_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _intents(path)
     return re.compile("|".join(f"(?:{p})" for p in raw["titles_only"]), re.I)
 
 
@@ -112,14 +118,14 @@ def place_names(text: str) -> list[str]:
 @lru_cache(maxsize=4)
 def leading_sections(path: Path = INTENTS_FILE) -> dict[str, tuple[str, ...]]:
     """Overview kind (or "origin") -> the section ids that answer it by themselves."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["leading_sections"]
+    raw = _intents(path)["leading_sections"]
     return {kind: tuple(str(s) for s in ids) for kind, ids in raw.items()}
 
 
 @lru_cache(maxsize=4)
 def format_words(path: Path = INTENTS_FILE) -> frozenset[str]:
     """How the answer should look ("a bullet list", "five sentences for a newsletter"): no topic."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _intents(path)
     return frozenset(terms(" ".join(raw["format_words"])))
 
 
@@ -170,8 +176,8 @@ class Query:
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
-    leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
+    leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     notes: list[str] = field(default_factory=list)
 
     @property

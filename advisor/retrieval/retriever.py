@@ -22,12 +22,13 @@ from advisor.retrieval.passage import Passage, SearchResult
 from advisor.settings import Settings
 from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.vectorstore import Store
+from advisor.taxonomy import SECTION_SEPARATOR
 from advisor.text import terms
 
 
 def list_headings(documents: list[Document], items: list[Document]) -> list[Document]:
     """The overview chunks whose section is the parent section of some listed items."""
-    parents = {str(d.metadata.get("section", "")).rsplit(" > ", 1)[0] for d in items}
+    parents = {str(d.metadata.get("section", "")).rsplit(SECTION_SEPARATOR, 1)[0] for d in items}
     return [d for d in documents if d.metadata.get("kind") == "overview" and d.metadata.get("section") in parents]
 
 

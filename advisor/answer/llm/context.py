@@ -17,6 +17,7 @@ import tiktoken
 
 from advisor.answer.quotable import without_directives
 from advisor.retrieval.passage import Passage
+from advisor.taxonomy import SECTION_SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,11 @@ def with_items(passage: Passage, text: str, passages: list[Passage]) -> str:
     section = str(passage.metadata.get("section", ""))
     if not section or not text.rstrip().endswith(":"):
         return text
-    prefix = f"{section} > "
+    prefix = f"{section}{SECTION_SEPARATOR}"
     titles = [
         str(p.metadata.get("title", "")) for p in passages
         if str(p.metadata.get("section", "")).startswith(prefix)
-        and " > " not in str(p.metadata.get("section", ""))[len(prefix):]
+        and SECTION_SEPARATOR not in str(p.metadata.get("section", ""))[len(prefix):]
         and p.metadata.get("doc_id") == passage.metadata.get("doc_id")
     ]
     titles = list(dict.fromkeys(t for t in titles if t))
