@@ -602,7 +602,12 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
         # Upload and delete appear only after a valid key, and the upload itself carries the key.
         page.get_by_label("Admin key").fill(ADMIN_KEY)
         page.get_by_role("button", name="Unlock").click()
-        page.locator("input[type=file]").first.set_input_files(str(pdf))
+        # The file picker is usable once the unlock round trip has shown the admin column: choosing a
+        # file before that raced the unlock under load (CI, 2 cores, two workers).
+        page.get_by_text("Unlocked.").first.wait_for(timeout=30_000)
+        admin = page.locator("#documents-admin")
+        admin.wait_for(state="visible", timeout=30_000)
+        admin.locator("input[type=file]").first.set_input_files(str(pdf))
         page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
         page.get_by_role("button", name="Add to workspace").click()
         page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
