@@ -21,11 +21,13 @@ import yaml
 
 from advisor.query.audience import detect_audience, lexicon
 from advisor.query.glossary import english_terms, strip_accents
-from advisor.query.scope import NAME_TERMS, topic_terms
+from advisor.query.scope import GENERIC_TERMS, NAME_TERMS, expand, topic_terms
 from advisor.settings import PROJECT_ROOT
+from advisor.taxonomy import load_taxonomy
 from advisor.text import terms
 
 PARTS_FILE = PROJECT_ROOT / "knowledge" / "parts.yaml"
+TAXONOMY_FILE = PROJECT_ROOT / "knowledge" / "taxonomy.yaml"
 # A sentence ends inside a segment ("We're a 5G vendor. Should we …"): it holds a question after its context.
 _SENTENCE_END = re.compile(r"[.!]\s+\S")
 _AUDIENCES = ("business", "government")
@@ -50,6 +52,9 @@ class PartRules:
     empty_lead: re.Pattern[str]
     openers: re.Pattern[str]
     context: re.Pattern[str]
+    topic_join: re.Pattern[str]
+    compares: re.Pattern[str]
+    area_word_share: int
 
 
 @lru_cache(maxsize=4)
@@ -72,6 +77,9 @@ def part_rules(path: Path = PARTS_FILE) -> PartRules:
         re.compile(raw["empty_lead"], re.I),
         re.compile(raw["openers"], re.I),
         re.compile(raw["context"], re.I),
+        re.compile(raw["topic_join"], re.I),
+        re.compile(raw["compares"], re.I),
+        int(raw["area_word_share"]),
     )
 
 
@@ -95,6 +103,60 @@ def _split_pairs(segment: str) -> list[str]:
             first = segment[: match.start("join")] + segment[match.end("second") :]
             second = segment[: match.start("first")] + segment[match.start("second") :]
             return [part_rules().both.sub("", first), part_rules().both.sub("", second)]
+    return [segment]
+
+
+@lru_cache(maxsize=4)
+def area_words(path: Path = TAXONOMY_FILE) -> dict[str, frozenset[str]]:
+    """Each objective's and focus area's own title words (stemmed), less the words that several
+    titles share ("digital"): what tells one area from another when a question names two topics."""
+    titles = {area.id: set(topic_terms(area.title)) - NAME_TERMS for area in load_taxonomy(path).areas}
+    counts: dict[str, int] = {}
+    for words in titles.values():
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    share = part_rules().area_word_share
+    return {area: frozenset(w for w in words if counts[w] < share) for area, words in titles.items()}
+
+
+def areas_named(phrase: str) -> set[str]:
+    """The objectives and focus areas a short phrase names, through the thesaurus ("digital ID")."""
+    words = set(topic_terms(expand(phrase)))
+    return {area for area, own in area_words().items() if words & own}
+
+
+def _phrase_word(word: str) -> bool:
+    """A word that can belong to a topic's name: a content word, not a question or filler word."""
+    found = terms(word)
+    return bool(found) and not set(found) <= GENERIC_TERMS
+
+
+def _split_topics(segment: str) -> list[str]:
+    """A segment asking about two topics ("Tell me about cybersecurity and digital ID"), as one
+    segment per topic, when the two name different objectives or focus areas. Joined words that name
+    one area ("secure and trusted infrastructure", "AI and quantum") stay one topic."""
+    for join in part_rules().topic_join.finditer(segment):
+        before = re.findall(r"[\w’'/-]+|[^\w\s]", segment[: join.start()])
+        after = re.findall(r"[\w’'/-]+|[^\w\s]", segment[join.end() :])
+        left: list[str] = []
+        for token in reversed(before):
+            if not _phrase_word(token):
+                break
+            left.insert(0, token)
+        right: list[str] = []
+        for token in after:
+            if not _phrase_word(token):
+                break
+            right.append(token)
+        if not left or not right:
+            continue
+        first, second = areas_named(" ".join(left)), areas_named(" ".join(right))
+        if not first or not second or first & second:
+            continue
+        # Each topic keeps the rest of the segment: the words before the pair and after it.
+        start = segment.rfind(left[0], 0, join.start())
+        end = segment.find(right[-1], join.end()) + len(right[-1])
+        return [segment[: join.start()] + segment[end:], segment[:start] + segment[join.end() :]]
     return [segment]
 
 
@@ -122,7 +184,8 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
         if s and s.strip() and not s.strip().endswith(".")
         and (s.strip().endswith(("?", "؟")) or not rules.context.match(s) or _SENTENCE_END.search(s.strip()))
     ]
-    pieces = [_tidy(p) for s in segments for p in _split_pairs(s)]
+    by_topic = _split_topics if not rules.compares.search(body) else (lambda segment: [segment])
+    pieces = [_tidy(p) for s in segments for pair in _split_pairs(s) for p in by_topic(pair)]
     pieces = [p for p in pieces if p]
     audiences = [detect_audience(p) for p in pieces]
     kept = [

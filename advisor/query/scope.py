@@ -47,11 +47,12 @@ GENERIC_TERMS = frozenset(
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
         application applications exact precise plan plans planned planning
-        doc docs document documents paper text texts report promise promises promised respectively"""
+        doc docs document documents paper text texts report promise promises promised respectively
+        hi hello hey thanks thank lol ppl fear fears worry worries worried hold holds"""
     )
 )
 _SELF_REFERENCE = re.compile(
-    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper)\b", re.I
+    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))
@@ -208,6 +209,9 @@ class ScopeEvidence:
     # the documents (English; NaN when every word is known or there is no multilingual encoder).
     term_margin: float = float("nan")
     programmes: int = 0  # programme or instrument names of the documents the question uses
+    # The question names the strategy or the document ("under this strategy", "does the paper…"):
+    # the asker says what they are asking about, so a stray everyday word weighs less.
+    names_document: bool = False
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
@@ -238,15 +242,19 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
             or evidence.term_margin < settings.scope_term_margin
             or evidence.known_terms >= settings.scope_min_known_terms
             or evidence.programmes > 0
+            or evidence.names_document
         )
     return english_evidence(evidence, settings)
 
 
 def english_evidence(evidence: ScopeEvidence, settings: Settings) -> bool:
     """Enough of the question's own topic words are the documents' words, or MiniLM finds it close."""
+    # Every topic word is the documents' own: that suffices near the documents, and anywhere above
+    # the decline margin when the question also names the document it asks about.
+    needed = settings.scope_margin_decline if evidence.names_document else settings.scope_margin_known_words
     every_word_known = (
         evidence.unknown_terms == 0 and evidence.known_terms >= 1
-        and (math.isnan(evidence.margin) or evidence.margin >= settings.scope_margin_known_words)
+        and (math.isnan(evidence.margin) or evidence.margin >= needed)
     )
     return (
         every_word_known

@@ -23,8 +23,7 @@ from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
-from advisor.query.parts import QuestionPart
-from advisor.query.parts import question_parts as answer_parts
+from advisor.query.parts import QuestionPart, question_parts
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -211,26 +210,6 @@ class Query:
 
 
 # A part must name at least this many topic words of its own to be searched apart.
-_PART_MIN_TOPIC_TERMS = 2
-_PART_MIN_GLOSSARY_TERMS = 1
-_PART_BREAK = re.compile(r"(?<=\?)\s+|;\s+|\s+(?:and also|as well as|and what about|and how about|and separately)\s+", re.I)
-
-
-def question_parts(text: str, language: str = "en") -> tuple[str, ...]:
-    """The separate questions in a multi-part question ("What does it say about X? And about Y?").
-    Another language's part is weighed by its glossary terms: its own words are not topic words."""
-    parts = [p.strip() for p in _PART_BREAK.split(text) if p and p.strip()]
-    parts = [p for p in parts if is_topical_part(p, language)]
-    return tuple(parts) if len(parts) >= 2 else ()
-
-
-def is_topical_part(part: str, language: str) -> bool:
-    """A part names a topic of its own: two topic words, or in another language one glossary term."""
-    if language == "en":
-        return len(topic_terms(part)) >= _PART_MIN_TOPIC_TERMS
-    return len(english_terms(part, language)) >= _PART_MIN_GLOSSARY_TERMS
-
-
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
     if overview is not None:
         return "overview"
@@ -301,6 +280,8 @@ def understand(
     named = names_strategy(spelled) or names_strategy(english_view)
     origin = named and asks_about_origin(text)
     leads = leading_sections().get("origin" if origin else overview or "", ())
+    # One split serves both: retrieval searches each part, the composer gives each its own block.
+    split = question_parts(spelled, language, max_parts)
     return Query(
         asked=asked,
         text=text,
@@ -316,8 +297,8 @@ def understand(
         names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *place_names(text)] for t in terms(name))),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
-        parts=question_parts(spelled, language),
-        sections=answer_parts(spelled, language, max_parts) if overview is None else (),
+        parts=tuple(part.text for part in split),
+        sections=split if overview is None else (),
         details=details,
         terms=tuple(terms(spelled)),
         topic_terms=tuple(topic),

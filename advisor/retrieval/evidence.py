@@ -87,6 +87,7 @@ class EvidenceGatherer:
             about_document=query.intent == "overview" or query.about_whole,
             manipulation=query.manipulation,
             term_margin=term_margin if term_margin is not None else float("nan"),
+            names_document=query.self_reference,
             programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
         )
 
