@@ -216,10 +216,14 @@ def weigh_details(query: Query, scored: list[ScoredSentence], settings: Settings
     contradicting: list[ScoredSentence] = []
     contradicted: list[str] = []
     relevant = max(s.score for s in scored) - settings.action_score_window
+    # A date or figure answers only when its sentence is about what the question names: the
+    # strategy's own launch date does not date "the launch event of the Digital Partnership Network".
+    topic = set(query.topic_terms) - NAME_TERMS - GENERIC_TERMS
     for detail in query.details:
         found = [
             s for s in scored
-            if (s.origin or (s.passage_index < settings.detail_evidence_passages and s.score >= relevant))
+            if (s.origin or (s.passage_index < settings.detail_evidence_passages and s.score >= relevant
+                             and (not topic or topic & sentence_terms(s.text))))
             and detail.evidence.search(s.text)
         ]
         confirming = [

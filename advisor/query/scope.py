@@ -32,6 +32,8 @@ from advisor.text import terms
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
 OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
 NAMES_FILE = PROJECT_ROOT / "knowledge" / "names.yaml"
+# Chat shorthand and slipped function words ("cn u", "wat", "teh", "b4"): never topic words.
+GENERIC_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
 
 # Question words that say how someone asks, not what about; stemmed like `terms` does.
 GENERIC_TERMS = frozenset(
@@ -50,9 +52,10 @@ GENERIC_TERMS = frozenset(
         doc docs document documents paper text texts report promise promises promised respectively
         hi hello hey thanks thank lol ppl fear fears worry worries worried hold holds"""
     )
-)
+) | frozenset(terms(" ".join(word for group in yaml.safe_load(GENERIC_FILE.read_text(encoding="utf-8")).values()
+                            for word in group)))
 _SELF_REFERENCE = re.compile(
-    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b", re.I
+    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\banything in here\b", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))

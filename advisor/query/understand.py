@@ -93,7 +93,8 @@ def asks_for_titles(text: str) -> bool:
 
 
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
-_NARROWABLE = ("objectives", "recommendations", "summary", "benefits")
+# "When is the launch event of the Digital Partnership Network?" asks about a programme, not the strategy.
+_NARROWABLE = ("objectives", "recommendations", "summary", "benefits", "who_when")
 _AUDIENCE_WORDS = frozenset(terms(
     "governments government businesses business companies smes partner countries owners entrepreneurs founders"
 ))
