@@ -114,6 +114,10 @@ def overview_answer(
         # apart, and each set under the document's own sentence introducing it: what the strategy
         # "centers on" against the "priority domains for action" says what the difference is.
         wanted = {"objectives": ["objectives"], "focus_areas": ["focus_areas"]}.get(kind, ["objectives", "focus_areas"])
+        if kind == "objectives_and_focus_areas":
+            # Readers asked for the difference and got two lists: say it first, from the two lists'
+            # own headings ("centers on three primary objectives", "priority domains for action").
+            lines.append(lang.text("overview_difference"))
         for plural in wanted:
             singular = "objective" if plural == "objectives" else "focus_area"
             items = [

@@ -75,6 +75,16 @@ def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pat
     return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=4)
+def background_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in _intents(path)["background"]), re.I)
+
+
+def asks_about_background(text: str) -> bool:
+    """Why the strategy exists: the situation or motivation behind it (the caller checks it is named)."""
+    return bool(background_pattern().search(text))
+
+
 def asks_to_explain(text: str) -> bool:
     """Why / what is / what does it mean: the asker wants understanding first, not a to-do list."""
     explain, to_do = explain_patterns()
@@ -280,7 +290,8 @@ def understand(
     english_view = spelled if language == "en" else " ".join(glossed)
     named = names_strategy(spelled) or names_strategy(english_view)
     origin = named and asks_about_origin(text)
-    leads = leading_sections().get("origin" if origin else overview or "", ())
+    background = named and overview is None and not origin and asks_about_background(english_view)
+    leads = leading_sections().get("origin" if origin else "background" if background else overview or "", ())
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
     return Query(
