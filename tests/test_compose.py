@@ -113,4 +113,6 @@ def test_explanations_lead_and_overviews_are_complete(advisor):
 def test_comparing_objectives_and_focus_areas_quotes_how_the_document_introduces_each(advisor):
     answer = advisor.ask("What's the difference between the three objectives and the focus areas?")
     assert "centers on three primary objectives:" in answer.answer
+    # ...after saying the difference itself, which readers asked for and did not get from two lists.
+    assert answer.answer.startswith("In short, the objectives are the aims the strategy centers on")
     assert "priority domains for action:" in answer.answer

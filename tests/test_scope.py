@@ -239,3 +239,57 @@ def test_asking_which_countries_is_a_country_list_the_documents_do_not_give(ques
     from advisor.query.detail import requested_details
 
     assert [d.kind for d in requested_details(question)] == ["country-list"]
+
+
+def test_a_question_naming_the_document_weighs_a_stray_everyday_word_less():
+    from advisor.query.scope import ScopeEvidence, in_scope, names_strategy
+    from advisor.settings import Settings
+
+    settings = Settings()
+    # Every topic word known, a low margin: enough when the asker names what they ask about.
+    known = ScopeEvidence(margin=(settings.scope_margin_decline + settings.scope_margin_known_words) / 2, dense=0.3,
+                          known_terms=2, unknown_terms=0, english=True, about_document=False, manipulation=False)
+    assert not in_scope(known, settings)
+    assert in_scope(ScopeEvidence(**{**known.__dict__, "names_document": True}), settings)
+    # A grey-zone question with an everyday word leaning elsewhere ("phone pics") under "this strategy".
+    leaning = ScopeEvidence(margin=settings.scope_margin_weak + 0.005, dense=0.5, known_terms=3, unknown_terms=5,
+                            english=True, about_document=False, manipulation=False,
+                            term_margin=settings.scope_term_margin + 0.005)
+    assert not in_scope(leaning, settings)
+    assert in_scope(ScopeEvidence(**{**leaning.__dict__, "names_document": True}), settings)
+    assert names_strategy("Is there anything in here about computer chips?")
+    assert names_strategy("Which EU laws does the text hold up as models?")
+
+
+def test_chat_shorthand_is_never_an_unknown_topic_word():
+    assert topic_terms("cn u tell me wat 'vetted suppliers' means, we buy frm diff vendors") == [
+        "vet", "supplier", "mean", "buy", "vendor"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "audience"),
+    [
+        ("We run the national civil registry in Ecuador and are digitising certificates.", "government"),
+        ("We operate Tanzania's state-owned internet exchange point.", "government"),
+        ("Kenya's data protection office here. How are data flows treated?", "government"),
+        ("Which partnership makes more sense for a country like ours?", "government"),
+        ("our gov wants 2 put cyber rules in tenders", "government"),
+        ("ما الفائدة التي ستعود على دولتنا إذا قمنا بمواءمة قوانيننا مع المعايير الأوروبية؟ وهل سيشجع ذلك الشركات", "government"),
+        ("r we supposd to follow gdpr lvl privacy even tho we only sell in egypt??", "business"),
+        ("saas vendor here, do we need gdpr level privacy", "business"),
+        ("We run a cloud hosting company in Nairobi", "business"),
+    ],
+)
+def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_background_questions_about_the_strategy_lead_with_its_introduction():
+    assert understand("What situation pushed Europe to come up with this strategy?", max_chars=2000).leads == (
+        "introduction", "conclusion"
+    )
+    assert understand("Why did the EU need an international digital strategy now?", max_chars=2000).leads[:1] == (
+        "introduction",
+    )
+    assert understand("What does the strategy say about the reasons for cyber drills?", max_chars=2000).leads == ()

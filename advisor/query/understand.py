@@ -81,8 +81,14 @@ def background_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
 
 
 def asks_about_background(text: str) -> bool:
-    """Why the strategy exists: the situation or motivation behind it (the caller checks it is named)."""
-    return bool(background_pattern().search(text))
+    """Why the strategy exists: the situation or motivation behind it (the caller checks it is named),
+    not the reasons for one of its topics ("the reasons for cyber drills")."""
+    match = background_pattern().search(text)
+    if match is None:
+        return False
+    rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
+    ignored = NAME_TERMS | GENERIC_TERMS | format_words() | frozenset(terms(" ".join(_intents()["background_words"])))
+    return len(rest - ignored) <= _SUMMARY_MAX_TOPIC_TERMS
 
 
 def asks_to_explain(text: str) -> bool:
