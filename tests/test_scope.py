@@ -286,6 +286,11 @@ def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audie
 
 
 def test_background_questions_about_the_strategy_lead_with_its_introduction():
+    described = understand("How does the document describe the state of the world that pushed Europe to write this?",
+                           max_chars=2000)
+    assert (described.overview, described.audience) == ("background", "general")  # "state of the world" is no state
+    assert understand("What does the strategy say about the geopolitical environment for cybersecurity?",
+                      max_chars=2000).overview is None
     assert understand("What situation pushed Europe to come up with this strategy?", max_chars=2000).leads == (
         "introduction", "conclusion"
     )
@@ -293,3 +298,9 @@ def test_background_questions_about_the_strategy_lead_with_its_introduction():
         "introduction",
     )
     assert understand("What does the strategy say about the reasons for cyber drills?", max_chars=2000).leads == ()
+
+
+def test_who_asks_never_narrows_an_overview_and_arabic_marks_are_optional():
+    assert understand("I work for a national government. Summarise the recommendations for governments like ours.",
+                      max_chars=2000).overview == "recommendations"
+    assert understand("لخّص لي الاستراتيجية الرقمية الدولية للاتحاد الأوروبي في فقرة قصيرة.", max_chars=2000).overview == "summary"

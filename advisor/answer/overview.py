@@ -172,7 +172,7 @@ def overview_answer(
         if not items:
             return None
         listing(lang.text("overview_structure"), items)
-    else:  # summary, who_when: the introduction says who, when and what; a summary adds the objectives
+    else:  # summary, who_when, background: the introduction says who, when, what and why; a summary adds the objectives
         intro = by_section.get("introduction")
         if intro is None:
             return None

@@ -46,6 +46,15 @@ def strip_accents(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def strip_harakat(text: str) -> str:
+    """Arabic without its optional short-vowel marks and tatweel ("لخّص" -> "لخص"); letters with hamza
+    are kept, as the vocabularies spell them. Other scripts are unchanged."""
+    return _HARAKAT.sub("", text)
+
+
 def _pattern(form: str, code: str) -> str:
     """Every word of a form may be inflected at its end ("réseau de partenariats" finds "réseaux de
     partenariats"); Arabic words may carry attached particles and the article at their start."""

@@ -20,7 +20,7 @@ from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, detect_audience, lexicon, resolve_audience
 from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
-from advisor.query.glossary import english_terms
+from advisor.query.glossary import english_terms, strip_harakat
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.parts import QuestionPart, question_parts
@@ -47,7 +47,7 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal[
     "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "benefits",
-    "summary", "who_when",
+    "summary", "who_when", "background",
 ]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
@@ -88,7 +88,7 @@ def asks_about_background(text: str) -> bool:
         return False
     rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
     ignored = NAME_TERMS | GENERIC_TERMS | format_words() | frozenset(terms(" ".join(_intents()["background_words"])))
-    return len(rest - ignored) <= _SUMMARY_MAX_TOPIC_TERMS
+    return not rest - ignored
 
 
 def asks_to_explain(text: str) -> bool:
@@ -114,6 +114,13 @@ _NARROWABLE = ("objectives", "recommendations", "summary", "benefits", "who_when
 _AUDIENCE_WORDS = frozenset(terms(
     "governments government businesses business companies smes partner countries owners entrepreneurs founders"
 ))
+
+
+@lru_cache(maxsize=1)
+def _self_words() -> frozenset[str]:
+    """What askers call themselves ("I work for a national government", "our agency"): who asks, not
+    what about, so it never narrows an overview into a topic question."""
+    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms("work works working"))
 
 
 PLACES_FILE = PROJECT_ROOT / "knowledge" / "places.yaml"
@@ -153,7 +160,7 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _AUDIENCE_WORDS - format_words()
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
@@ -279,7 +286,7 @@ def understand(
             requested, source = condensed.audience, "conversation"
     language = detect_language(asked)
     # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
-    spelled = respell(text, domain_vocabulary()) if language == "en" else text
+    spelled = respell(text, domain_vocabulary()) if language == "en" else strip_harakat(text)
     stated = detect_audience(text)  # respelt towards the audience lexicon's own words
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
@@ -296,8 +303,10 @@ def understand(
     english_view = spelled if language == "en" else " ".join(glossed)
     named = names_strategy(spelled) or names_strategy(english_view)
     origin = named and asks_about_origin(text)
-    background = named and overview is None and not origin and asks_about_background(english_view)
-    leads = leading_sections().get("origin" if origin else "background" if background else overview or "", ())
+    if named and overview is None and not origin and asks_about_background(english_view):
+        # Why the strategy exists is said where it frames itself: answered like an overview, from there.
+        overview = "background"
+    leads = leading_sections().get("origin" if origin else overview or "", ())
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
     return Query(
