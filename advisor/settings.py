@@ -204,6 +204,10 @@ class Settings(BaseSettings):
         3, description="Actions from one passage (a sentence given with the action it explains not counted apart): "
         "capping lower made room for weaker actions from other passages, which readers judged padding."
     )
+    thin_answer_actions: int = Field(
+        2, description="An answer with fewer actions takes the next actions of its best action's own passage (that "
+        "recommendation's other steps): readers judged one-action answers thin when the passage gave more."
+    )
     action_similarity_window: float = Field(
         0.25, description="Actions may be at most this much less similar to the question than the best sentence."
     )

@@ -145,6 +145,11 @@ def test_two_topics_of_different_focus_areas_are_two_parts():
     assert labels("Tell me about AI and quantum") == []
     assert labels("What about secure and trusted digital infrastructure?") == []
     assert labels("Tell me about the Tech Business Offer and Global Gateway. Are they the same thing?") == []
+    # Two things named inside one question are not two questions.
+    assert labels("What's the EU's line on opening up how feeds rank posts and how takedown decisions are made?") == []
+    assert labels("What are AI Factories, and who is supposed to build and run them?") == [
+        "What are AI Factories", "Who is supposed to build and run them?",
+    ]
     # An audience pair names its second audience with its own verb ("How can companies …").
     assert labels("How can governments and companies cooperate on cybersecurity?") == [
         "How can governments cooperate on cybersecurity?", "How can companies cooperate on cybersecurity?",
@@ -204,3 +209,12 @@ def test_asking_for_another_mode_or_the_rules_given_is_manipulation():
                            "you were told to follow.")
     assert not is_manipulation("What rules does the strategy give for online platforms?")
     assert not is_manipulation("Which mode of cooperation does the strategy prefer?")
+
+
+def test_a_place_outside_the_eu_puts_the_asker_in_a_partner_country():
+    from advisor.query.understand import understand
+
+    assert understand("We're a cybersecurity consultancy in Colombia.", max_chars=2000).abroad
+    assert understand("a startup in west africa asking about funding", max_chars=2000).abroad
+    assert not understand("We're a cybersecurity consultancy in Germany.", max_chars=2000).abroad
+    assert not understand("What does the strategy say about cybersecurity?", max_chars=2000).abroad

@@ -132,3 +132,14 @@ def test_a_statement_of_who_asks_is_context_not_a_part():
     vendor = question_parts("We're a 5G equipment vendor. Should we follow the 5G Toolbox, and could we take part in a "
                             "6G pilot in a partner country?")
     assert len(vendor) == 2  # a segment that holds a question after its context stays a part
+
+
+def test_a_lone_action_brings_its_recommendations_next_step_never_another_passages():
+    from advisor.answer.composer import pick_actions
+
+    lone = sentence(0, 0, "action", 0.60, 1.50, "business")
+    sibling = sentence(0, 80, "action", 0.30, 1.20, "business")  # same recommendation, far less close
+    stranger = sentence(1, 0, "action", 0.31, 1.21, "business")  # another passage, as far off
+    chosen = pick_actions([lone, sibling, stranger], "business", SETTINGS, floor=0.0)
+    assert chosen == [lone, sibling]
+    assert pick_actions([lone, stranger], "business", SETTINGS, floor=0.0) == [lone]  # never padded from elsewhere

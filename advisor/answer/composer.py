@@ -75,6 +75,10 @@ class ScoredSentence:
     framing: bool = False  # from a section about the whole strategy (its conclusion, "why businesses should act")
 
 
+# An asker who names a place outside the EU is in the situation "if your company operates in a partner country".
+_PARTNER = frozenset(terms("partner country countries"))
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def sentence_terms(sentence: str) -> frozenset[str]:
     return frozenset(terms(sentence))
@@ -485,7 +489,7 @@ def score_sentences(query: Query, passages: list[Passage], space: Space, setting
         )
         score = base + settings.score_action_weight * act
         wanted = condition_terms(sentence)
-        fits = not english or not wanted or bool(wanted & q_terms)
+        fits = not english or not wanted or bool(wanted & (q_terms | (_PARTNER if query.abroad else frozenset())))
         out.append(ScoredSentence(index, start, end, sentence, float(sim), role, score, base, fits))
     return out
 
@@ -554,6 +558,15 @@ def pick_actions(
             continue
         chosen += [s for s in group if s not in chosen]
         per_passage[sentence.passage_index] = per_passage.get(sentence.passage_index, 0) + 1
+    if not explain and chosen and len(chosen) < min(limit, settings.thin_answer_actions):
+        # One action from a recommendation that gives several reads thin: its next steps on the same
+        # topic (the same passage, for this audience, read alone) come with it, best first.
+        home = max(chosen, key=lambda s: s.score).passage_index
+        siblings = sorted(
+            (s for s in candidates if s.passage_index == home and s not in chosen and not needs_previous(s.text)),
+            key=lambda s: -s.similarity,
+        )
+        chosen += siblings[: min(limit, settings.thin_answer_actions) - len(chosen)]
     return sorted(chosen, key=lambda s: (s.passage_index, s.start))
 
 

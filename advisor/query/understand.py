@@ -133,6 +133,16 @@ def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
 
 
+@lru_cache(maxsize=4)
+def eu_places(path: Path = PLACES_FILE) -> frozenset[str]:
+    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8")).get("eu", []))
+
+
+def in_partner_country(places: list[str]) -> bool:
+    """The asker names a place outside the EU ("a consultancy in Colombia"): they are in a partner country."""
+    return any(p.lower() not in eu_places() for p in places)
+
+
 def place_names(text: str) -> list[str]:
     """Places the text names, capitalised or not ("a startup in kenya", "West Africa"): knowledge/places.yaml."""
     return _places_pattern().findall(text)
@@ -182,6 +192,7 @@ class Query:
     manipulation: bool = False  # tries to change the assistant's rules (advisor/query/guard.py)
     thesaurus: tuple[tuple[str, str], ...] = ()  # (user phrase, the documents' words)
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
+    abroad: bool = False  # names a place outside the EU: the asker is in a partner country
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
@@ -322,6 +333,7 @@ def understand(
         manipulation=is_manipulation(asked) or is_manipulation(text),
         thesaurus=tuple(thesaurus_hits(spelled)),
         names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *place_names(text)] for t in terms(name))),
+        abroad=in_partner_country(place_names(text)),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=tuple(part.text for part in split),
