@@ -24,6 +24,7 @@ from advisor.indexing.documents import AddedDocument, Upload, commit_all, prepar
 from advisor.indexing.ingest import IngestReport, ProgressFn, ingest_paths
 from advisor.models import Answer
 from advisor.offline import install_tiktoken_encodings, quiet_environment
+from advisor.plan.rules import attribution
 from advisor.query.followup import Turn
 from advisor.query.understand import Query, understand
 from advisor.retrieval.evidence import EvidenceGatherer
@@ -66,7 +67,7 @@ class Advisor:
     def pipeline(self) -> AnswerPipeline:
         return AnswerPipeline(
             self.retriever, self.evidence, self.sentences, self.taxonomy, self.settings, self.answers, self.corpus_key,
-            self.answer_backend,
+            self.answer_backend, attribution(self.settings.knowledge_dir, self.taxonomy),
         )
 
     # ---- stores ---------------------------------------------------------------------------

@@ -116,3 +116,10 @@ def test_comparing_objectives_and_focus_areas_quotes_how_the_document_introduces
     # ...after saying the difference itself, which readers asked for and did not get from two lists.
     assert answer.answer.startswith("In short, the objectives are the aims the strategy centers on")
     assert "priority domains for action:" in answer.answer
+
+
+def test_who_wrote_the_summary_is_answered_from_its_source_line(advisor):
+    answer = advisor.ask("Who wrote this summary, and is it the official EU document itself?")
+    assert "Summary by DigitalTrade4.EU" in answer.answer and "not the official text" in answer.answer
+    assert advisor.settings.strategy_url in answer.answer
+    assert [c.title for c in answer.citations] == ["Introduction"]  # who presented the strategy, and when

@@ -304,3 +304,16 @@ def test_who_asks_never_narrows_an_overview_and_arabic_marks_are_optional():
     assert understand("I work for a national government. Summarise the recommendations for governments like ours.",
                       max_chars=2000).overview == "recommendations"
     assert understand("لخّص لي الاستراتيجية الرقمية الدولية للاتحاد الأوروبي في فقرة قصيرة.", max_chars=2000).overview == "summary"
+
+
+@pytest.mark.parametrize("question", [
+    "Who wrote this summary?", "is this doc the oficial eu text or somebody elses summary?", "Qui a rédigé ce résumé ?",
+    "Where does this information come from?",
+])
+def test_asking_who_wrote_the_summary_is_a_source_overview(question):
+    assert understand(question, max_chars=2000).overview == "source"
+
+
+def test_official_policy_questions_are_not_about_the_source():
+    assert understand("Is it the official policy that partner countries must adopt the GDPR?", max_chars=2000).overview is None
+    assert understand("Who wrote the AI Act?", max_chars=2000).overview is None

@@ -109,6 +109,7 @@ def compose_answer(
     in_scope: bool,
     library: list[Document],
     sections: list[Section] | None = None,
+    attribution: str = "",
 ) -> Answer:
     """Build the answer from the passages alone. `in_scope` is the one scope decision
     (advisor.query.scope.in_scope), taken before any backend answers; `library` is the strategy's
@@ -120,7 +121,7 @@ def compose_answer(
     if query.intent == "overview" and query.overview is not None:
         answer = overview_answer(
             query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words,
-            settings.answer_max_words,
+            settings.answer_max_words, attribution, settings.strategy_url,
         )
         if answer is not None:
             return answer

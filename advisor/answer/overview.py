@@ -86,6 +86,8 @@ def overview_answer(
     min_chars: int,
     max_words: int = 0,
     budget: int = 0,
+    attribution: str = "",
+    official_url: str = "",
 ) -> Answer | None:
     """The overview the query asks for, or None when the index lacks the strategy's chunks.
     `max_words` bounds a listed recommendation's quote; `budget` is the answer length a summary's
@@ -172,12 +174,18 @@ def overview_answer(
         if not items:
             return None
         listing(lang.text("overview_structure"), items)
+    elif kind == "source" and not attribution:
+        return None
     else:  # summary, who_when, background: the introduction says who, when, what and why; a summary adds the objectives
         intro = by_section.get("introduction")
         if intro is None:
             return None
+        if kind == "source":
+            # Who wrote what the answers quote is the knowledge base's own source line, never a guess;
+            # the summary's first sentence then says who presented the strategy itself, and when.
+            lines.append(lang.text("overview_source", attribution=attribution, url=official_url))
         # Who and when are both in the first sentence; a second one only dilutes the answer.
-        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 1 if kind == "who_when" else 3]
+        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 1 if kind in ("who_when", "source") else 3]
         n = citer.cite(intro)
         for sentence in sentences:
             key_points.append(KeyPoint(text=sentence, citations=[n]))

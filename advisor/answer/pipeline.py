@@ -58,6 +58,7 @@ class AnswerPipeline:
     cache: AnswerCache
     corpus_key: Callable[[list[str] | None], tuple]  # what answers depend on besides the question
     backend: LLMBackend | None = None  # None: the grounded composer answers (default)
+    attribution: str = ""  # the knowledge base's source line ("Summary by …"): what "who wrote this?" is told
     _centre: tuple[tuple, np.ndarray, float, float] | None = field(default=None, repr=False)
 
     def generality(self) -> Callable[[list[str]], np.ndarray]:
@@ -197,7 +198,7 @@ class AnswerPipeline:
         def compose() -> Answer:
             return compose_answer(
                 query, result.passages, self.space(query, result), self.taxonomy, self.settings, covered, self.library(),
-                self.sections(query, collections, doc_ids) if covered else None,
+                self.sections(query, collections, doc_ids) if covered else None, self.attribution,
             )
 
         def finish(answer: Answer, extra: dict[str, float]) -> Answer:

@@ -47,7 +47,7 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal[
     "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "benefits",
-    "summary", "who_when", "background",
+    "summary", "who_when", "background", "source",
 ]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")

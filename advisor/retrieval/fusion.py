@@ -28,6 +28,7 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
     "summary": ("section", "overview"),
     "who_when": ("section", "overview"),
     "background": ("section", "overview"),
+    "source": ("section", "overview"),
 }
 # Overviews that list items: the passage introducing the list ("Strategic Objectives: ... three
 # primary objectives:") answers "what are the objectives?" first, then its items.
