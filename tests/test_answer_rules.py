@@ -141,6 +141,10 @@ def test_two_topics_of_different_focus_areas_are_two_parts():
     assert labels("What does the strategy say about infrastructure and online platforms?") == [
         "What does the strategy say about infrastructure?", "What does the strategy say about online platforms?",
     ]
+    # A head noun the two share goes with each ("the infrastructure and online-platforms focus areas").
+    assert labels("What do the infrastructure and online-platforms focus areas say?") == [
+        "What do the infrastructure focus areas say?", "What do the online-platforms focus areas say?",
+    ]
     # One focus area named twice, one area's own title, or a comparison: one question.
     assert labels("Tell me about AI and quantum") == []
     assert labels("What about secure and trusted digital infrastructure?") == []

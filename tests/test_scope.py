@@ -317,3 +317,9 @@ def test_asking_who_wrote_the_summary_is_a_source_overview(question):
 def test_official_policy_questions_are_not_about_the_source():
     assert understand("Is it the official policy that partner countries must adopt the GDPR?", max_chars=2000).overview is None
     assert understand("Who wrote the AI Act?", max_chars=2000).overview is None
+
+
+def test_the_main_themes_or_message_of_the_strategy_is_its_summary():
+    assert understand("What are the main themes of the strategy, in bullet points?", max_chars=2000).overview == "summary"
+    assert understand("If participants remember only one thing, what's the main message?", max_chars=2000).overview == "summary"
+    assert understand("What is the main message on cybersecurity?", max_chars=2000).overview is None

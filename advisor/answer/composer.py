@@ -564,7 +564,8 @@ def pick_actions(
         # topic (the same passage, for this audience, read alone) come with it, best first.
         home = max(chosen, key=lambda s: s.score).passage_index
         siblings = sorted(
-            (s for s in candidates if s.passage_index == home and s not in chosen and not needs_previous(s.text)),
+            (s for s in candidates if s.passage_index == home and s not in chosen and not needs_previous(s.text)
+             and s.similarity >= top - margin),
             key=lambda s: -s.similarity,
         )
         chosen += siblings[: min(limit, settings.thin_answer_actions) - len(chosen)]

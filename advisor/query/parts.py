@@ -153,10 +153,15 @@ def _split_topics(segment: str) -> list[str]:
         first, second = areas_named(" ".join(left)), areas_named(" ".join(right))
         if not first or not second or first & second:
             continue
-        # Each topic keeps the rest of the segment: the words before the pair and after it.
+        # Each topic keeps the rest of the segment: the words before the pair and after it, and the
+        # head noun the two share ("the infrastructure and online-platforms focus areas").
+        head: list[str] = []
+        while len(right) > 1 and not areas_named(right[-1]):
+            head.insert(0, right.pop())
         start = segment.rfind(left[0], 0, join.start())
-        end = segment.find(right[-1], join.end()) + len(right[-1])
-        return [segment[: join.start()] + segment[end:], segment[:start] + segment[join.end() :]]
+        end = segment.find((head or right)[-1], join.end()) + len((head or right)[-1])
+        shared = " " + " ".join(head) if head else ""
+        return [segment[: join.start()] + shared + segment[end:], segment[:start] + segment[join.end() :]]
     return [segment]
 
 
