@@ -322,4 +322,4 @@ def test_official_policy_questions_are_not_about_the_source():
 def test_the_main_themes_or_message_of_the_strategy_is_its_summary():
     assert understand("What are the main themes of the strategy, in bullet points?", max_chars=2000).overview == "summary"
     assert understand("If participants remember only one thing, what's the main message?", max_chars=2000).overview == "summary"
-    assert understand("What is the main message on cybersecurity?", max_chars=2000).overview is None
+    assert understand("What are the key messages on cyber drills for CERT teams?", max_chars=2000).overview is None
