@@ -77,12 +77,16 @@ class EvidenceGatherer:
         topic = query.topic_terms if english else tuple(topic_terms(" ".join(query.english_terms)))
         signal = scope_signal(topic, query.self_reference, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
-        term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if query.language == "en" else None
+        margins = self._term_margins(query, signal.unknown_terms, topics, collections) if english else {}
+        term_margin = max(margins.values()) if margins else None
+        # An unknown word far closer to the documents' sentences than to any neighbouring topic is an
+        # everyday word of the question ("keep", "overlap", "differ"), not evidence that it is off-topic.
+        everyday = [t for t, m in margins.items() if m <= -self.retriever.settings.scope_everyday_term_margin]
         return ScopeEvidence(
             margin=margin if topics is not None else float("nan"),
             dense=max((p.similarity for p in result.passages), default=0.0),
             known_terms=len([t for t in signal.known_terms if t not in common]),
-            unknown_terms=len(signal.unknown_terms),
+            unknown_terms=len(signal.unknown_terms) - len(everyday),
             english=query.language == "en",
             about_document=query.intent == "overview" or query.about_whole,
             manipulation=query.manipulation,
@@ -91,20 +95,25 @@ class EvidenceGatherer:
             programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
         )
 
-    def _term_margin(
+    def _term_margins(
         self, query: Query, unknown: list[str], topics: np.ndarray | None, collections: list[str] | None
-    ) -> float | None:
-        """How much closer the question's most off-topic unknown word sits to a neighbouring topic
-        than to any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
+    ) -> dict[str, float]:
+        """For each unknown word (by its term), how much closer it sits to a neighbouring topic than to
+        any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo, "overlap": low)."""
         encoder = self.retriever.multilingual
         if encoder is None or topics is None or not unknown:
-            return None
+            return {}
         wanted = set(unknown)
         words = list(dict.fromkeys(w for w in _WORD.findall(query.spelled or query.text) if (terms(w) or [""])[0] in wanted))
         matrices = [i.matrix for name in (collections or list(self.retriever.stores))
                     if (i := self.retriever.sentence_index(name)) is not None and len(i.owners)]
         if not words or not matrices:
-            return None
+            return {}
         vectors = encoder.passages(words)
         documents = np.vstack(matrices)
-        return float(((vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)).max())
+        margins = (vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)
+        out: dict[str, float] = {}
+        for word, value in zip(words, margins):
+            term = terms(word)[0]
+            out[term] = max(out.get(term, float("-inf")), float(value))
+        return out
