@@ -323,3 +323,33 @@ def test_the_main_themes_or_message_of_the_strategy_is_its_summary():
     assert understand("What are the main themes of the strategy, in bullet points?", max_chars=2000).overview == "summary"
     assert understand("If participants remember only one thing, what's the main message?", max_chars=2000).overview == "summary"
     assert understand("What are the key messages on cyber drills for CERT teams?", max_chars=2000).overview is None
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    ("what are the big buckets this whole thing is organised around?", "summary"),
+    ("Who actually put this out, and on what day?", "who_when"),
+    ("Why did Brussels bother writing this at all? What's the problem it's meant to fix?", "background"),
+    ("Walk me through the to-do list for companies, short version please.", "recommendations"),
+    ("Where do the expectations on firms and on governments overlap, and where do they differ?", "recommendations"),
+])
+def test_colloquial_overviews_are_recognised(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("Our investment promotion agency in Colombia wants to attract European tech firms.", "government"),
+    ("we are a small digital agency in Lagos", "business"),
+    ("I'm a counsellor at Indonesia's mission to the EU, asked to explore a formal digital dialogue.", "government"),
+    ("Ich berate das Digitalministerium in Nordmazedonien. Wie sollten wir unsere Regeln anpassen?", "government"),
+    ("Je travaille à la direction du numérique d'un ministère au Sénégal. Nous voulons moderniser notre portail", "government"),
+])
+def test_qualified_agencies_missions_and_advisers_say_who_asks(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_an_unknown_word_closer_to_the_documents_than_to_any_neighbour_is_everyday(advisor):
+    query = advisor.understand("Where do the expectations on firms and on governments overlap, and where do they differ?")
+    evidence = advisor.pipeline.evidence.gather(query, advisor.pipeline.search(query, None, None))
+    assert evidence.unknown_terms == 0  # "overlap", "differ": question words, not a neighbouring topic
+    off = advisor.understand("We're a steel exporter in Turkey. How do the CBAM carbon border rules apply to our shipments?")
+    assert advisor.pipeline.evidence.gather(off, advisor.pipeline.search(off, None, None)).unknown_terms > 0
