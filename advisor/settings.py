@@ -223,10 +223,6 @@ class Settings(BaseSettings):
     scope_term_margin: float = Field(
         0.01, description="An unknown word this much closer to a neighbouring topic than to the documents declines."
     )
-    scope_everyday_term_margin: float = Field(
-        0.015, description="An unknown word at least this much closer to the documents' sentences than to any "
-        "neighbouring topic is an everyday word of the question (keep, overlap, differ), not counted as unknown."
-    )
     scope_margin_foreign: float = Field(0.025, description="Grey-zone margin a non-English question needs.")
     scope_foreign_known_terms: int = Field(
         2, description="Grey zone, other languages: specific glossary terms (their English) the documents use..."

@@ -345,11 +345,3 @@ def test_colloquial_overviews_are_recognised(question, overview):
 ])
 def test_qualified_agencies_missions_and_advisers_say_who_asks(question, audience):
     assert detect_audience(question) == audience
-
-
-def test_an_unknown_word_closer_to_the_documents_than_to_any_neighbour_is_everyday(advisor):
-    query = advisor.understand("Where do the expectations on firms and on governments overlap, and where do they differ?")
-    evidence = advisor.pipeline.evidence.gather(query, advisor.pipeline.search(query, None, None))
-    assert evidence.unknown_terms == 0  # "overlap", "differ": question words, not a neighbouring topic
-    off = advisor.understand("We're a steel exporter in Turkey. How do the CBAM carbon border rules apply to our shipments?")
-    assert advisor.pipeline.evidence.gather(off, advisor.pipeline.search(off, None, None)).unknown_terms > 0

@@ -79,14 +79,11 @@ class EvidenceGatherer:
         common = self._common(collections)
         margins = self._term_margins(query, signal.unknown_terms, topics, collections) if english else {}
         term_margin = max(margins.values()) if margins else None
-        # An unknown word far closer to the documents' sentences than to any neighbouring topic is an
-        # everyday word of the question ("keep", "overlap", "differ"), not evidence that it is off-topic.
-        everyday = [t for t, m in margins.items() if m <= -self.retriever.settings.scope_everyday_term_margin]
         return ScopeEvidence(
             margin=margin if topics is not None else float("nan"),
             dense=max((p.similarity for p in result.passages), default=0.0),
             known_terms=len([t for t in signal.known_terms if t not in common]),
-            unknown_terms=len(signal.unknown_terms) - len(everyday),
+            unknown_terms=len(signal.unknown_terms),
             english=query.language == "en",
             about_document=query.intent == "overview" or query.about_whole,
             manipulation=query.manipulation,
@@ -99,7 +96,7 @@ class EvidenceGatherer:
         self, query: Query, unknown: list[str], topics: np.ndarray | None, collections: list[str] | None
     ) -> dict[str, float]:
         """For each unknown word (by its term), how much closer it sits to a neighbouring topic than to
-        any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo, "overlap": low)."""
+        any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
         encoder = self.retriever.multilingual
         if encoder is None or topics is None or not unknown:
             return {}
