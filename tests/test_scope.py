@@ -345,3 +345,19 @@ def test_colloquial_overviews_are_recognised(question, overview):
 ])
 def test_qualified_agencies_missions_and_advisers_say_who_asks(question, audience):
     assert detect_audience(question) == audience
+
+
+def test_a_specific_asked_of_the_named_document_is_in_scope():
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+
+    settings = Settings()
+    asked = ScopeEvidence(margin=(settings.scope_margin_decline + settings.scope_margin_weak) / 2, dense=0.4,
+                          known_terms=2, unknown_terms=6, english=True, about_document=False, manipulation=False,
+                          term_margin=0.0)
+    assert not in_scope(asked, settings)
+    # "Which article of the strategy obliges partner countries to …?": the answer says it gives none.
+    assert in_scope(ScopeEvidence(**{**asked.__dict__, "names_document": True, "asks_detail": True}), settings)
+    far = ScopeEvidence(**{**asked.__dict__, "names_document": True, "asks_detail": True,
+                           "margin": settings.scope_margin_decline - 0.01})
+    assert not in_scope(far, settings)  # "according to the strategy, what is the VAT rate on phones?"

@@ -216,6 +216,9 @@ class ScopeEvidence:
     # The question names the strategy or the document ("under this strategy", "does the paper…"):
     # the asker says what they are asking about, so a stray everyday word weighs less.
     names_document: bool = False
+    # ...and asks for (or asserts) a specific of it (an article, an amount, a date): a question about what
+    # the document says, which the answer can settle by saying plainly that the document does not give it.
+    asks_detail: bool = False
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
@@ -232,6 +235,8 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
         return evidence.margin >= settings.scope_margin_floor
     if evidence.margin < settings.scope_margin_decline:
         return False
+    if evidence.names_document and evidence.asks_detail:
+        return True
     if not evidence.english:
         # Its glossary terms (the documents' words for what it asks) count as evidence too.
         return evidence.margin >= settings.scope_margin_foreign or (
