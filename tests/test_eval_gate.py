@@ -32,15 +32,15 @@ FLOORS = {
 }
 CEILINGS = {"canary_leak_rate": 0.0, "invented_facts": 0, "false_decline_rate": 0.03}
 # Answer-content checks, on the golden set and on the blind set alike.
-QUALITY_FLOORS = {"overview_completeness": 1.0, "missing_detail_acknowledged": 0.85}
+QUALITY_FLOORS = {"overview_completeness": 1.0, "missing_detail_acknowledged": 0.9}
 QUALITY_CEILINGS = {
     "non_action_share": 0.02, "dangling_colon_answers": 0, "invented_facts": 0, "repeated_action_max_share": 0.10,
 }
 # The blind set (evals/blind.jsonl, never tuned on): floors a little under what was measured when
 # it was frozen and answered (see README "Quality"), so a regression of a category fails CI.
 BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"
-BLIND_FLOORS = {"hit@1": 0.84, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.88}
-BLIND_CEILINGS = {"false_decline_rate": 0.045}
+BLIND_FLOORS = {"hit@1": 0.85, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.9}
+BLIND_CEILINGS = {"false_decline_rate": 0.035}
 NON_ENGLISH_HIT5 = 0.9
 
 
