@@ -24,7 +24,7 @@ def sentence(index: int, start: int, kind: str, similarity: float, base: float, 
 @pytest.mark.parametrize("question", [
     "What is meant by digital public infrastructure?",
     "Why does Europe care about cyber resilience elsewhere?",
-    "What situation pushed Europe to write this?",
+    "What is the background of the 5G Toolbox?",
     "What is the rationale behind the Tech Business Offer?",
     "Qu'entend la stratégie par infrastructure publique numérique ?",
     "¿Qué se entiende por identidad digital?",
@@ -32,6 +32,12 @@ def sentence(index: int, start: int, kind: str, similarity: float, base: float, 
 ])
 def test_background_rationale_and_definitions_ask_for_an_explanation(question):
     assert understand(question, max_chars=300).intent == "explain", question
+
+
+def test_why_the_strategy_itself_was_written_is_answered_from_its_introduction():
+    # "write this" names the document: the situation behind it is what its introduction says.
+    query = understand("What situation pushed Europe to write this?", max_chars=300)
+    assert (query.overview, query.leads[:1]) == ("background", ("introduction",))
 
 
 @pytest.mark.parametrize("question", [
