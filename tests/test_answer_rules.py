@@ -198,6 +198,12 @@ def test_a_follow_on_about_the_same_topic_is_not_a_part_of_its_own():
         ("When and where is the official launch event for the Digital Partnership Network?", "date"),
         ("I was told each Team Europe consortium has to include at least two European SMEs.", "number"),
         ("Li que o Brasil e Angola já constam da lista oficial de países elegíveis. Pode confirmar?", "country-list"),
+        ("The strategy names which Latin American, African and Asian countries will host 6G pilots, right?", "country-list"),
+        ("Given that operators must rip out all non-EU 5G kit by 2027, how do we request an extension?", "date"),
+        ("We must adopt the Digital Services Act within 24 months of signing an MoU, right?", "date"),
+        ("Welche Mindestquote an europäischen Lieferanten schreibt die Strategie vor?", "number"),
+        ("Wer genau ist bei der Kommission zuständig? Ich bräuchte den Namen der Ansprechperson.", "person"),
+        ("كم مليون يورو خصّص الاتحاد الأوروبي لمصانع الذكاء الاصطناعي؟", "amount"),
     ],
 )
 def test_asserted_shares_forms_contacts_and_event_dates_are_specifics(question, kind):

@@ -342,6 +342,13 @@ def test_colloquial_overviews_are_recognised(question, overview):
     ("I'm a counsellor at Indonesia's mission to the EU, asked to explore a formal digital dialogue.", "government"),
     ("Ich berate das Digitalministerium in Nordmazedonien. Wie sollten wir unsere Regeln anpassen?", "government"),
     ("Je travaille à la direction du numérique d'un ministère au Sénégal. Nous voulons moderniser notre portail", "government"),
+    ("Welche Mindestquote schreibt die Strategie für unsere staatlichen Ausschreibungen beim 5G-Ausbau vor?", "government"),
+    ("Wir sind ein Zahlungsdienstleister mit Kunden in mehreren Ländern.", "business"),
+    ("Desde la Subsecretaría de Telecomunicaciones de Chile quisiéramos conocer qué recomienda la estrategia", "government"),
+    ("How many billion euros has Global Gateway earmarked? I need the figure for our cabinet memo.", "government"),
+    ("I chair the tech committee of our chamber of commerce. How can our member companies get heard?", "business"),
+    ("There are four of us maintaining an open-source e-government toolkit that municipalities use.", "business"),
+    ("Nous sommes un cabinet de conseil à Dakar", "business"),
 ])
 def test_qualified_agencies_missions_and_advisers_say_who_asks(question, audience):
     assert detect_audience(question) == audience

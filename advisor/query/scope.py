@@ -55,7 +55,7 @@ GENERIC_TERMS = frozenset(
 ) | frozenset(terms(" ".join(word for group in yaml.safe_load(GENERIC_FILE.read_text(encoding="utf-8")).values()
                             for word in group)))
 _SELF_REFERENCE = re.compile(
-    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\banything in here\b|\bthis whole thing\b"
+    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.
