@@ -204,6 +204,12 @@ def test_a_follow_on_about_the_same_topic_is_not_a_part_of_its_own():
         ("Welche Mindestquote an europäischen Lieferanten schreibt die Strategie vor?", "number"),
         ("Wer genau ist bei der Kommission zuständig? Ich bräuchte den Namen der Ansprechperson.", "person"),
         ("كم مليون يورو خصّص الاتحاد الأوروبي لمصانع الذكاء الاصطناعي؟", "amount"),
+        ("Is it true that Ursula von der Leyen personally launched the strategy in Brussels?", "person"),
+        ("I heard Commissioner Virkkunen is in charge of the Tech Business Offer.", "person"),
+        ("The strategy gives partner countries three years to align with the AI Act, doesn't it?", "date"),
+        ("My colleague says each SME can get up to half a million from the Tech Business Offer. True?", "amount"),
+        ("Apparently 40 countries have already signed Digital Partnerships — which ones?", "country-list"),
+        ("The strategy says the Digital Partnership Network starts in Nairobi next spring, correct?", "date"),
     ],
 )
 def test_asserted_shares_forms_contacts_and_event_dates_are_specifics(question, kind):
