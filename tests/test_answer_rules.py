@@ -243,3 +243,14 @@ def test_a_place_outside_the_eu_puts_the_asker_in_a_partner_country():
     assert understand("a startup in west africa asking about funding", max_chars=2000).abroad
     assert not understand("We're a cybersecurity consultancy in Germany.", max_chars=2000).abroad
     assert not understand("What does the strategy say about cybersecurity?", max_chars=2000).abroad
+
+
+@pytest.mark.parametrize("question", [
+    "Our consultant says partner governments must adopt the AI Act by 2027 to receive Global Gateway money — is that right?",
+    "Someone said the EU will pay 50% of any national digital ID rollout. Is that in the strategy?",
+])
+def test_a_specific_the_question_states_and_asks_to_confirm_is_a_claim(question):
+    from advisor.query.detail import requested_details
+
+    assert [d.asserted for d in requested_details(question)] == [True]
+    assert not any(d.asserted for d in requested_details("What is the deadline for Global Gateway calls?"))

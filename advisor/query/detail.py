@@ -66,11 +66,15 @@ def detail_kinds(path: Path = DETAILS_FILE) -> DetailKinds:
 def requested_details(question: str) -> list[RequestedDetail]:
     """Every kind of specific the question asks for, or asserts and asks to confirm."""
     kinds = detail_kinds()
+    # A specific the question itself states ("by 2027", "50%") and asks to confirm is a claim, however
+    # it is phrased: the answer then says the documents do not confirm it.
+    confirming = bool(kinds.assertion.search(question))
     found = [
-        RequestedDetail(kind, kinds.evidence[kind], names=kind in kinds.names)
+        RequestedDetail(kind, kinds.evidence[kind], asserted=confirming and bool(kinds.evidence[kind].search(question)),
+                        names=kind in kinds.names)
         for kind, ask in kinds.ask.items() if ask.search(question)
     ]
-    if kinds.assertion.search(question):
+    if confirming:
         asked = {d.kind for d in found}
         found += [
             RequestedDetail(kind, pattern, asserted=True, names=kind in kinds.names)
