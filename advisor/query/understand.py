@@ -244,7 +244,6 @@ class Query:
         return self.text if self.text != self.asked else None
 
 
-# A part must name at least this many topic words of its own to be searched apart.
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
     if overview is not None:
         return "overview"
