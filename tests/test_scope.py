@@ -368,3 +368,19 @@ def test_a_specific_asked_of_the_named_document_is_in_scope():
     far = ScopeEvidence(**{**asked.__dict__, "names_document": True, "asks_detail": True,
                            "margin": settings.scope_margin_decline - 0.01})
     assert not in_scope(far, settings)  # "according to the strategy, what is the VAT rate on phones?"
+
+
+def test_near_the_documents_an_askers_sector_does_not_make_the_question_off_topic():
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+
+    settings = Settings()
+    # "We're a startup selling quantum-safe encryption to banks": "banks" leans to banking supervision.
+    leaning = ScopeEvidence(margin=settings.scope_margin_weak + 0.01, dense=0.6, known_terms=3, unknown_terms=4,
+                            english=True, about_document=False, manipulation=False,
+                            term_margin=settings.scope_term_margin + 0.01)
+    assert not in_scope(leaning, settings)
+    assert in_scope(ScopeEvidence(**{**leaning.__dict__, "names_audience": True}), settings)
+    # Below the weak margin the asker's self-description is no evidence ("we're a pharma startup, clinical trials?").
+    assert not in_scope(ScopeEvidence(**{**leaning.__dict__, "names_audience": True,
+                                         "margin": settings.scope_margin_weak - 0.01}), settings)

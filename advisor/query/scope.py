@@ -219,6 +219,9 @@ class ScopeEvidence:
     # ...and asks for (or asserts) a specific of it (an article, an amount, a date): a question about what
     # the document says, which the answer can settle by saying plainly that the document does not give it.
     asks_detail: bool = False
+    # The question says who asks or whom it is about ("we sell encryption to banks", "our ministry"):
+    # near the documents, a word leaning elsewhere is then the asker's sector or customers, not the topic.
+    names_audience: bool = False
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
@@ -252,6 +255,7 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
             or evidence.known_terms >= settings.scope_min_known_terms
             or evidence.programmes > 0
             or evidence.names_document
+            or evidence.names_audience
         )
     return english_evidence(evidence, settings)
 

@@ -90,6 +90,7 @@ class EvidenceGatherer:
             term_margin=term_margin if term_margin is not None else float("nan"),
             names_document=query.self_reference,
             asks_detail=bool(query.details),
+            names_audience=query.named_audience,
             programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
         )
 
