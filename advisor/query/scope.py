@@ -32,8 +32,8 @@ from advisor.text import terms
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
 OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
 NAMES_FILE = PROJECT_ROOT / "knowledge" / "names.yaml"
-# Chat shorthand and slipped function words ("cn u", "wat", "teh", "b4"): never topic words.
-GENERIC_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
+# Chat shorthand, slipped function words and fillers ("cn u", "wat", "teh", "lol"): never topic words.
+CHAT_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
 
 # Question words that say how someone asks, not what about; stemmed like `terms` does.
 GENERIC_TERMS = frozenset(
@@ -49,11 +49,9 @@ GENERIC_TERMS = frozenset(
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
         application applications exact precise plan plans planned planning
-        doc docs document documents paper text texts report promise promises promised respectively
-        hi hello hey thanks thank lol ppl fear fears worry worries worried hold holds"""
+        doc docs document documents paper text texts report promise promises promised respectively"""
     )
-) | frozenset(terms(" ".join(word for group in yaml.safe_load(GENERIC_FILE.read_text(encoding="utf-8")).values()
-                            for word in group)))
+) | frozenset(terms(" ".join(str(w) for w in yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8"))["chat"])))
 _SELF_REFERENCE = re.compile(
     r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b", re.I

@@ -87,8 +87,13 @@ def asks_about_background(text: str) -> bool:
     if match is None:
         return False
     rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
-    ignored = NAME_TERMS | GENERIC_TERMS | format_words() | frozenset(terms(" ".join(_intents()["background_words"])))
-    return not rest - ignored
+    return not rest - _background_ignored()
+
+
+@lru_cache(maxsize=1)
+def _background_ignored() -> frozenset[str]:
+    """Words a question about why the strategy exists may use besides naming it (knowledge/intents.yaml)."""
+    return NAME_TERMS | GENERIC_TERMS | format_words() | frozenset(terms(" ".join(_intents()["background_words"])))
 
 
 def asks_to_explain(text: str) -> bool:
@@ -127,15 +132,20 @@ PLACES_FILE = PROJECT_ROOT / "knowledge" / "places.yaml"
 
 
 @lru_cache(maxsize=2)
+def _places(path: Path = PLACES_FILE) -> dict[str, Any]:
+    """knowledge/places.yaml as read, once: every place, and those in the EU."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2)
 def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
-    places = yaml.safe_load(path.read_text(encoding="utf-8"))["places"]
-    alternatives = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+    alternatives = "|".join(re.escape(p) for p in sorted(_places(path)["places"], key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
 
 
 @lru_cache(maxsize=4)
 def eu_places(path: Path = PLACES_FILE) -> frozenset[str]:
-    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8")).get("eu", []))
+    return frozenset(_places(path).get("eu", []))
 
 
 def in_partner_country(places: list[str]) -> bool:

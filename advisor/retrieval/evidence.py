@@ -77,8 +77,7 @@ class EvidenceGatherer:
         topic = query.topic_terms if english else tuple(topic_terms(" ".join(query.english_terms)))
         signal = scope_signal(topic, query.self_reference, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
-        margins = self._term_margins(query, signal.unknown_terms, topics, collections) if english else {}
-        term_margin = max(margins.values()) if margins else None
+        term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if english else None
         return ScopeEvidence(
             margin=margin if topics is not None else float("nan"),
             dense=max((p.similarity for p in result.passages), default=0.0),
@@ -94,25 +93,20 @@ class EvidenceGatherer:
             programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
         )
 
-    def _term_margins(
+    def _term_margin(
         self, query: Query, unknown: list[str], topics: np.ndarray | None, collections: list[str] | None
-    ) -> dict[str, float]:
-        """For each unknown word (by its term), how much closer it sits to a neighbouring topic than to
-        any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
+    ) -> float | None:
+        """How much closer the question's most off-topic unknown word sits to a neighbouring topic
+        than to any sentence of the documents ("crypto", "tourism": high; "Nairobi", a typo: low)."""
         encoder = self.retriever.multilingual
         if encoder is None or topics is None or not unknown:
-            return {}
+            return None
         wanted = set(unknown)
         words = list(dict.fromkeys(w for w in _WORD.findall(query.spelled or query.text) if (terms(w) or [""])[0] in wanted))
         matrices = [i.matrix for name in (collections or list(self.retriever.stores))
                     if (i := self.retriever.sentence_index(name)) is not None and len(i.owners)]
         if not words or not matrices:
-            return {}
+            return None
         vectors = encoder.passages(words)
         documents = np.vstack(matrices)
-        margins = (vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)
-        out: dict[str, float] = {}
-        for word, value in zip(words, margins):
-            term = terms(word)[0]
-            out[term] = max(out.get(term, float("-inf")), float(value))
-        return out
+        return float(((vectors @ topics.T).max(axis=1) - (vectors @ documents.T).max(axis=1)).max())
