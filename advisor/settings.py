@@ -232,6 +232,12 @@ class Settings(BaseSettings):
         description="...with which this smaller margin suffices (answerable dev and own questions declined at "
         "0.021-0.024; near-topic off-topic ones of our own at 0.016).",
     )
+    scope_foreign_many_known_terms: int = Field(
+        5,
+        description="Grey zone, other languages: this many glossary terms the documents use suffice above the "
+        "decline margin (one more than English needs: glossary entries are phrases, so one thing asked "
+        "can yield two terms).",
+    )
     scope_margin_known_words: float = Field(
         0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )

@@ -25,15 +25,13 @@ from pathlib import Path
 
 import yaml
 
-from advisor.query.spelling import correction
+from advisor.query.spelling import chat_words, correction
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
 
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
 OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
 NAMES_FILE = PROJECT_ROOT / "knowledge" / "names.yaml"
-# Chat shorthand, slipped function words and fillers ("cn u", "wat", "teh", "lol"): never topic words.
-CHAT_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
 
 # Question words that say how someone asks, not what about; stemmed like `terms` does.
 GENERIC_TERMS = frozenset(
@@ -51,7 +49,7 @@ GENERIC_TERMS = frozenset(
         application applications exact precise plan plans planned planning
         doc docs document documents paper text texts report promise promises promised respectively"""
     )
-) | frozenset(terms(" ".join(str(w) for w in yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8"))["chat"])))
+) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
     r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b", re.I
@@ -239,10 +237,13 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     if evidence.names_document and evidence.asks_detail:
         return True
     if not evidence.english:
-        # Its glossary terms (the documents' words for what it asks) count as evidence too.
-        return evidence.margin >= settings.scope_margin_foreign or (
-            evidence.known_terms >= settings.scope_foreign_known_terms
-            and evidence.margin >= settings.scope_margin_foreign_known
+        # Its glossary terms (the documents' words for what it asks) count as evidence too; many of
+        # them suffice anywhere above the decline margin, as several known words do for English.
+        return (
+            evidence.margin >= settings.scope_margin_foreign
+            or (evidence.known_terms >= settings.scope_foreign_known_terms
+                and evidence.margin >= settings.scope_margin_foreign_known)
+            or evidence.known_terms >= settings.scope_foreign_many_known_terms
         )
     if evidence.margin >= settings.scope_margin_weak:
         # Close enough to the documents: decline only when a word points to a neighbouring topic,

@@ -14,8 +14,14 @@ import re
 from collections.abc import Container, Iterable
 from functools import lru_cache
 
+import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from advisor.settings import PROJECT_ROOT
+
+# How people type in a chat box: fillers that carry no topic, and shorthand for function words.
+CHAT_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
 
 # Edits allowed for a word of at least this many letters; shorter words must match exactly.
 FUZZY_EDITS = ((9, 2), (5, 1))
@@ -67,3 +73,27 @@ def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None 
         return correction(lower, vocabulary) or word
 
     return _LATIN_WORD.sub(fix, text)
+
+
+@lru_cache(maxsize=1)
+def _chat() -> dict[str, object]:
+    return yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8")) or {}
+
+
+def chat_words() -> tuple[str, ...]:
+    """Chat shorthand and fillers ("cn u", "wat", "lol", "actually"): never topic words."""
+    return tuple(str(w) for w in _chat()["chat"])  # type: ignore[union-attr]
+
+
+@lru_cache(maxsize=1)
+def _shorthand() -> tuple[re.Pattern[str], dict[str, str]]:
+    table = {str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()}  # type: ignore[union-attr]
+    words = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
+    return re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])"), table
+
+
+def unabbreviate(text: str) -> str:
+    """The text with chat shorthand for function words spelt out ("does teh strategy" -> "does the
+    strategy"), so every later reading sees the words it knows. Whole lower-case words only."""
+    pattern, table = _shorthand()
+    return pattern.sub(lambda m: table[m.group(0)], text)

@@ -33,7 +33,7 @@ from advisor.query.scope import (
     thesaurus_hits,
     topic_terms,
 )
-from advisor.query.spelling import respell, words_of
+from advisor.query.spelling import respell, unabbreviate, words_of
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
 
@@ -306,7 +306,7 @@ def understand(
             requested, source = condensed.audience, "conversation"
     language = detect_language(asked)
     # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
-    spelled = respell(text, domain_vocabulary()) if language == "en" else strip_harakat(text)
+    spelled = respell(unabbreviate(text), domain_vocabulary()) if language == "en" else strip_harakat(text)
     stated = detect_audience(text)  # respelt towards the audience lexicon's own words
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
