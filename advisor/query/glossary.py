@@ -27,6 +27,8 @@ _WHOLE_WORD_MAX = 3
 # German forms this long are also found inside compounds ("Digitalministerium", "Datenschutzgesetz").
 _COMPOUND_MIN = 5
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+# Letters typed either way in informal Arabic (one for one, so positions in the text are kept).
+_ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي"})
 _ARABIC_MARKS = re.compile(r"[\u064B-\u0652\u0670]")
 
 
@@ -41,9 +43,10 @@ def fold(text: str, code: str) -> str:
 
 def strip_accents(text: str) -> str:
     """The text without accents or Arabic short vowels and hamza marks ("ministère" -> "ministere",
-    "أ" -> "ا"): askers often type without them, so vocabularies are matched on both sides without."""
+    "أ" -> "ا"), and with one spelling of ta marbuta and final ya ("منصه" = "منصة"): askers often
+    type without them, so vocabularies are matched on both sides without."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_ARABIC_LETTERS)
 
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")
