@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from advisor.query.glossary import strip_accents
-from advisor.query.spelling import respell
+from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 
 AUDIENCES = ("business", "government", "general")
@@ -158,7 +158,7 @@ def asks_for_advice(question: str, language: str = "en") -> bool:
 def audience_scores(question: str) -> dict[str, int]:
     """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
     words = lexicon()
-    text = words.not_audience.sub(" ", respell(strip_accents(question), words.spellings))
+    text = words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
     return {
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")
