@@ -16,7 +16,7 @@ CATEGORIES = (
     # the blind set's categories (evals/blind.jsonl, written by someone who never saw the code)
     "paraphrase", "typo", "persona", "multi-part", "partial", "false-premise", "multilingual", "off-topic",
 )
-PERSONAS = ("sme", "civil-servant", "trainer")
+PERSONAS = ("sme", "civil-servant", "trainer", "other")  # other: a journalist, a student, a curious reader
 
 
 class GoldenError(ValueError):
