@@ -238,6 +238,15 @@ class Settings(BaseSettings):
         "decline margin (one more than English needs: glossary entries are phrases, so one thing asked "
         "can yield two terms).",
     )
+    scope_grey_known_terms: int = Field(
+        3,
+        description="Grey zone (between the decline and weak margins): topic words the documents use that "
+        "suffice when no word of the question leans to a neighbouring topic (English), or when the asker says "
+        "who they are (other languages).",
+    )
+    scope_grey_term_margin: float = Field(
+        0.0, description="...'leans': an unknown word closer to a neighbouring topic than to the documents."
+    )
     scope_margin_known_words: float = Field(
         0.02, description="Grey zone, English: margin at which a question whose every topic word is known passes."
     )
