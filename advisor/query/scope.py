@@ -239,13 +239,15 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     if not evidence.english:
         # Its glossary terms (the documents' words for what it asks) count as evidence too; many of
         # them suffice anywhere above the decline margin, as several known words do for English.
-        # An asker who says who they are ("خدام فوزارة العدل", "somos un operador") needs fewer of them.
+        # An asker who says who they are ("خدام فوزارة العدل", "somos un operador"), or a question that
+        # names the document it asks about ("in dem Papier"), needs fewer of them.
         return (
             evidence.margin >= settings.scope_margin_foreign
             or (evidence.known_terms >= settings.scope_foreign_known_terms
                 and evidence.margin >= settings.scope_margin_foreign_known)
             or evidence.known_terms >= settings.scope_foreign_many_known_terms
-            or (evidence.names_audience and evidence.known_terms >= settings.scope_grey_known_terms)
+            or ((evidence.names_audience or evidence.names_document)
+                and evidence.known_terms >= settings.scope_grey_known_terms)
         )
     if evidence.margin >= settings.scope_margin_weak:
         # Close enough to the documents: decline only when a word points to a neighbouring topic,
