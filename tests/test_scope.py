@@ -442,6 +442,14 @@ def test_other_languages_need_fewer_glossary_terms_from_a_self_described_asker_o
         ("Ich berate das Digitalministerium. Wie sollten wir unsere Regeln für Online-Plattformen anpassen?", "government"),
         ("Wir beraten als GIZ-Team ein Innenministerium in Albanien.", "government"),  # a team names no audience
         ("I design STEM education programmes for a partner country's government.", "government"),
+        ("My team is drafting the national AI strategy for cabinet approval. Which principles should we build in?",
+         "government"),  # "should we build" asks; "we build" would say what a firm does
+        ("We at the central bank are building an instant payment system.", "government"),
+        ("I'm an opposition MP. If we align our platform law with the DSA, what then?", "government"),
+        ("Ich arbeite im Bundesamt für Kommunikation in Biel.", "government"),
+        ("Our shareholders ask whether chip assembly in Penang could benefit.", "business"),
+        ("soy freelance, diseño apps de delivery para restaurantes en lima", "business"),
+        ("CTO of a 12-person security consultancy in Amman here.", "business"),
     ],
 )
 def test_askers_are_recognised_by_their_role_trade_and_what_they_run(question, audience):
