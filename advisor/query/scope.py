@@ -11,7 +11,7 @@ users", a typo): the decision weighs evidence instead.
   and MiniLM's similarity; other languages need a slightly larger margin instead.
 - Questions about the document itself (list, summarise, structure, who presented it) are in scope;
   manipulation attempts never are (advisor/query/guard.py).
-Thresholds live in settings and were calibrated on the golden, holdout and dev sets, never on the
+Thresholds live in settings and were calibrated on the golden, holdout, dev and tuning sets, never on the
 blind set.
 """
 
