@@ -26,9 +26,10 @@ GLOSSARY_FILE = PROJECT_ROOT / "knowledge" / "glossary.yaml"
 _WHOLE_WORD_MAX = 3
 # German forms this long are also found inside compounds ("Digitalministerium", "Datenschutzgesetz").
 _COMPOUND_MIN = 5
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
 # Letters typed either way in informal Arabic (one for one, so positions in the text are kept).
-_ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي"})
+_ARABIC_VARIANTS = {"ة": "ه", "ى": "ي"}
+_ARABIC_LETTERS = str.maketrans(_ARABIC_VARIANTS)
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", **_ARABIC_VARIANTS, "ـ": None})
 _ARABIC_MARKS = re.compile(r"[\u064B-\u0652\u0670]")
 
 

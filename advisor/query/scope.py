@@ -260,12 +260,12 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
             or evidence.names_document
             or evidence.names_audience
         )
-    if evidence.known_terms >= settings.scope_grey_known_terms and not (
-        evidence.term_margin > settings.scope_grey_term_margin
+    if evidence.known_terms >= settings.scope_grey_known_terms and (
+        math.isnan(evidence.term_margin) or evidence.term_margin <= settings.scope_grey_term_margin
     ):
         # Below the weak margin: several of the documents' own words, and not one word of the
         # question closer to a neighbouring topic than to the documents ("our penal code has nothing
-        # on hacking", "a country like ours … AI rules"). NaN (no unknown word) satisfies it.
+        # on hacking", "a country like ours … AI rules"); no unknown word at all (NaN) satisfies it.
         return True
     return english_evidence(evidence, settings)
 

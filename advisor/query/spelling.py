@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable
 from functools import lru_cache
+from typing import Any
 
 import yaml
 from rapidfuzz import process
@@ -76,18 +77,18 @@ def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None 
 
 
 @lru_cache(maxsize=1)
-def _chat() -> dict[str, object]:
+def _chat() -> dict[str, Any]:
     return yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8")) or {}
 
 
 def chat_words() -> tuple[str, ...]:
     """Chat shorthand and fillers ("cn u", "wat", "lol", "actually"): never topic words."""
-    return tuple(str(w) for w in _chat()["chat"])  # type: ignore[union-attr]
+    return tuple(str(w) for w in _chat()["chat"])
 
 
 @lru_cache(maxsize=1)
 def _shorthand() -> tuple[re.Pattern[str], dict[str, str]]:
-    table = {str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()}  # type: ignore[union-attr]
+    table = {str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()}
     words = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
     return re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])"), table
 
