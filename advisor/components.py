@@ -25,6 +25,7 @@ from advisor.indexing.ingest import IngestReport, ProgressFn, ingest_paths
 from advisor.models import Answer
 from advisor.offline import install_tiktoken_encodings, quiet_environment
 from advisor.plan.rules import attribution
+from advisor.query.audience_model import AudienceGuess, audience_guesser, load_probe
 from advisor.query.followup import Turn
 from advisor.query.understand import Query, understand
 from advisor.retrieval.evidence import EvidenceGatherer
@@ -33,6 +34,7 @@ from advisor.settings import Settings
 from advisor.storage.answer_cache import AnswerCache
 from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
+from advisor.storage.multilingual import MODEL_NAME as MULTILINGUAL_MODEL
 from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
 from advisor.storage.vectorstore import DiskGuard, DocumentRecord, Store, StoreError, make_client
@@ -59,6 +61,7 @@ class Advisor:
     # replacements of one document could otherwise sweep each other's freshly written chunks.
     write_lock: AbstractContextManager = field(default_factory=threading.Lock)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))  # composer answers only
+    guess_audience: AudienceGuess | None = None  # the audience model; None: the lexicon alone decides
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceGatherer(self.retriever)
@@ -203,7 +206,7 @@ class Advisor:
         condenser = self.answer_backend.standalone if self.answer_backend is not None else None
         return understand(
             question, audience, history, max_chars=self.settings.max_question_chars, condenser=condenser,
-            max_parts=self.settings.max_question_parts,
+            max_parts=self.settings.max_question_parts, guess_audience=self.guess_audience,
         )
 
     def stream(
@@ -270,8 +273,14 @@ def build_advisor(settings: Settings) -> Advisor:
     }
     taxonomy = load_taxonomy(settings.taxonomy_file)
     multilingual = (
-        MultilingualEncoder(settings.embedding_cache_file, settings.multilingual_threads) if settings.multilingual else None
+        MultilingualEncoder(settings.embedding_cache_file, settings.multilingual_threads, settings.multilingual_query_memo)
+        if settings.multilingual
+        else None
     )
+    guess = None
+    if multilingual is not None and settings.audience_model:
+        probe = load_probe(settings.audience_model_file, MULTILINGUAL_MODEL)
+        guess = audience_guesser(probe, multilingual.query, settings.audience_model_min_probability)
     backend = None
     if settings.llm != "none":
         from advisor.answer.llm.backend import build_answer_backend
@@ -286,4 +295,5 @@ def build_advisor(settings: Settings) -> Advisor:
         answer_backend=backend,
         write_lock=WriteLock(settings.data_dir / "write.lock"),
         answers=AnswerCache(settings.answer_cache_size),
+        guess_audience=guess,
     )

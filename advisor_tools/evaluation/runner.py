@@ -18,7 +18,6 @@ from advisor.answer.grounding import unsupported_figures
 from advisor.components import Advisor, build_advisor
 from advisor.indexing.ingest import expand_paths
 from advisor.models import FALLBACK_NOTE, NOT_ASKED_NOTE, Answer
-from advisor.query.understand import understand
 from advisor.settings import Settings
 from advisor_tools.evaluation.golden import GoldenCase
 from advisor_tools.evaluation.judge import Judge
@@ -80,7 +79,7 @@ def ask(advisor: Advisor, case: GoldenCase) -> Answer:
 
 
 def ranked_sections(advisor: Advisor, question: str, audience: str | None, k: int) -> list[str]:
-    query = understand(question, audience, max_chars=advisor.settings.max_question_chars)
+    query = advisor.understand(question, audience)  # as a request reads it (audience model included)
     result = advisor.retriever.search(query, k=k)
     return list(dict.fromkeys(p.metadata.get("section_id", "") for p in result.passages))
 

@@ -1,0 +1,129 @@
+"""The audience model: a probe over question vectors, asked only when nothing else says who asks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from advisor.answer.framing import preamble
+from advisor.query.audience_model import AudienceProbe, audience_guesser, load_probe
+from advisor.query.language import language
+from advisor.query.understand import understand
+from advisor.settings import Settings
+from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
+from advisor_tools.audience_probe import CLASSES, EXAMPLES, digest, fit, read_examples
+
+SETTINGS = Settings()
+MAX = SETTINGS.max_question_chars
+
+
+def toy_probe() -> AudienceProbe:
+    """Two dimensions: the first says business, the second government; nothing says general."""
+    weights = np.array([[4.0, 0.0, 0.0], [0.0, 4.0, 0.0]])
+    return AudienceProbe(CLASSES, np.zeros(2), weights, np.zeros(3), 1.0, MODEL_NAME)
+
+
+def test_the_probe_names_an_audience_only_when_it_is_sure() -> None:
+    probe = toy_probe()
+    assert probe.guess(np.array([1.0, 0.0]), 0.8) == "business"
+    assert probe.guess(np.array([0.0, 1.0]), 0.8) == "government"
+    assert probe.guess(np.array([0.3, 0.0]), 0.8) is None  # leans business, not sure enough
+    assert probe.guess(np.array([-1.0, -1.0]), 0.1) is None  # "general" is never an audience to name
+    rows = probe.probabilities(np.array([[1.0, 0.0], [0.0, 0.0]]))
+    assert rows.shape == (2, 3) and np.allclose(rows.sum(axis=1), 1.0)
+
+
+def test_a_probe_for_another_encoder_or_a_broken_file_is_refused(tmp_path: Path) -> None:
+    good = {"classes": list(CLASSES), "center": [0, 0], "weights": [[1, 0, 0], [0, 1, 0]], "bias": [0, 0, 0],
+            "scale": 1.0, "encoder": MODEL_NAME}
+    path = tmp_path / "probe.json"
+    path.write_text(json.dumps(good))
+    assert load_probe(path, MODEL_NAME).classes == CLASSES
+    with pytest.raises(ValueError, match="retrain"):
+        load_probe(path, "another-encoder")
+    path.write_text(json.dumps({**good, "bias": [0, 0]}))
+    with pytest.raises(ValueError, match="shapes"):
+        load_probe(path, MODEL_NAME)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not an audience probe"):
+        load_probe(path, MODEL_NAME)
+
+
+def test_training_separates_what_it_is_shown_and_is_deterministic() -> None:
+    rng = np.random.default_rng(0)
+    centres = {"business": [1.0, 0, 0], "government": [0, 1.0, 0], "general": [0, 0, 1.0]}
+    labels = [c for c in CLASSES for _ in range(20)]
+    x = np.array([np.array(centres[c]) + rng.normal(0, 0.05, 3) for c in labels])
+    probe, again = fit(x, labels), fit(x, labels)
+    assert np.array_equal(probe.weights, again.weights)
+    assert [CLASSES[i] for i in probe.probabilities(x).argmax(axis=1)] == labels
+
+
+def test_the_shipped_probe_was_trained_on_the_shipped_examples() -> None:
+    """Editing knowledge/audience_examples.jsonl without retraining would leave a stale model."""
+    raw = json.loads(SETTINGS.audience_model_file.read_text(encoding="utf-8"))
+    assert raw["trained_on"]["sha256"] == digest(EXAMPLES), "run: python -m advisor_tools.audience_probe train"
+    examples = read_examples(EXAMPLES)
+    counts = {c: sum(e.label == c for e in examples) for c in CLASSES}
+    assert raw["trained_on"]["examples"] == counts and min(counts.values()) >= 100
+    assert load_probe(SETTINGS.audience_model_file, MODEL_NAME).weights.shape == (384, 3)
+
+
+def test_the_model_is_asked_only_when_nothing_else_says_who_asks() -> None:
+    asked: list[str] = []
+
+    def guess(text: str) -> str:
+        asked.append(text)
+        return "government"
+
+    plain = "What is the deadline for the next call?"
+    inferred = understand(plain, max_chars=MAX, guess_audience=guess)
+    assert (inferred.audience, inferred.audience_source, inferred.named_audience) == ("government", "inferred", False)
+    assert asked == [inferred.spelled]  # the text retrieval encodes too, so the vector is computed once
+    asked.clear()
+    assert understand(plain, "business", max_chars=MAX, guess_audience=guess).audience_source == "ui"
+    assert understand(plain, "general", max_chars=MAX, guess_audience=guess).audience == "general"
+    named = understand("We are a startup selling cloud services.", max_chars=MAX, guess_audience=guess)
+    assert named.audience == "business" and named.audience_source == "question"
+    history = [{"role": "user", "content": "Our ministry wants a national digital ID."},
+               {"role": "assistant", "content": "The strategy recommends interoperable digital identity."}]
+    follow = understand("and the deadline?", history=history, max_chars=MAX, guess_audience=guess)
+    assert follow.audience_source == "conversation"
+    assert asked == []
+
+
+def test_an_inferred_audience_is_said_in_the_askers_language() -> None:
+    lines = preamble(language("fr"), understood_as=None, answered_for=None, missing=[], inferred_for="business")
+    assert lines and "choisissez un autre public" in lines[0]
+    assert preamble(language("en"), understood_as=None, answered_for=None, missing=[]) == []
+
+
+class CountingEngine:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def query(self, text: str) -> list[float]:
+        self.calls += 1
+        return [float(len(text)), 1.0]
+
+
+def test_question_vectors_are_remembered_so_audience_and_retrieval_encode_once(tmp_path: Path) -> None:
+    encoder = MultilingualEncoder(tmp_path / "cache.sqlite3", query_memo=2)
+    engine = CountingEngine()
+    encoder._model = engine  # the C engine stands in; the memo is what is tested
+    first = encoder.query("a")
+    assert encoder.query("a") is first and engine.calls == 1
+    encoder.query("bb")
+    encoder.query("ccc")  # the memo holds two: "a" is forgotten
+    encoder.query("a")
+    assert engine.calls == 4
+    with pytest.raises(ValueError):
+        first[0] = 5.0  # shared vectors are read-only
+
+
+def test_the_guesser_reads_the_text_it_is_given() -> None:
+    guess = audience_guesser(toy_probe(), lambda text: np.array([1.0, 0.0]) if "invoice" in text else np.zeros(2), 0.8)
+    assert guess("our invoice") == "business" and guess("anything else") is None
