@@ -280,7 +280,9 @@ def build_advisor(settings: Settings) -> Advisor:
     guess = None
     if multilingual is not None and settings.audience_model:
         probe = load_probe(settings.audience_model_file, MULTILINGUAL_MODEL)
-        guess = audience_guesser(probe, multilingual.query, settings.audience_model_min_probability)
+        guess = audience_guesser(
+            probe, multilingual.query, settings.audience_model_min_probability, settings.audience_model_min_words
+        )
     backend = None
     if settings.llm != "none":
         from advisor.answer.llm.backend import build_answer_backend

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from advisor.answer.framing import preamble
+from advisor.query.audience import audience_unsaid
 from advisor.query.audience_model import AudienceProbe, audience_guesser, load_probe
 from advisor.query.language import language
 from advisor.query.understand import understand
@@ -79,11 +80,13 @@ def test_the_model_is_asked_only_when_nothing_else_says_who_asks() -> None:
         asked.append(text)
         return "government"
 
-    plain = "What is the deadline for the next call?"
+    plain = "What is the deadline for our next call?"
     inferred = understand(plain, max_chars=MAX, guess_audience=guess)
     assert (inferred.audience, inferred.audience_source, inferred.named_audience) == ("government", "inferred", False)
     assert asked == [inferred.spelled]  # the text retrieval encodes too, so the vector is computed once
     asked.clear()
+    topic = understand("What is the Digital Partnership Network the EU wants to launch?", max_chars=MAX, guess_audience=guess)
+    assert topic.audience == "general"  # nobody speaks of themselves: a topic is not an asker
     assert understand(plain, "business", max_chars=MAX, guess_audience=guess).audience_source == "ui"
     assert understand(plain, "general", max_chars=MAX, guess_audience=guess).audience == "general"
     named = understand("We are a startup selling cloud services.", max_chars=MAX, guess_audience=guess)
@@ -124,6 +127,28 @@ def test_question_vectors_are_remembered_so_audience_and_retrieval_encode_once(t
         first[0] = 5.0  # shared vectors are read-only
 
 
-def test_the_guesser_reads_the_text_it_is_given() -> None:
-    guess = audience_guesser(toy_probe(), lambda text: np.array([1.0, 0.0]) if "invoice" in text else np.zeros(2), 0.8)
-    assert guess("our invoice") == "business" and guess("anything else") is None
+def test_the_guesser_reads_the_text_it_is_given_unless_it_is_too_short_to_say_anything() -> None:
+    def encode(text: str) -> np.ndarray:
+        return np.array([1.0, 0.0]) if "invoice" in text else np.zeros(2)
+
+    guess = audience_guesser(toy_probe(), encode, 0.8, 3)
+    assert guess("about our invoice") == "business" and guess("anything else at all") is None
+    assert guess("our invoice") is None  # two words: no situation to read
+
+
+@pytest.mark.parametrize(
+    ("question", "unsaid"),
+    [
+        ("What's the deadline for the next call?", True),
+        ("Le délai pour déposer un dossier ?", True),
+        ("Give me the six priority areas as a bullet list for my handout.", False),  # a trainer: neither
+        ("I coach shop owners in Peru on going online; what should I tell them?", False),
+        ("Je suis journaliste : que dit la stratégie sur les câbles ?", False),
+        ("Soy estudiante y escribo mi tesis sobre la estrategia.", False),
+        ("أنا باحثة في الأمن السيبراني، ماذا تقول الاستراتيجية؟", False),
+        ("What should companies do and what should governments do?", False),  # both named: answered for both
+        ("Our ministry drafts a data law.", False),  # the lexicon already says it
+    ],
+)
+def test_the_model_may_guess_only_when_nobody_is_named_and_nobody_says_they_are_neither(question: str, unsaid: bool) -> None:
+    assert audience_unsaid(question) is unsaid

@@ -157,21 +157,31 @@ def asks_for_advice(question: str, language: str = "en") -> bool:
     return bool(pattern.search(strip_accents(question)))
 
 
-def audience_scores(question: str) -> dict[str, int]:
-    """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
+def _lexicon_view(question: str) -> str:
+    """The question as the lexicon reads it: shorthand spelt out, accents off, misspelt audience words
+    respelt, and names that merely contain an audience word ("Tech Business Offer") blanked."""
     words = lexicon()
-    text = words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
+    return words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
+
+
+def _scores(text: str) -> dict[str, int]:
+    words = lexicon()
     return {
         audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
         for audience in ("business", "government")
     }
 
 
+def audience_scores(question: str) -> dict[str, int]:
+    """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
+    return _scores(_lexicon_view(question))
+
+
 def audience_unsaid(question: str) -> bool:
     """Whether nothing says who asks: no audience word either way (a tie is two audiences, answered
     for both), and no sign of an asker who is neither. Only then may a model guess from the situation."""
-    text = strip_accents(unabbreviate(question))
-    return not any(audience_scores(question).values()) and not lexicon().neither.search(text)
+    text = _lexicon_view(question)
+    return not any(_scores(text).values()) and not lexicon().neither.search(text)
 
 
 def detect_audience(question: str) -> str:

@@ -80,11 +80,15 @@ def load_probe(path: Path, encoder: str) -> AudienceProbe:
 
 
 def audience_guesser(
-    probe: AudienceProbe, encode: Callable[[str], np.ndarray], min_probability: float
+    probe: AudienceProbe, encode: Callable[[str], np.ndarray], min_probability: float, min_words: int
 ) -> AudienceGuess:
-    """The model's reading of who asks, for `understand`: encode the question, then ask the probe."""
+    """The model's reading of who asks, for `understand`: encode the question, then ask the probe.
+    A question shorter than `min_words` ("Give me the gist.") describes no situation to read, and a
+    probe's verdict on it is noise, so it is not asked."""
 
     def guess(text: str) -> str | None:
+        if len(text.split()) < min_words:
+            return None
         return probe.guess(encode(text), min_probability)
 
     return guess
