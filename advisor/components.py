@@ -281,7 +281,8 @@ def build_advisor(settings: Settings) -> Advisor:
     if multilingual is not None and settings.audience_model:
         probe = load_probe(settings.audience_model_file, MULTILINGUAL_MODEL)
         guess = audience_guesser(
-            probe, multilingual.query, settings.audience_model_min_probability, settings.audience_model_min_words
+            probe, multilingual.query, settings.audience_model_min_probability,
+            settings.audience_model_min_probability_topic, settings.audience_model_min_words,
         )
     backend = None
     if settings.llm != "none":

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.query.audience import detect_audience
-from advisor.query.audience_model import GENERAL, AudienceProbe, features, softmax
+from advisor.query.audience_model import GENERAL, AudienceGuess, AudienceProbe, audience_guesser, features, softmax
 from advisor.query.understand import understand
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
@@ -66,10 +66,14 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def spelled(examples: Sequence[Example], settings: Settings) -> list[str]:
+    """Each question as `understand` hands it to the audience model at run time."""
+    return [understand(e.question, max_chars=settings.max_question_chars).spelled for e in examples]
+
+
 def vectors(examples: Sequence[Example], encoder: MultilingualEncoder, settings: Settings) -> np.ndarray:
-    """Each question's vector, of the very text `understand` hands the audience model at run time."""
-    texts = [understand(e.question, max_chars=settings.max_question_chars).spelled for e in examples]
-    return np.vstack([encoder.query(t) for t in texts])
+    """Each question's vector, of the very text the audience model reads at run time."""
+    return np.vstack([encoder.query(t) for t in spelled(examples, settings)])
 
 
 def fit(x: np.ndarray, labels: Sequence[str], l2: float = L2, steps: int = STEPS) -> AudienceProbe:
@@ -103,18 +107,13 @@ def save(probe: AudienceProbe, path: Path, examples: Path, counts: dict[str, int
     path.write_text(json.dumps(payload, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
-def effect(
-    examples: Sequence[Example], x: np.ndarray, probe: AudienceProbe, threshold: float, settings: Settings
-) -> dict[str, int]:
+def effect(examples: Sequence[Example], guess: AudienceGuess, settings: Settings) -> dict[str, int]:
     """What the model changes, read through `understand` itself (so the rule of when it is asked is the
     one requests follow): labelled questions fixed or broken, and unlabelled ones given an audience."""
     out = {"labelled": 0, "lexicon_right": 0, "model_right": 0, "fixed": 0, "broken": 0, "general": 0, "false_audience": 0}
-    for example, vector in zip(examples, x):
+    for example in examples:
         lexical = detect_audience(example.question)
-        final = understand(
-            example.question, max_chars=settings.max_question_chars,
-            guess_audience=lambda _text, v=vector: probe.guess(v, threshold),
-        ).audience
+        final = understand(example.question, max_chars=settings.max_question_chars, guess_audience=guess).audience
         if example.label == GENERAL:
             out["general"] += 1
             out["false_audience"] += final != lexical
@@ -144,10 +143,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     evals = PROJECT_ROOT / "evals"
     for name in VALIDATION:
-        rows = [e for e in read_examples(evals / f"{name}.jsonl", label_key="audience")]
-        x_rows = vectors(rows, encoder, settings)
-        for threshold in THRESHOLDS:
-            print(name, threshold, json.dumps(effect(rows, x_rows, probe, threshold, settings)))
+        rows = read_examples(evals / f"{name}.jsonl", label_key="audience")
+        texts = spelled(rows, settings)
+        known = dict(zip(texts, (encoder.query(t) for t in texts)))
+        for threshold in THRESHOLDS:  # for a question that speaks of its asker; a topic alone keeps its setting
+            guess = audience_guesser(
+                probe, known.__getitem__, threshold, settings.audience_model_min_probability_topic,
+                settings.audience_model_min_words,
+            )
+            print(name, threshold, json.dumps(effect(rows, guess, settings)))
     return 0
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from advisor.answer.framing import preamble
+from advisor.components import Advisor
 from advisor.query.audience import audience_unsaid
 from advisor.query.audience_model import AudienceProbe, audience_guesser, load_probe
 from advisor.query.language import language
@@ -76,17 +77,17 @@ def test_the_shipped_probe_was_trained_on_the_shipped_examples() -> None:
 def test_the_model_is_asked_only_when_nothing_else_says_who_asks() -> None:
     asked: list[str] = []
 
-    def guess(text: str) -> str:
+    def guess(text: str, about_self: bool) -> str | None:
         asked.append(text)
-        return "government"
+        return "government" if about_self else None
 
     plain = "What is the deadline for our next call?"
     inferred = understand(plain, max_chars=MAX, guess_audience=guess)
     assert (inferred.audience, inferred.audience_source, inferred.named_audience) == ("government", "inferred", False)
     assert asked == [inferred.spelled]  # the text retrieval encodes too, so the vector is computed once
-    asked.clear()
     topic = understand("What is the Digital Partnership Network the EU wants to launch?", max_chars=MAX, guess_audience=guess)
-    assert topic.audience == "general"  # nobody speaks of themselves: a topic is not an asker
+    assert topic.audience == "general"  # asked, with about_self False: this fake reads nothing then
+    asked.clear()
     assert understand(plain, "business", max_chars=MAX, guess_audience=guess).audience_source == "ui"
     assert understand(plain, "general", max_chars=MAX, guess_audience=guess).audience == "general"
     named = understand("We are a startup selling cloud services.", max_chars=MAX, guess_audience=guess)
@@ -131,9 +132,10 @@ def test_the_guesser_reads_the_text_it_is_given_unless_it_is_too_short_to_say_an
     def encode(text: str) -> np.ndarray:
         return np.array([1.0, 0.0]) if "invoice" in text else np.zeros(2)
 
-    guess = audience_guesser(toy_probe(), encode, 0.8, 3)
-    assert guess("about our invoice") == "business" and guess("anything else at all") is None
-    assert guess("our invoice") is None  # two words: no situation to read
+    guess = audience_guesser(toy_probe(), encode, 0.8, 0.99, 3)
+    assert guess("about our invoice", True) == "business" and guess("anything else at all", True) is None
+    assert guess("about an invoice", False) is None  # a topic alone must be surer (p = 0.96 here)
+    assert guess("our invoice", True) is None  # two words: no situation to read
 
 
 @pytest.mark.parametrize(
@@ -152,3 +154,16 @@ def test_the_guesser_reads_the_text_it_is_given_unless_it_is_too_short_to_say_an
 )
 def test_the_model_may_guess_only_when_nobody_is_named_and_nobody_says_they_are_neither(question: str, unsaid: bool) -> None:
     assert audience_unsaid(question) is unsaid
+
+
+def test_an_asker_who_only_shows_their_situation_is_answered_for_their_audience_and_told_so(advisor: Advisor) -> None:
+    """End to end with the shipped probe and the real encoder: no audience word, a drafting ministry."""
+    question = "Nous préparons le décret sur la protection des données, que devons-nous y mettre ?"
+    assert audience_unsaid(question)
+    answer = advisor.ask(question)
+    assert answer.audience == "government"
+    assert "d’après la manière dont la question est posée" in answer.answer
+    switched = advisor.ask(question, audience="business")  # the switch still wins over a model's reading
+    assert switched.audience == "business" and "d’après la manière" not in switched.answer
+    topic = advisor.ask("What is the Digital Partnership Network the EU wants to launch?")
+    assert topic.audience == "general"

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 GENERAL = "general"
-# A question's text -> the audience the model reads with confidence, or None.
-AudienceGuess = Callable[[str], "str | None"]
+# (A question's text, whether its asker speaks of themselves) -> the audience read with confidence, or None.
+AudienceGuess = Callable[[str, bool], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -80,15 +80,21 @@ def load_probe(path: Path, encoder: str) -> AudienceProbe:
 
 
 def audience_guesser(
-    probe: AudienceProbe, encode: Callable[[str], np.ndarray], min_probability: float, min_words: int
+    probe: AudienceProbe,
+    encode: Callable[[str], np.ndarray],
+    min_probability: float,
+    min_probability_topic: float,
+    min_words: int,
 ) -> AudienceGuess:
     """The model's reading of who asks, for `understand`: encode the question, then ask the probe.
-    A question shorter than `min_words` ("Give me the gist.") describes no situation to read, and a
-    probe's verdict on it is noise, so it is not asked."""
+    When the asker speaks of themselves ("we lay fibre…") their situation is there to read, and
+    `min_probability` suffices; a question with only a topic ("Why does the EU want common standards
+    for public digital goods?") can mislead the model, so it must be surer (`min_probability_topic`).
+    A question shorter than `min_words` ("Give me the gist.") describes nothing to read."""
 
-    def guess(text: str) -> str | None:
+    def guess(text: str, about_self: bool) -> str | None:
         if len(text.split()) < min_words:
             return None
-        return probe.guess(encode(text), min_probability)
+        return probe.guess(encode(text), min_probability if about_self else min_probability_topic)
 
     return guess

@@ -318,12 +318,10 @@ def understand(
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(text, requested)
-        if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text) \
-                and speaks_for_self(spelled, language):
-            # No word names an audience, but the asker speaks of their own situation ("our proposal's deadline"),
-            # which the model may read. A question that does not ("What is the Digital Partnership Network?")
-            # has only a topic, and a topic is not an asker.
-            guessed = guess_audience(spelled)
+        if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text):
+            # No word names an audience; the asker's situation ("our proposal's deadline") may still say it.
+            # A question with only a topic ("What is the Digital Partnership Network?") needs a surer reading.
+            guessed = guess_audience(spelled, speaks_for_self(spelled, language))
             if guessed is not None:
                 resolved, source = guessed, "inferred"
     details = tuple(requested_details(spelled))
