@@ -39,7 +39,7 @@ QUALITY_CEILINGS = {
 # The blind set (evals/blind.jsonl, never tuned on): floors a little under what was measured when
 # it was frozen and answered (see README "Quality"), so a regression of a category fails CI.
 BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"
-BLIND_FLOORS = {"hit@1": 0.85, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.9}
+BLIND_FLOORS = {"hit@1": 0.85, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.92}
 BLIND_CEILINGS = {"false_decline_rate": 0.02}
 NON_ENGLISH_HIT5 = 0.9
 
