@@ -319,6 +319,13 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("I chair the tech committee of our chamber of commerce. How can our member companies get heard?", "business"),
         ("There are four of us maintaining an open-source e-government toolkit that municipalities use.", "business"),
         ("Nous sommes un cabinet de conseil à Dakar", "business"),
+        # The counterpart named is not the asker: a supplier's buyer, a state's investors and licensees.
+        ("The ministry hired us to build their digital ID system. Must it be open source?", "business"),
+        ("Our biggest prospects are ministries in Latin America; which features matter?", "business"),
+        ("The national regulator wants us as its auditor for the 5G security checks.", "business"),
+        ("Our tax incentives for foreign tech investors expire next year. Should we renew them?", "government"),
+        ("Can the test zone we reserve attract European operators through this strategy?", "government"),
+        ("We license spectrum to the three mobile operators in Malawi. What should the auction rules say?", "government"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
