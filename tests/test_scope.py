@@ -326,6 +326,12 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("Our tax incentives for foreign tech investors expire next year. Should we renew them?", "government"),
         ("Can the test zone we reserve attract European operators through this strategy?", "government"),
         ("We license spectrum to the three mobile operators in Malawi. What should the auction rules say?", "government"),
+        # What only a firm owns or answers to; the strategy's "AI Factories" and a licensing board are no firm's.
+        ("My board wants a one-pager on whether this changes our expansion plan for Brazil.", "business"),
+        ("Unser Steuerberater meint, wir bekämen automatisch eine EU-Förderung. Stimmt das?", "business"),
+        ("L'offre peut-elle être déposée par notre filiale marocaine ?", "business"),
+        ("Our engineers build radio masts; which security checks must our kit pass?", "business"),
+        ("Parliament set aside part of the budget for a national AI centre. Could the EU co-fund it as an AI Factory?", "government"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
