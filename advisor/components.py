@@ -30,7 +30,7 @@ from advisor.query.followup import Turn
 from advisor.query.understand import Query, understand
 from advisor.retrieval.evidence import EvidenceGatherer
 from advisor.retrieval.retriever import Retriever
-from advisor.settings import Settings
+from advisor.settings import ConfigError, Settings
 from advisor.storage.answer_cache import AnswerCache
 from advisor.storage.embeddings import LocalEmbeddings, get_encoder
 from advisor.storage.locking import WriteLock
@@ -279,7 +279,10 @@ def build_advisor(settings: Settings) -> Advisor:
     )
     guess = None
     if multilingual is not None and settings.audience_model:
-        probe = load_probe(settings.audience_model_file, MULTILINGUAL_MODEL)
+        try:
+            probe = load_probe(settings.audience_model_file, MULTILINGUAL_MODEL)
+        except ValueError as exc:  # a setting pointing at no probe: one line for the CLI and server, not a traceback
+            raise ConfigError(f"ADVISOR_AUDIENCE_MODEL_FILE: {exc}") from exc
         guess = audience_guesser(
             probe, multilingual.query, settings.audience_model_min_probability,
             settings.audience_model_min_probability_topic, settings.audience_model_min_words,

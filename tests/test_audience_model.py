@@ -17,6 +17,7 @@ from advisor.query.understand import understand
 from advisor.settings import Settings
 from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
 from advisor_tools.audience_probe import CLASSES, EXAMPLES, digest, fit, read_examples
+from tests.conftest import run_cli
 
 SETTINGS = Settings()
 MAX = SETTINGS.max_question_chars
@@ -167,3 +168,16 @@ def test_an_asker_who_only_shows_their_situation_is_answered_for_their_audience_
     assert switched.audience == "business" and "d’après la manière" not in switched.answer
     topic = advisor.ask("What is the Digital Partnership Network the EU wants to launch?")
     assert topic.audience == "general"
+
+
+@pytest.mark.slow  # runs the CLI
+def test_a_missing_or_foreign_probe_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    """As a user meets it: the CLI with ADVISOR_AUDIENCE_MODEL_FILE pointing at nothing, then at another model's probe."""
+    missing = run_cli(["ask", "What is Global Gateway?"], tmp_path / "data", ADVISOR_AUDIENCE_MODEL_FILE=str(tmp_path / "none.json"))
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert missing.stderr.strip().splitlines() == [missing.stderr.strip()] and "ADVISOR_AUDIENCE_MODEL_FILE" in missing.stderr
+    foreign = tmp_path / "foreign.json"
+    raw = json.loads(SETTINGS.audience_model_file.read_text(encoding="utf-8"))
+    foreign.write_text(json.dumps({**raw, "encoder": "another-encoder"}), encoding="utf-8")
+    other = run_cli(["ask", "What is Global Gateway?"], tmp_path / "data", ADVISOR_AUDIENCE_MODEL_FILE=str(foreign))
+    assert other.returncode == 2 and "retrain it" in other.stderr and "Traceback" not in other.stderr

@@ -6,8 +6,9 @@ drafting for the minister"), in any language. This is a linear probe over the mu
 encoder's question vector: three classes (business, government, general), trained by
 `python -m advisor_tools.audience_probe` on the examples in knowledge/audience_examples.jsonl and
 stored in knowledge/audience_probe.json. It only ever names an audience when it is confident
-(ADVISOR_AUDIENCE_MODEL_MIN_PROBABILITY); otherwise the question stays "general" and is answered
-for both audiences, which is the safe reading.
+(ADVISOR_AUDIENCE_MODEL_MIN_PROBABILITY, or ..._MIN_PROBABILITY_TOPIC when the question gives only
+its topic); otherwise the question stays "general" and is answered for both audiences, which is the
+safe reading.
 """
 
 from __future__ import annotations
