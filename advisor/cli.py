@@ -228,7 +228,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from advisor.plan.models import PlanRequest
     from advisor.plan.rules import load_rules
     from advisor.settings import get_settings
-    from advisor.taxonomy import load_taxonomy
+    from advisor.taxonomy import configured_taxonomy
 
     if args.json and (args.format != "md" or args.output):
         raise CliError("--json prints the plan; it does not go with --format or -o")
@@ -241,7 +241,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             include_workspace=not args.no_workspace,
         )
         settings = get_settings()  # refuse bad input before the model and the store are loaded
-        check_request(request, load_rules(settings.plan_rules_file, load_taxonomy(settings.taxonomy_file)), settings)
+        check_request(request, load_rules(settings.plan_rules_file, configured_taxonomy(settings.taxonomy_file)), settings)
     except ValidationError as exc:  # a ValueError too: caught first, for its one-line message
         raise CliError(_first_error(exc)) from exc
     except ValueError as exc:

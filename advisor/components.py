@@ -38,7 +38,7 @@ from advisor.storage.multilingual import MODEL_NAME as MULTILINGUAL_MODEL
 from advisor.storage.multilingual import MultilingualEncoder
 from advisor.storage.sentence_vectors import SentenceVectors, SharedSentenceVectors
 from advisor.storage.vectorstore import DiskGuard, DocumentRecord, Store, StoreError, make_client
-from advisor.taxonomy import Taxonomy, load_taxonomy
+from advisor.taxonomy import Taxonomy, configured_taxonomy
 
 if TYPE_CHECKING:  # the LLM stack (openai, langchain-openai) is imported only when configured
     from advisor.answer.llm.backend import LLMBackend
@@ -271,7 +271,7 @@ def build_advisor(settings: Settings) -> Advisor:
         )
         for name in dict.fromkeys([settings.collection, settings.workspace_collection])
     }
-    taxonomy = load_taxonomy(settings.taxonomy_file)
+    taxonomy = configured_taxonomy(settings.taxonomy_file)
     multilingual = (
         MultilingualEncoder(settings.embedding_cache_file, settings.multilingual_threads, settings.multilingual_query_memo)
         if settings.multilingual

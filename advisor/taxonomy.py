@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from advisor.settings import ConfigError
+
 # Joins a chunk's heading path in its `section` metadata ("Part > Section > Subsection").
 SECTION_SEPARATOR = " > "
 
@@ -69,6 +71,15 @@ class Taxonomy:
 
 def normalize_title(title: str) -> str:
     return re.sub(r"\s+", " ", title.replace("’", "'")).strip().casefold()
+
+
+def configured_taxonomy(path: Path) -> Taxonomy:
+    """The taxonomy ADVISOR_TAXONOMY_FILE names. A file that cannot be read as one is a ConfigError, which
+    the CLI and server report in one line, not a traceback."""
+    try:
+        return load_taxonomy(path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"ADVISOR_TAXONOMY_FILE: {path} cannot be read as a taxonomy ({exc})") from exc
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 
 KEYS = {"question", "audience", "in_scope", "answer", "focus_areas", "actions", "citations", "backend", "timings_ms"}
@@ -76,3 +78,15 @@ def test_ingest_is_idempotent_from_the_command_line(data_copy: Path):
     result = run_cli(["ingest"], data_copy)
     assert result.returncode == 0, result.stderr
     assert "added 0, updated 0, unchanged 1, failed 0" in result.stdout
+
+
+@pytest.mark.slow  # runs the CLI
+def test_a_taxonomy_setting_that_names_no_taxonomy_is_one_line(tmp_path: Path):
+    """A wrong ADVISOR_TAXONOMY_FILE (missing, or not a taxonomy) is reported like any bad setting."""
+    broken = tmp_path / "taxonomy.yaml"
+    broken.write_text("objectives: 3\n", encoding="utf-8")
+    for path, command in ((tmp_path / "none.yaml", ["ask", "What is Global Gateway?"]), (broken, ["plan", "--audience", "government"])):
+        done = run_cli(command, tmp_path / "data", ADVISOR_TAXONOMY_FILE=str(path))
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+        assert lines[0].startswith("advisor: error: ADVISOR_TAXONOMY_FILE:") and str(path) in lines[0]
