@@ -21,13 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.query.audience import detect_audience
+from advisor.query.audience import AUDIENCES, detect_audience
 from advisor.query.audience_model import GENERAL, AudienceGuess, AudienceProbe, audience_guesser, features, softmax
 from advisor.query.understand import understand
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
 
-CLASSES = ("business", "government", GENERAL)
+CLASSES = AUDIENCES  # business, government, general: the probe's classes are the audiences
 EXAMPLES = PROJECT_ROOT / "knowledge" / "audience_examples.jsonl"
 VALIDATION = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "dev", "probe")
 # Gradient descent: centred e5 vectors have norms near 0.3, so they are scaled up for one learning rate to fit all.

@@ -312,6 +312,7 @@ def understand(
     language = detect_language(asked)
     # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
     spelled = respell(unabbreviate(text), domain_vocabulary()) if language == "en" else strip_harakat(text)
+    about_self = speaks_for_self(spelled, language)  # "we", "notre", "wir": the asker speaks of themselves
     stated = detect_audience(text)  # respelt towards the audience lexicon's own words
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
@@ -321,12 +322,12 @@ def understand(
         if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text):
             # No word names an audience; the asker's situation ("our proposal's deadline") may still say it.
             # A question with only a topic ("What is the Digital Partnership Network?") needs a surer reading.
-            guessed = guess_audience(spelled, speaks_for_self(spelled, language))
+            guessed = guess_audience(spelled, about_self)
             if guessed is not None:
                 resolved, source = guessed, "inferred"
     details = tuple(requested_details(spelled))
     detail = details[0] if details else None
-    advice = asks_for_advice(spelled, language) or speaks_for_self(spelled, language)
+    advice = asks_for_advice(spelled, language) or about_self
     topic = topic_terms(spelled)
     overview = overview_kind(spelled, topic, language == "en")
     glossed = tuple(english_terms(text, language))
