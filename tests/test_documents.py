@@ -608,7 +608,9 @@ def test_upload_in_the_browser(admin_server, tmp_path: Path):
         admin = page.locator("#documents-admin")
         admin.wait_for(state="visible", timeout=30_000)
         admin.locator("input[type=file]").first.set_input_files(str(pdf))
-        page.get_by_text("browser-harbour.pdf").first.wait_for(timeout=30_000)  # the upload finished
+        # The upload finished: the file list names it. Its text is split ("browser-harbour" ".pdf"), so
+        # a text match only ever caught the transient progress line, and missed it when the upload was quick.
+        admin.get_by_label("browser-harbour.pdf").first.wait_for(timeout=30_000)
         page.get_by_role("button", name="Add to workspace").click()
         page.get_by_text("browser-harbour-pdf: added").first.wait_for(timeout=60_000)
         # Asked in the same chat, the answer's source names the file and the page.
