@@ -157,6 +157,15 @@ def test_the_model_may_guess_only_when_nobody_is_named_and_nobody_says_they_are_
     assert audience_unsaid(question) is unsaid
 
 
+def test_an_asker_who_only_mentions_both_sides_is_read_by_the_model() -> None:
+    """A supplier who wants on a ministry's list mentions the buyer as often as itself: words tie, and
+    the situation decides. A question about both sides that says nothing of its asker stays for both."""
+    question = "Does the ministry keep a list of approved suppliers, and how do we get on it?"
+    assert audience_unsaid(question, about_self=True)
+    assert not audience_unsaid(question, about_self=False)
+    assert not audience_unsaid("Our company sells to ministries; how do we get on their list?", about_self=True)
+
+
 def test_an_asker_who_only_shows_their_situation_is_answered_for_their_audience_and_told_so(advisor: Advisor) -> None:
     """End to end with the shipped probe and the real encoder: no audience word, a drafting ministry."""
     question = "Nous préparons le décret sur la protection des données, que devons-nous y mettre ?"

@@ -41,6 +41,20 @@ def test_vague_magnitudes_are_not_figures(advisor):
     assert answer.in_scope and answer.missing_detail == "an amount or budget figure"  # "billions" is no figure
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quels projets de connectivité en Afrique centrale sont prévus ?",  # not "collectivité"
+        "¿Cuándo se van a firmar nuevos acuerdos digitales?",  # "firmar" is no "Firma"
+        "Is there an official list of the priority countries?",  # an official list, no official
+        "Is this the official EU text?",
+    ],
+)
+def test_words_of_other_languages_and_official_things_name_no_audience(question):
+    """Only English is respelt towards the lexicon (the dictionary is English); an "official" thing is no official."""
+    assert detect_audience(question) == "general"
+
+
 def test_self_description_decides_the_audience():
     assert detect_audience("Our company works in a partner country. Can we train local government staff?") == "business"
     assert detect_audience("Our ministry wants to run a 6G pilot with European companies.") == "government"
@@ -332,6 +346,25 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("L'offre peut-elle être déposée par notre filiale marocaine ?", "business"),
         ("Our engineers build radio masts; which security checks must our kit pass?", "business"),
         ("Parliament set aside part of the budget for a national AI centre. Could the EU co-fund it as an AI Factory?", "government"),
+        # A supplier answering a tender; a state bringing investors in, (re)issuing licences, ratifying, drafting a bill.
+        ("Our bid for the tender of the telecom ministry is due soon; which security points should it stress?", "business"),
+        ("Preparamos nuestra oferta para la licitación del ministerio de transporte.", "business"),
+        ("What tax holidays could we give European data centre investors?", "government"),
+        ("I'm tasked with bringing foreign cloud investors to Ghana. What does the EU offer?", "government"),
+        ("We're about to reissue 4G spectrum licences; what should the vendor rules say?", "government"),
+        ("¿Tenemos que ratificar el Convenio de Budapest antes de pedir fondos?", "government"),
+        ("Para el proyecto de ley de ciberseguridad, ¿qué toma la estrategia como referencia?", "government"),
+        ("What is the process for joining the Digital Partnership Network?", "government"),
+        ("Which forums should our delegation attend next year?", "government"),
+        ("¿Puede nuestra ciudad acoger un piloto de 5G?", "government"),
+        ("Je dirige le CERT national du Bénin. Quel soutien propose l'UE ?", "government"),
+        ("Je dirige une PME de cybersécurité à Abidjan.", "business"),
+        # What a firm earns, pays and employs; what it publishes.
+        ("Notre masse salariale ne permet pas de répondre seuls aux appels.", "business"),
+        ("Nosso faturamento depende de contratos com prefeituras.", "business"),
+        ("Somos um provedor de internet em Moçambique com 30 funcionários.", "business"),
+        ("Nous éditons une application de paiement au Sénégal.", "business"),
+        ("We moderate user posts in six languages; what is expected of us?", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from advisor.query.glossary import strip_accents
+from advisor.query.language import detect_language
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 
@@ -158,10 +159,16 @@ def asks_for_advice(question: str, language: str = "en") -> bool:
 
 
 def _lexicon_view(question: str) -> str:
-    """The question as the lexicon reads it: shorthand spelt out, accents off, misspelt audience words
-    respelt, and names that merely contain an audience word ("Tech Business Offer") blanked."""
+    """The question as the lexicon reads it: accents off, names that merely contain an audience word
+    ("Tech Business Offer") blanked, and in English chat shorthand spelt out and misspelt audience words
+    respelt. Only in English: the spelling dictionary is English, so in another language every word is
+    "unknown" and would be respelt into a near audience word ("connectivité" into "collectivité",
+    "firmar" into "firma")."""
     words = lexicon()
-    return words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
+    text = strip_accents(question)
+    if detect_language(question) == "en":
+        text = respell(strip_accents(unabbreviate(question)), words.spellings)
+    return words.not_audience.sub(" ", text)
 
 
 def _scores(text: str) -> dict[str, int]:
@@ -177,11 +184,23 @@ def audience_scores(question: str) -> dict[str, int]:
     return _scores(_lexicon_view(question))
 
 
-def audience_unsaid(question: str) -> bool:
-    """Whether nothing says who asks: no audience word either way (a tie is two audiences, answered
-    for both), and no sign of an asker who is neither. Only then may a model guess from the situation."""
+def audience_unsaid(question: str, about_self: bool = False) -> bool:
+    """Whether nothing says who asks, so that a model may guess from the situation. Nothing does when
+    no audience word is there either way, and no sign of an asker who is neither (a trainer, a student).
+    When the asker speaks of themselves (`about_self`: "we", "notre") and the question only mentions
+    both sides as often ("we want on the ministry's list of trusted suppliers"), the words name the
+    counterpart as much as the asker, so the situation decides too. A question about both sides that
+    says nothing of its asker ("What should companies do and what should governments do?") is
+    answered for both."""
     text = _lexicon_view(question)
-    return not any(_scores(text).values()) and not lexicon().neither.search(text)
+    words = lexicon()
+    if words.neither.search(text):
+        return False
+    scores = _scores(text)
+    if not any(scores.values()):
+        return True
+    described = any(words.selves[audience].search(text) for audience in ("business", "government"))
+    return about_self and not described and scores["business"] == scores["government"]
 
 
 def detect_audience(question: str) -> str:
