@@ -190,3 +190,17 @@ def test_a_missing_or_foreign_probe_is_one_clear_line_not_a_traceback(tmp_path: 
     foreign.write_text(json.dumps({**raw, "encoder": "another-encoder"}), encoding="utf-8")
     other = run_cli(["ask", "What is Global Gateway?"], tmp_path / "data", ADVISOR_AUDIENCE_MODEL_FILE=str(foreign))
     assert other.returncode == 2 and "retrain it" in other.stderr and "Traceback" not in other.stderr
+
+
+def test_an_inferred_audience_says_whom_the_answer_is_for_not_that_advice_was_asked() -> None:
+    """A topic question the model reads as a ministry's stays a question about the topic (descriptive,
+    its own intent); the same audience said in words asks what the ministry should do."""
+    guess = lambda text, about_self: "government"  # noqa: E731 - a stand-in for the model
+    inferred = understand("What is the Digital Partnership Network the EU wants to launch?", max_chars=2000,
+                          guess_audience=guess)
+    assert (inferred.audience, inferred.audience_source) == ("government", "inferred")
+    assert inferred.descriptive and inferred.intent != "advice"
+    said = understand("Our ministry asks: what is the Digital Partnership Network the EU wants to launch?",
+                      max_chars=2000, guess_audience=guess)
+    assert (said.audience, said.audience_source) == ("government", "question")
+    assert not said.descriptive and said.intent == "advice"

@@ -42,6 +42,14 @@ def test_prior_prefers_the_askers_audience() -> None:
     assert passage_prior({"audience": "government"}, "general", SETTINGS) == 1.0
 
 
+def test_an_inferred_audience_weighs_its_share_of_the_prior() -> None:
+    """A reading only the audience model made weighs less (ADVISOR_INFERRED_AUDIENCE_STRENGTH); 0 ignores it."""
+    half = passage_prior({"audience": "business"}, "business", SETTINGS, audience_strength=0.5)
+    other = passage_prior({"audience": "government"}, "business", SETTINGS, audience_strength=0.5)
+    assert half == 1 + 0.5 * SETTINGS.audience_boost and other == 1 - 0.5 * SETTINGS.other_audience_penalty
+    assert passage_prior({"audience": "government"}, "business", SETTINGS, audience_strength=0.0) == 1.0
+
+
 # ---- scope ------------------------------------------------------------------------------------
 def evidence(margin: float, **kw: object) -> ScopeEvidence:
     values = {"dense": 0.3, "known_terms": 0, "unknown_terms": 0, "english": True, "about_document": False,

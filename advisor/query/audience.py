@@ -79,7 +79,8 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
         mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
         verbs = _bounded(_plain(entry["verbs"]))
         selves[audience] = re.compile(rf"\b{prefix}(?:{_words(_plain(entry['self']))})(?!\w)|{verbs}", re.I)
-    spelled = [f for a in ("business", "government") for key in ("mentions", "self") for f in raw[a][key]]
+    # Misspelt audience words and signs of neither ("workshp") are respelt towards these.
+    spelled = [f for a in ("business", "government") for key in ("mentions", "self") for f in raw[a][key]] + raw["neither"]
     return Lexicon(
         mentions,
         selves,

@@ -325,6 +325,10 @@ def understand(
             guessed = guess_audience(spelled, about_self)
             if guessed is not None:
                 resolved, source = guessed, "inferred"
+    # Whoever the question, the switch or the conversation speaks for (a ministry, a startup) is asking
+    # what they should do. An audience the model only inferred says whom the answer is for, not that
+    # advice was asked: "What is the Digital Partnership Network?" stays a question about what it is.
+    said_for = resolved != "general" and source != "inferred"
     details = tuple(requested_details(spelled))
     detail = details[0] if details else None
     advice = asks_for_advice(spelled, language) or about_self
@@ -346,8 +350,7 @@ def understand(
         text=text,
         audience=resolved,
         audience_source=source,
-        # Whoever the question speaks for (a ministry, a startup) is asking what they should do.
-        intent=intent_of(spelled, detail, advice or resolved != "general", overview),
+        intent=intent_of(spelled, detail, advice or said_for, overview),
         overview=overview,
         language=language,
         named_audience=stated != "general",
@@ -365,7 +368,7 @@ def understand(
         lexical_text=expand(" ".join([spelled, *glossed])),
         spelled=spelled,
         english_terms=glossed,
-        descriptive=resolved == "general" and not advice,
+        descriptive=not said_for and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
         about_origin=origin,

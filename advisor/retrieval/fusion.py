@@ -43,6 +43,7 @@ def passage_prior(
     about_whole: bool = False,
     overview: str | None = None,
     leads: bool = False,
+    audience_strength: float = 1.0,
 ) -> float:
     """Multiplier on the fused score: the asker's audience first, section introductions last;
     for an overview of the whole document, the kind of chunk it lists (the objectives for "what
@@ -50,7 +51,9 @@ def passage_prior(
     for questions about what the strategy itself does, its objectives and focus areas first;
     for questions about the strategy as a whole (when, who, what about), its general sections.
     `leads`: the chunk answers the question by itself (the heading of the list an overview asks
-    for, the conclusion for "what does it conclude?", the introduction for who presented it)."""
+    for, the conclusion for "what does it conclude?", the introduction for who presented it).
+    `audience_strength`: how much of the audience's bonus and penalty applies (less for an audience
+    the model only inferred, ADVISOR_INFERRED_AUDIENCE_STRENGTH)."""
     kind = metadata.get("kind")
     factor = settings.overview_factor if kind == "overview" else 1.0
     if leads:
@@ -67,5 +70,5 @@ def passage_prior(
     if audience == "general" or chunk_audience == "general":
         return factor
     if chunk_audience == audience:
-        return factor * (1.0 + settings.audience_boost)
-    return factor * (1.0 - settings.other_audience_penalty)
+        return factor * (1.0 + audience_strength * settings.audience_boost)
+    return factor * (1.0 - audience_strength * settings.other_audience_penalty)

@@ -230,10 +230,11 @@ class Retriever:
             rankings.append((ranked, weight))
         t2 = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
+        strength = settings.inferred_audience_strength if query.audience_source == "inferred" else 1.0
         prior = {
             cid: passage_prior(
                 docs[cid].metadata, query.audience, settings, query.descriptive, query.about_whole, query.overview,
-                leads=cid in leaders,
+                leads=cid in leaders, audience_strength=strength,
             )
             for cid in fused
         }
