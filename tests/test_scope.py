@@ -365,6 +365,13 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("Somos um provedor de internet em Moçambique com 30 funcionários.", "business"),
         ("Nous éditons une application de paiement au Sénégal.", "business"),
         ("We moderate user posts in six languages; what is expected of us?", "business"),
+        # A possessive name before what the asker is; a country or a platform as the one that must act.
+        ("We're Kenya's national CERT, a team of 12 analysts.", "government"),
+        ("How should a country prepare for the Tech Business Offer?", "government"),
+        ("Para um país ser elegível, quais são os critérios?", "government"),
+        ("How should a platform handle age checks under the strategy?", "business"),
+        ("Why would the EU care about our content moderation policy?", "business"),
+        ("How should we regulate online platforms?", "government"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
