@@ -166,10 +166,9 @@ def _lexicon_view(question: str) -> str:
     "unknown" and would be respelt into a near audience word ("connectivité" into "collectivité",
     "firmar" into "firma")."""
     words = lexicon()
-    text = strip_accents(question)
-    if detect_language(question) == "en":
-        text = respell(strip_accents(unabbreviate(question)), words.spellings)
-    return words.not_audience.sub(" ", text)
+    if detect_language(question) != "en":
+        return words.not_audience.sub(" ", strip_accents(question))
+    return words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
 
 
 def _scores(text: str) -> dict[str, int]:
