@@ -148,6 +148,7 @@ def test_the_guesser_reads_the_text_it_is_given_unless_it_is_too_short_to_say_an
         ("I coach shop owners in Peru on going online; what should I tell them?", False),
         ("Je suis journaliste : que dit la stratégie sur les câbles ?", False),
         ("Soy estudiante y escribo mi tesis sobre la estrategia.", False),
+        ("Ich gebe Fortbildungen für Verwaltungsmitarbeitende zur Strategie.", False),
         ("أنا باحثة في الأمن السيبراني، ماذا تقول الاستراتيجية؟", False),
         ("What should companies do and what should governments do?", False),  # both named: answered for both
         ("Our ministry drafts a data law.", False),  # the lexicon already says it

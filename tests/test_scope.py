@@ -372,6 +372,10 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("How should a platform handle age checks under the strategy?", "business"),
         ("Why would the EU care about our content moderation policy?", "business"),
         ("How should we regulate online platforms?", "government"),
+        # A firm that helps a state, or pilots with "a government partner", is not the state.
+        ("Can a consulting firm like us win EU money for cyber training?", "business"),
+        ("Could we pilot our app with a government partner in Kenya?", "business"),
+        ("How can a cyber consultancy help a partner country set up its CERT?", "general"),  # both named
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
