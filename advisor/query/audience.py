@@ -213,9 +213,11 @@ def detect_audience(question: str) -> str:
     return "general"
 
 
-def resolve_audience(question: str, requested: str | None) -> str:
+def resolve_audience(detected: str, requested: str | None) -> str:
+    """The audience requested (the UI's switch, an earlier turn), checked; else the one `detect_audience`
+    read from the question, passed in so that the lexicon reads each question once."""
     if requested and requested != "auto":
         if requested not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
         return requested
-    return detect_audience(question)
+    return detected

@@ -318,7 +318,7 @@ def understand(
         # A question that plainly says whom it is about wins over the UI's switch.
         resolved, source = stated, "question"
     else:
-        resolved = resolve_audience(text, requested)
+        resolved = resolve_audience(stated, requested)
         if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text, about_self):
             # No word names an audience; the asker's situation ("our proposal's deadline") may still say it.
             # A question with only a topic ("What is the Digital Partnership Network?") needs a surer reading.
