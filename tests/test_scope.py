@@ -375,7 +375,19 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         # A firm that helps a state, or pilots with "a government partner", is not the state.
         ("Can a consulting firm like us win EU money for cyber training?", "business"),
         ("Could we pilot our app with a government partner in Kenya?", "business"),
-        ("How can a cyber consultancy help a partner country set up its CERT?", "general"),  # both named
+        # A CERT, a law or the police is a topic firms ask about too, not a sign of who asks.
+        ("How can a cyber consultancy help a partner country set up its CERT?", "business"),
+        ("Do we need to be GDPR compliant in markets where there's no privacy law yet?", "general"),
+        ("Can Team Europe funds be entered in our annual finance law as revenue?", "government"),
+        # Firms as what a rule is about, and instruments named after a public body.
+        ("What does the EU want from partner countries on 5G vendor security?", "general"),
+        ("Which export credit agencies are part of Team Europe? Our company wants cover for a fibre build.", "business"),
+        # A supplier's contracts; a state's licensing; a title signed first; a German compound authority.
+        ("On a signé trois contrats avec des mairies au Bénin. Peut-on faire financer la suite ?", "business"),
+        ("Nous délivrons les licences des fournisseurs d'accès internet. Quels critères 5G ?", "government"),
+        ("Head of the e-government agency, Montenegro. How do we get our services recognised?", "government"),
+        ("Als Landesbehörde wollen wir Start-ups aus Marokko gewinnen. Geht das über Global Gateway?", "government"),
+        ("The regulator asked platforms like ours to publish transparency reports. DSA templates?", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
