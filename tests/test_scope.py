@@ -388,6 +388,11 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("Head of the e-government agency, Montenegro. How do we get our services recognised?", "government"),
         ("Als Landesbehörde wollen wir Start-ups aus Marokko gewinnen. Geht das über Global Gateway?", "government"),
         ("The regulator asked platforms like ours to publish transparency reports. DSA templates?", "business"),
+        # A state's work on its laws names the state; a public, legal or town-hall service is no firm's service.
+        ("By which date must partner countries align their laws with the GDPR?", "government"),
+        ("Je dirige le service informatique de la mairie de Dakar. Par où commencer ?", "government"),
+        ("Is there a template MoU for a Digital Partnership? Our legal service needs it by Friday.", "general"),
+        ("We want to expand our telemedicine service into Rwanda. Which instrument fits?", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
