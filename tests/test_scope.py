@@ -393,6 +393,18 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("Je dirige le service informatique de la mairie de Dakar. Par où commencer ?", "government"),
         ("Is there a template MoU for a Digital Partnership? Our legal service needs it by Friday.", "general"),
         ("We want to expand our telemedicine service into Rwanda. Which instrument fits?", "business"),
+        # Whom a civil servant answers to or briefs; in French "notre DG" is a company's chief.
+        ("How do I explain 'Tech Team Europe' to my DG in plain words?", "government"),
+        ("The PS asked me for a figure for tomorrow's meeting. How much goes to Africa?", "government"),
+        ("I have to brief the ICT committee MPs on how the strategy affects our choice of telecom vendors.", "government"),
+        ("Notre DG pense que la stratégie impose le RGPD à toutes nos filiales. Est-ce exact ?", "business"),
+        # A country's firms named as "ours" name no single firm; a public buyer tenders, a firm answers tenders.
+        ("On travaille sur un avant-projet de loi. Quel impact pour nos PME locales ?", "government"),
+        ("¿Reconocimiento mutuo de identidad digital? Estamos por licitar el nuevo documento de identidad.", "government"),
+        ("On est une ESN à Abidjan, on répond surtout à des appels d'offres publics. Quels canaux ?", "business"),
+        ("Can a consultancy like ours win contracts to draft strategies for African governments?", "business"),
+        ("We maintain an open-source DPI component that 3 governments use. Funding for maintenance?", "business"),
+        ("How will the EU ease data flows? We keep running into data localisation rules in Indonesia.", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
