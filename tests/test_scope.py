@@ -405,6 +405,22 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("Can a consultancy like ours win contracts to draft strategies for African governments?", "business"),
         ("We maintain an open-source DPI component that 3 governments use. Funding for maintenance?", "business"),
         ("How will the EU ease data flows? We keep running into data localisation rules in Indonesia.", "business"),
+        # A firm that bids, calls itself small, is a maker, a spinout or an integrator, or signs in German.
+        ("We bid on ministry tenders for citizen service portals. What would make our offers stand out?", "business"),
+        ("Any 6G budget? We're a small RF testing lab in Seoul looking for projects.", "business"),
+        ("What could a small electronics maker in Ho Chi Minh City realistically do?", "business"),
+        ("Quantum sensing spinout looking for research partners. Is quantum a priority?", "business"),
+        ("We're the integrator building the national eID for a ministry client. Which framework?", "business"),
+        ("IT-Sicherheitsdienstleister aus Wien hier: Gibt es Aufträge, Behörden zu schulen?", "business"),
+        # A legislature, a public body signing in, a state utility, a regulator's oversight, a mayor's adviser.
+        ("Parliamentary researcher in Kenya: my committee is reviewing a bill on online harms.", "government"),
+        ("Public university in Peru here. Could our engineering faculty partner with European labs?", "government"),
+        ("Procurement office, Kosovo: must our tenders exclude high-risk 5G vendors?", "government"),
+        ("I'm a procurement officer at a Moroccan state utility buying network kit. How to judge vendors?", "government"),
+        ("We oversee online platforms in South Africa. How can big tech firms apply the same standards here?", "government"),
+        ("I advise the deputy mayor of a city of 2 million. A European company offered to build us a platform.", "government"),
+        # "Policy makers" and "a rule-maker" are no makers of things.
+        ("What should policy makers in Africa take from the strategy?", "government"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
