@@ -421,6 +421,12 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("I advise the deputy mayor of a city of 2 million. A European company offered to build us a platform.", "government"),
         # "Policy makers" and "a rule-maker" are no makers of things.
         ("What should policy makers in Africa take from the strategy?", "government"),
+        # A role at an organisation names the asker's organisation; a regulator's "our operators" are not its own.
+        ("As CIO of a public university in Ghana, should we build research computing ourselves?", "government"),
+        ("reg affairs mgr at a mobile operator. our regulator keeps hinting at 'trusted vendor' rules.", "business"),
+        ("T&S lead at a short-video app. If governments copy EU platform rules, what should we build?", "business"),
+        ("I'm an engineer at the telecom regulator. Both our operators want to replace their core networks.", "government"),
+        ("Partner at a PE fund. Can private capital co-invest alongside the public money?", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
