@@ -391,7 +391,7 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         # A state's work on its laws names the state; a public, legal or town-hall service is no firm's service.
         ("By which date must partner countries align their laws with the GDPR?", "government"),
         ("Je dirige le service informatique de la mairie de Dakar. Par où commencer ?", "government"),
-        ("Is there a template MoU for a Digital Partnership? Our legal service needs it by Friday.", "general"),
+        ("Is there a template MoU for a Digital Partnership? Our legal service needs it by Friday.", "government"),
         ("We want to expand our telemedicine service into Rwanda. Which instrument fits?", "business"),
         # Whom a civil servant answers to or briefs; in French "notre DG" is a company's chief.
         ("How do I explain 'Tech Team Europe' to my DG in plain words?", "government"),
@@ -427,6 +427,9 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         ("T&S lead at a short-video app. If governments copy EU platform rules, what should we build?", "business"),
         ("I'm an engineer at the telecom regulator. Both our operators want to replace their core networks.", "government"),
         ("Partner at a PE fund. Can private capital co-invest alongside the public money?", "business"),
+        # What states sign and present: an MoU, a project pipeline.
+        ("How should a project pipeline be presented so it qualifies for Global Gateway support?", "government"),
+        ("Do we need to sign an MoU before any projects can be discussed?", "government"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
