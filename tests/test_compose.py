@@ -110,6 +110,18 @@ def test_explanations_lead_and_overviews_are_complete(advisor):
     assert "5 June 2025" in when.answer and "High Representative" in when.answer and not when.missing_detail
 
 
+def test_what_the_strategy_means_for_the_asker_lists_what_it_asks_of_their_side(advisor):
+    """Such a question was declined as off-topic: every word around "this strategy" describes the asker."""
+    answer = advisor.ask(
+        "Compliance officer at a Singapore e-commerce platform with lots of EU buyers. "
+        "My CEO asks if this strategy changes anything for us. What do I tell her?"
+    )
+    assert answer.in_scope
+    assert answer.answer.startswith("The strategy's recommendations for businesses")
+    assert "**Uphold Fundamental Rights and User Trust on Online Platforms**" in answer.answer
+    assert "Recommendations for Governments" not in " ".join(c.section for c in answer.citations)
+
+
 def test_comparing_objectives_and_focus_areas_quotes_how_the_document_introduces_each(advisor):
     answer = advisor.ask("What's the difference between the three objectives and the focus areas?")
     assert "centers on three primary objectives:" in answer.answer

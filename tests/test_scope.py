@@ -224,6 +224,36 @@ def test_what_an_audience_gains_is_answered_from_the_closing_sections(question, 
 
 
 @pytest.mark.parametrize(
+    ("question", "overview", "audience"),
+    [
+        ("Compliance officer at an e-commerce platform. My CEO asks if this strategy changes anything for us.",
+         "impact", "business"),
+        ("Our client is a bank asking if they need to change anything because of this EU strategy. Quick answer?",
+         "impact", "business"),
+        ("Briefing the prime minister tomorrow: 5 bullets on what this EU digital strategy means for our country.",
+         "impact", "government"),
+        ("How will this strategy affect my company?", "impact", "business"),
+        ("Main takeaways for us as a mobile operator in the Western Balkans?", "impact", "business"),
+        # Only the asker or their organisation may follow: "for our 5G rollout" asks about a topic.
+        ("What does this strategy mean for our 5G rollout?", None, None),
+        ("What does the strategy mean by trusted vendors?", None, None),
+    ],
+)
+def test_what_the_whole_strategy_means_for_the_asker_is_what_it_asks_of_their_side(question, overview, audience):
+    """The words around it describe the asker ("a Singapore e-commerce platform"), so they do not narrow
+    it to a topic; retrieval and the answer list the recommendations for the asker's side."""
+    query = understand(question, max_chars=2000)
+    assert query.overview == overview
+    if overview:
+        assert query.intent == "overview"
+        assert query.audience == audience
+
+
+def test_what_the_eu_is_trying_to_achieve_is_its_objectives():
+    assert understand("What is Brussels trying to achieve with its new external digital policy?", max_chars=2000).overview == "objectives"
+
+
+@pytest.mark.parametrize(
     ("question", "overview"),
     [
         ("Sum up the advice for governments.", "recommendations"),

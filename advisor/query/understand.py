@@ -48,7 +48,7 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal[
-    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "benefits",
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "impact", "structure", "conclusion", "benefits",
     "summary", "who_when", "background", "source",
 ]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
