@@ -194,6 +194,32 @@ def names_programme(question: str, names: frozenset[str]) -> int:
     return sum(1 for name in names if f" {name} " in text)
 
 
+# A phrase in quotes ("the 'tailor-made packages'", “Tech Team Europe”): opened and closed by a quote mark
+# that no letter touches, so "What's" and "partners'" open nothing.
+_QUOTED = re.compile(r"(?<!\w)[\"'‘“«]([^\"'‘’“”«»\n]{3,80}?)[\"'’”»](?!\w)")
+_DASHES = re.compile(r"[‐-―-]+")
+_PUNCTUATION = re.compile(r"[^\w\s-]")
+
+
+def plain_text(text: str) -> str:
+    """Lower case, one kind of dash, no other punctuation, single spaces: how quoted phrases and the
+    documents are compared (the documents quote names too: “Tech Team Europe”)."""
+    return " " + " ".join(_PUNCTUATION.sub(" ", _DASHES.sub("-", text.lower())).split()) + " "
+
+
+def quotes_documents(question: str, documents: str, common: set[str]) -> int:
+    """How many phrases the question quotes word for word from the documents (`documents` as `plain_text`
+    gives it): an asker who quotes the text asks about it. A phrase of only common words ("digital
+    transformation") or a single word quotes nothing specific."""
+    found = 0
+    for phrase in _QUOTED.findall(question):
+        words = terms(phrase.replace("-", " "))
+        if len(phrase.replace("-", " ").split()) < 2 or not [w for w in words if w not in common]:
+            continue
+        found += plain_text(phrase) in documents
+    return found
+
+
 @dataclass(frozen=True)
 class ScopeEvidence:
     """What the scope decision weighs, kept on the answer's timings for inspection."""
@@ -208,7 +234,8 @@ class ScopeEvidence:
     # How much closer the question's most off-topic unknown word is to a neighbouring topic than to
     # the documents (English; NaN when every word is known or there is no multilingual encoder).
     term_margin: float = float("nan")
-    programmes: int = 0  # programme or instrument names of the documents the question uses
+    # Programme or instrument names of the documents the question uses, and phrases it quotes from them.
+    programmes: int = 0
     # The question names the strategy or the document ("under this strategy", "does the paper…"):
     # the asker says what they are asking about, so a stray everyday word weighs less.
     names_document: bool = False

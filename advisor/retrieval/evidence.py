@@ -13,7 +13,9 @@ from advisor.query.scope import (
     ScopeEvidence,
     names_programme,
     out_of_scope_topics,
+    plain_text,
     programme_names,
+    quotes_documents,
     scope_signal,
     topic_terms,
 )
@@ -66,6 +68,11 @@ class EvidenceGatherer:
 
         return self._per_corpus("programmes", collections, names)
 
+    def _plain_corpus(self, collections: list[str] | None) -> str:
+        return self._per_corpus("plain", collections, lambda: plain_text(" ".join(
+            d.page_content for name in collections or list(self.retriever.stores) for d in self.retriever.lexical(name).documents
+        )))
+
     def gather(self, query: Query, result: SearchResult, collections: list[str] | None = None) -> ScopeEvidence:
         topics = self._topic_vectors()
         margin = 0.0
@@ -90,7 +97,10 @@ class EvidenceGatherer:
             names_document=query.self_reference,
             asks_detail=bool(query.details),
             names_audience=query.named_audience,
-            programmes=names_programme(query.spelled or query.text, self._programmes(collections)) if english else 0,
+            programmes=(
+                names_programme(query.spelled or query.text, self._programmes(collections))
+                + quotes_documents(query.asked, self._plain_corpus(collections), common)
+            ) if english else 0,
         )
 
     def _term_margin(
