@@ -110,15 +110,15 @@ def test_explanations_lead_and_overviews_are_complete(advisor):
     assert "5 June 2025" in when.answer and "High Representative" in when.answer and not when.missing_detail
 
 
-def test_what_the_strategy_means_for_the_asker_lists_what_it_asks_of_their_side(advisor):
+def test_what_the_strategy_means_for_the_asker_is_answered_for_their_situation(advisor):
     """Such a question was declined as off-topic: every word around "this strategy" describes the asker."""
     answer = advisor.ask(
         "Compliance officer at a Singapore e-commerce platform with lots of EU buyers. "
         "My CEO asks if this strategy changes anything for us. What do I tell her?"
     )
     assert answer.in_scope
-    assert answer.answer.startswith("The strategy's recommendations for businesses")
-    assert "**Uphold Fundamental Rights and User Trust on Online Platforms**" in answer.answer
+    # Advice for an e-commerce platform: what the strategy asks of online platforms, not of governments.
+    assert any("platform" in a.text.lower() for a in answer.actions)
     assert "Recommendations for Governments" not in " ".join(c.section for c in answer.citations)
 
 

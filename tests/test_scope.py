@@ -224,28 +224,28 @@ def test_what_an_audience_gains_is_answered_from_the_closing_sections(question, 
 
 
 @pytest.mark.parametrize(
-    ("question", "overview", "audience"),
+    ("question", "impact", "audience"),
     [
         ("Compliance officer at an e-commerce platform. My CEO asks if this strategy changes anything for us.",
-         "impact", "business"),
+         True, "business"),
         ("Our client is a bank asking if they need to change anything because of this EU strategy. Quick answer?",
-         "impact", "business"),
+         True, "business"),
         ("Briefing the prime minister tomorrow: 5 bullets on what this EU digital strategy means for our country.",
-         "impact", "government"),
-        ("How will this strategy affect my company?", "impact", "business"),
-        ("Main takeaways for us as a mobile operator in the Western Balkans?", "impact", "business"),
+         True, "government"),
+        ("How will this strategy affect my company?", True, "business"),
+        ("Main takeaways for us as a mobile operator in the Western Balkans?", True, "business"),
         # Only the asker or their organisation may follow: "for our 5G rollout" asks about a topic.
-        ("What does this strategy mean for our 5G rollout?", None, None),
-        ("What does the strategy mean by trusted vendors?", None, None),
+        ("What does this strategy mean for our 5G rollout?", False, None),
+        ("What does the strategy mean by trusted vendors?", False, None),
     ],
 )
-def test_what_the_whole_strategy_means_for_the_asker_is_what_it_asks_of_their_side(question, overview, audience):
-    """The words around it describe the asker ("a Singapore e-commerce platform"), so they do not narrow
-    it to a topic; retrieval and the answer list the recommendations for the asker's side."""
+def test_what_the_whole_strategy_means_for_the_asker_is_a_question_about_the_strategy(question, impact, audience):
+    """The words around it describe the asker ("a Singapore e-commerce platform"), so the scope decision
+    takes it as a question about the document (such questions were declined); it is answered as advice."""
     query = understand(question, max_chars=2000)
-    assert query.overview == overview
-    if overview:
-        assert query.intent == "overview"
+    assert query.asks_impact is impact
+    if impact:
+        assert query.intent == "advice" and query.overview is None
         assert query.audience == audience
 
 

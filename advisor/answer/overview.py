@@ -135,8 +135,7 @@ def overview_answer(
                 intro = f"{sentence} {marks([citer.cite(chunk)])}"
                 key_points.append(KeyPoint(text=sentence, citations=[citer.cite(chunk)]))
             listing(intro, items)
-    elif kind in ("recommendations", "impact"):
-        # What the whole strategy means for the asker is what it asks of their side: the same list.
+    elif kind == "recommendations":
         audiences = [query.audience] if query.audience != "general" else ["business", "government"]
         # Both audiences' sixteen recommendations read as a comparison only as headlines; so does a
         # question that asks for the headlines.

@@ -229,7 +229,7 @@ class ScopeEvidence:
     known_terms: int  # specific topic words the documents use (thesaurus and spelling tolerance applied)
     unknown_terms: int  # topic words the documents never use
     english: bool
-    about_document: bool  # a list / summary / structure / who-and-when question
+    about_document: bool  # a list / summary / structure / who-and-when question, or what it all means for the asker
     manipulation: bool
     # How much closer the question's most off-topic unknown word is to a neighbouring topic than to
     # the documents (English; NaN when every word is known or there is no multilingual encoder).

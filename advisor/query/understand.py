@@ -48,7 +48,7 @@ Condenser = Callable[[str, list[dict[str, str]]], tuple[str, str | None]]
 
 INTENTS_FILE = PROJECT_ROOT / "knowledge" / "intents.yaml"
 Overview = Literal[
-    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "impact", "structure", "conclusion", "benefits",
+    "objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "structure", "conclusion", "benefits",
     "summary", "who_when", "background", "source",
 ]
 # A capitalised word that does not open a sentence: a place or an organisation ("Nairobi").
@@ -75,6 +75,12 @@ def explain_patterns(path: Path = INTENTS_FILE) -> tuple[re.Pattern[str], re.Pat
     """What asks for an explanation, and what marks a question that also asks what to do."""
     raw = _intents(path)
     return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key]), re.I) for key in ("explain", "explain_not"))  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=4)
+def impact_pattern(path: Path = INTENTS_FILE) -> re.Pattern[str]:
+    """What the whole strategy means for the asker ("does this strategy change anything for us?")."""
+    return re.compile("|".join(f"(?:{p})" for p in _intents(path)["impact"]), re.I)
 
 
 @lru_cache(maxsize=4)
@@ -222,6 +228,9 @@ class Query:
     descriptive: bool = False  # asks what the strategy does, not what the asker should do
     self_reference: bool = False  # names the strategy itself
     about_whole: bool = False  # ...and asks about it as a whole (when, who, what about)
+    # ...or asks what the whole of it means for the asker ("does this strategy change anything for us?"):
+    # about the strategy, however much the asker says about themselves; answered as advice.
+    asks_impact: bool = False
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
     leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     notes: list[str] = field(default_factory=list)
@@ -371,6 +380,7 @@ def understand(
         descriptive=not said_for and not advice,
         self_reference=named,
         about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
+        asks_impact=bool(impact_pattern().search(spelled)),
         about_origin=origin,
         leads=leads,
         notes=notes,

@@ -91,7 +91,7 @@ class EvidenceGatherer:
             known_terms=len([t for t in signal.known_terms if t not in common]),
             unknown_terms=len(signal.unknown_terms),
             english=query.language == "en",
-            about_document=query.intent == "overview" or query.about_whole,
+            about_document=query.intent == "overview" or query.about_whole or query.asks_impact,
             manipulation=query.manipulation,
             term_margin=term_margin if term_margin is not None else float("nan"),
             names_document=query.self_reference,

@@ -24,7 +24,6 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
     "objectives": ("objective",),
     "focus_areas": ("focus_area",),
     "recommendations": ("recommendation",),
-    "impact": ("recommendation",),  # what the whole strategy means for the asker: what it asks of them
     "structure": ("section", "overview"),
     "summary": ("section", "overview"),
     "who_when": ("section", "overview"),
@@ -33,7 +32,7 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
 }
 # Overviews that list items: the passage introducing the list ("Strategic Objectives: ... three
 # primary objectives:") answers "what are the objectives?" first, then its items.
-LIST_OVERVIEWS = frozenset({"objectives_and_focus_areas", "objectives", "focus_areas", "recommendations", "impact"})
+LIST_OVERVIEWS = frozenset({"objectives_and_focus_areas", "objectives", "focus_areas", "recommendations"})
 
 
 def passage_prior(
