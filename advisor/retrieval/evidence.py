@@ -61,17 +61,17 @@ class EvidenceGatherer:
         share = self.retriever.settings.scope_common_term_share
         return self._per_corpus("common", collections, lambda: self.retriever.common_terms(share, collections))
 
-    def _programmes(self, collections: list[str] | None) -> frozenset[str]:
-        def names() -> frozenset[str]:
-            return programme_names([d.page_content for name in collections or list(self.retriever.stores)
-                                    for d in self.retriever.lexical(name).documents])
+    def _texts(self, collections: list[str] | None) -> list[str]:
+        """Every indexed chunk's text, of the collections asked about (all when None)."""
+        return [d.page_content for name in collections or list(self.retriever.stores)
+                for d in self.retriever.lexical(name).documents]
 
-        return self._per_corpus("programmes", collections, names)
+    def _programmes(self, collections: list[str] | None) -> frozenset[str]:
+        return self._per_corpus("programmes", collections, lambda: programme_names(self._texts(collections)))
 
     def _plain_corpus(self, collections: list[str] | None) -> str:
-        return self._per_corpus("plain", collections, lambda: plain_text(" ".join(
-            d.page_content for name in collections or list(self.retriever.stores) for d in self.retriever.lexical(name).documents
-        )))
+        """The indexed text as quoted phrases are looked up in it (advisor.query.scope.plain_text)."""
+        return self._per_corpus("plain", collections, lambda: plain_text(" ".join(self._texts(collections))))
 
     def gather(self, query: Query, result: SearchResult, collections: list[str] | None = None) -> ScopeEvidence:
         topics = self._topic_vectors()
