@@ -171,46 +171,60 @@ def _lexicon_view(question: str) -> str:
     return words.not_audience.sub(" ", respell(strip_accents(unabbreviate(question)), words.spellings))
 
 
-def _scores(text: str) -> dict[str, int]:
+@dataclass(frozen=True)
+class AudienceReading:
+    """What the lexicon reads in one question, once: how strongly it speaks for each audience (mentions,
+    and self-descriptions weighted), whether the asker describes themselves, and whether they say they
+    are neither. Who it speaks for and whether a model may guess both derive from it."""
+
+    scores: dict[str, int]
+    described: bool  # a self-description of either audience ("our ministry", "we sell…")
+    neither: bool  # an asker who is neither (a trainer's workshop, a journalist's article)
+
+    @property
+    def audience(self) -> str:
+        """The audience the question speaks for; ties and no signal mean 'general'."""
+        if self.scores["business"] > self.scores["government"]:
+            return "business"
+        if self.scores["government"] > self.scores["business"]:
+            return "government"
+        return "general"
+
+    def unsaid(self, about_self: bool = False) -> bool:
+        """Whether nothing says who asks, so that a model may guess from the situation. Nothing does when
+        no audience word is there either way, and no sign of an asker who is neither (a trainer, a student).
+        When the asker speaks of themselves (`about_self`: "we", "notre") and the question only mentions
+        both sides as often ("we want on the ministry's list of trusted suppliers"), the words name the
+        counterpart as much as the asker, so the situation decides too. A question about both sides that
+        says nothing of its asker ("What should companies do and what should governments do?") is
+        answered for both."""
+        if self.neither:
+            return False
+        if not any(self.scores.values()):
+            return True
+        return about_self and not self.described and self.scores["business"] == self.scores["government"]
+
+
+def read_audience(question: str) -> AudienceReading:
+    """The lexicon's reading of a question (knowledge/audiences.yaml), through `_lexicon_view`."""
+    text = _lexicon_view(question)
     words = lexicon()
-    return {
-        audience: len(words.mentions[audience].findall(text)) + words.self_weight * len(words.selves[audience].findall(text))
+    selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
+    scores = {
+        audience: len(words.mentions[audience].findall(text)) + words.self_weight * selves[audience]
         for audience in ("business", "government")
     }
-
-
-def audience_scores(question: str) -> dict[str, int]:
-    """How strongly the question speaks for each audience: mentions, and self-descriptions weighted."""
-    return _scores(_lexicon_view(question))
+    return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)))
 
 
 def audience_unsaid(question: str, about_self: bool = False) -> bool:
-    """Whether nothing says who asks, so that a model may guess from the situation. Nothing does when
-    no audience word is there either way, and no sign of an asker who is neither (a trainer, a student).
-    When the asker speaks of themselves (`about_self`: "we", "notre") and the question only mentions
-    both sides as often ("we want on the ministry's list of trusted suppliers"), the words name the
-    counterpart as much as the asker, so the situation decides too. A question about both sides that
-    says nothing of its asker ("What should companies do and what should governments do?") is
-    answered for both."""
-    text = _lexicon_view(question)
-    words = lexicon()
-    if words.neither.search(text):
-        return False
-    scores = _scores(text)
-    if not any(scores.values()):
-        return True
-    described = any(words.selves[audience].search(text) for audience in ("business", "government"))
-    return about_self and not described and scores["business"] == scores["government"]
+    """Whether nothing says who asks (`AudienceReading.unsaid`)."""
+    return read_audience(question).unsaid(about_self)
 
 
 def detect_audience(question: str) -> str:
     """The audience a question speaks for; ties and no signal mean 'general'."""
-    scores = audience_scores(question)
-    if scores["business"] > scores["government"]:
-        return "business"
-    if scores["government"] > scores["business"]:
-        return "government"
-    return "general"
+    return read_audience(question).audience
 
 
 def resolve_audience(detected: str, requested: str | None) -> str:

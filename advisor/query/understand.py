@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from advisor.models import check_question
-from advisor.query.audience import asks_for_advice, audience_unsaid, detect_audience, lexicon, resolve_audience
+from advisor.query.audience import asks_for_advice, lexicon, read_audience, resolve_audience
 from advisor.query.audience_model import AudienceGuess
 from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
@@ -322,13 +322,14 @@ def understand(
     # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
     spelled = respell(unabbreviate(text), domain_vocabulary()) if language == "en" else strip_harakat(text)
     about_self = speaks_for_self(spelled, language)  # "we", "notre", "wir": the asker speaks of themselves
-    stated = detect_audience(text)  # respelt towards the audience lexicon's own words
+    reading = read_audience(text)  # respelt towards the audience lexicon's own words; read once
+    stated = reading.audience
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(stated, requested)
-        if resolved == "general" and requested is None and guess_audience is not None and audience_unsaid(text, about_self):
+        if resolved == "general" and requested is None and guess_audience is not None and reading.unsaid(about_self):
             # No word names an audience; the asker's situation ("our proposal's deadline") may still say it.
             # A question with only a topic ("What is the Digital Partnership Network?") needs a surer reading.
             guessed = guess_audience(spelled, about_self)
