@@ -213,8 +213,8 @@ def quotes_documents(question: str, documents: str, common: set[str]) -> int:
     transformation") or a single word quotes nothing specific."""
     found = 0
     for phrase in _QUOTED.findall(question):
-        words = terms(phrase.replace("-", " "))
-        if len(phrase.replace("-", " ").split()) < 2 or not [w for w in words if w not in common]:
+        spaced = phrase.replace("-", " ")
+        if len(spaced.split()) < 2 or all(w in common for w in terms(spaced)):
             continue
         found += plain_text(phrase) in documents
     return found

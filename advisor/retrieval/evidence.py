@@ -99,6 +99,7 @@ class EvidenceGatherer:
             names_audience=query.named_audience,
             programmes=(
                 names_programme(query.spelled or query.text, self._programmes(collections))
+                # A quote is compared as typed: respelling could change the very words quoted.
                 + quotes_documents(query.asked, self._plain_corpus(collections), common)
             ) if english else 0,
         )
