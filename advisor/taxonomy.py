@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from advisor.settings import ConfigError
+from advisor.yamlfile import load_yaml
 
 # Joins a chunk's heading path in its `section` metadata ("Part > Section > Subsection").
 SECTION_SEPARATOR = " > "
@@ -84,7 +85,7 @@ def configured_taxonomy(path: Path) -> Taxonomy:
 
 def load_taxonomy(path: Path) -> Taxonomy:
     """Read the taxonomy file; fail loudly on duplicate ids, which would corrupt citations."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     areas = [Area(a["id"], a["title"], "objective") for a in raw.get("objectives", [])]
     areas += [Area(a["id"], a["title"], "focus_area") for a in raw.get("focus_areas", [])]
     recs = [

@@ -65,7 +65,8 @@ def test_ties_prefer_the_same_first_letter_then_the_commoner_word():
 
 
 def test_places_typed_in_lower_case_say_where_the_asker_is():
-    from advisor.query.understand import place_names, understand
+    from advisor.query.places import place_names
+    from advisor.query.understand import understand
 
     assert place_names("we are a telecom operator in west africa, also in kenya") == ["west africa", "kenya"]
     assert place_names("male users and mobile apps") == []  # everyday words that are also place names

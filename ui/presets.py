@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from advisor.yamlfile import load_yaml
 
 PERSONA_EXAMPLES: dict[str, list[str]] = {
     "SME": [
@@ -52,7 +52,7 @@ def load_workshops(path: Path) -> dict[str, Workshop]:
     """Workshops by id; a missing file means none. Bad audiences fail loudly at start-up."""
     if not path.exists():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path) or {}
     out = {}
     for wid, item in (raw.get("workshops") or {}).items():
         audience = str(item.get("audience", "auto"))

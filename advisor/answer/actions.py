@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from langchain_core.documents import Document
 
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 ROLES_FILE = PROJECT_ROOT / "knowledge" / "sentence_roles.yaml"
 Kind = Literal["action", "outcome", "glue", "description"]
@@ -60,7 +60,7 @@ def _alternation(words: list[str]) -> str:
 
 @lru_cache(maxsize=4)
 def vocabulary(path: Path = ROLES_FILE) -> Vocabulary:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     subjects = {
         audience: re.compile(rf"\b(?:{_alternation(words)})\b", re.I) for audience, words in raw["subjects"].items()
     }

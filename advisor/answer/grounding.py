@@ -11,11 +11,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import yaml
-
 from advisor.query.language import languages
 from advisor.query.scope import NAMES_FILE
 from advisor.text import STOPWORDS
+from advisor.yamlfile import load_yaml
 
 # Tokens that state a figure: digits (with separators), currency amounts, percentages.
 _NUMBER = re.compile(r"(?<![\w\[])(?:[€$£]\s?)?\d[\d.,]*(?:\s?%|\s?(?:million|billion|bn|m)\b)?", re.IGNORECASE)
@@ -86,7 +85,7 @@ _TITLE_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the|de|du|des|la|
 
 @lru_cache(maxsize=1)
 def _equivalents() -> tuple[tuple[re.Pattern[str], str], ...]:
-    raw = yaml.safe_load(NAMES_FILE.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(NAMES_FILE) or {}
     return tuple((re.compile(rf"(?<!\w)(?:{k})(?!\w)"), str(v)) for k, v in (raw.get("equivalents") or {}).items())
 
 

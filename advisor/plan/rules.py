@@ -13,12 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from advisor.query.audience import audience_name
 from advisor.query.language import Language
 from advisor.query.language import languages as answer_languages
 from advisor.taxonomy import Taxonomy, normalize_title
+from advisor.yamlfile import load_yaml
 
 ALL = "all"
 # Every language must give these (the renderers read each one).
@@ -72,7 +71,7 @@ class PlanRules:
 
 @lru_cache(maxsize=8)
 def _read_yaml(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path) or {}
 
 
 def load_rules(path: Path, taxonomy: Taxonomy) -> PlanRules:

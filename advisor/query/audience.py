@@ -8,12 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from advisor.query.glossary import strip_accents
 from advisor.query.language import detect_language
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 AUDIENCES = ("business", "government", "general")
 AUDIENCES_FILE = PROJECT_ROOT / "knowledge" / "audiences.yaml"
@@ -22,7 +21,7 @@ AUDIENCES_FILE = PROJECT_ROOT / "knowledge" / "audiences.yaml"
 @lru_cache(maxsize=4)
 def _table(path: Path = AUDIENCES_FILE) -> dict[str, Any]:
     """knowledge/audiences.yaml as read, once (the C YAML loader when present)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    return load_yaml(path) or {}
 
 
 @lru_cache(maxsize=4)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 DETAILS_FILE = PROJECT_ROOT / "knowledge" / "details.yaml"
 
@@ -52,7 +51,7 @@ class DetailKinds:
 
 @lru_cache(maxsize=4)
 def detail_kinds(path: Path = DETAILS_FILE) -> DetailKinds:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     ask = {k: re.compile("|".join(f"(?:{p})" for p in v["ask"]), re.I) for k, v in raw["kinds"].items()}
     # Names ("Dr Smith", "UN") are matched with their capitals: lower-case they are ordinary words.
     evidence = {k: re.compile(v["evidence"], 0 if v.get("case_sensitive") else re.I) for k, v in raw["kinds"].items()}

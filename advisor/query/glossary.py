@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 GLOSSARY_FILE = PROJECT_ROOT / "knowledge" / "glossary.yaml"
 # Forms this short must be whole words ("ia", "red", "ki"); longer ones may start a longer word.
@@ -75,9 +74,8 @@ def _pattern(form: str, code: str) -> str:
 
 @lru_cache(maxsize=4)
 def entries(path: Path = GLOSSARY_FILE) -> tuple[dict[str, Any], ...]:
-    """knowledge/glossary.yaml as read (the C YAML loader when present: the file is large)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return tuple((yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("terms", []))
+    """knowledge/glossary.yaml as read, once."""
+    return tuple((load_yaml(path) or {}).get("terms", []))
 
 
 @lru_cache(maxsize=16)

@@ -11,17 +11,16 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from advisor.answer.quotable import is_directive
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 MANIPULATION_FILE = PROJECT_ROOT / "knowledge" / "manipulation.yaml"
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: Path = MANIPULATION_FILE) -> re.Pattern[str]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path) or {}
     return re.compile("|".join(f"(?:{p})" for p in raw.get("patterns", [])), re.IGNORECASE)
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 LANGUAGES_FILE = PROJECT_ROOT / "knowledge" / "languages.yaml"
 DEFAULT = "en"
@@ -47,7 +46,7 @@ class Language:
 
 @lru_cache(maxsize=4)
 def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     english = raw[DEFAULT]
     out = {}
     for code, entry in raw.items():

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from advisor.query.audience import detect_audience, lexicon
 from advisor.query.glossary import english_terms, strip_accents
 from advisor.query.scope import GENERIC_TERMS, NAME_TERMS, expand, topic_terms
 from advisor.settings import PROJECT_ROOT
 from advisor.taxonomy import load_taxonomy
 from advisor.text import terms
+from advisor.yamlfile import load_yaml
 
 PARTS_FILE = PROJECT_ROOT / "knowledge" / "parts.yaml"
 TAXONOMY_FILE = PROJECT_ROOT / "knowledge" / "taxonomy.yaml"
@@ -45,7 +44,6 @@ class QuestionPart:
 @dataclass(frozen=True)
 class PartRules:
     breaks: re.Pattern[str]
-    pairs: tuple[re.Pattern[str], ...]
     lead: re.Pattern[str]
     refers_back: re.Pattern[str]
     both: re.Pattern[str]
@@ -59,18 +57,9 @@ class PartRules:
 
 @lru_cache(maxsize=4)
 def part_rules(path: Path = PARTS_FILE) -> PartRules:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    words = lexicon()
-    pairs = tuple(
-        re.compile(template.replace("{a}", words.mentions[a].pattern).replace("{b}", words.mentions[b].pattern), re.I)
-        for template in raw["pairs"]
-        for a in _AUDIENCES
-        for b in _AUDIENCES
-        if a != b
-    )
+    raw = load_yaml(path)
     return PartRules(
         re.compile("|".join(f"(?:{p})" for p in raw["breaks"]), re.I),
-        pairs,
         re.compile(raw["lead"], re.I),
         re.compile(raw["refers_back"], re.I),
         re.compile(raw["both"], re.I),
@@ -94,10 +83,28 @@ def own_topic(text: str, language: str) -> set[str]:
     return set(topic_terms(plain)) - NAME_TERMS
 
 
+@lru_cache(maxsize=4)
+def _pair_patterns(path: Path = PARTS_FILE) -> tuple[re.Pattern[str], ...]:
+    """The `pairs` templates with both audiences' words put in, each order. Compiled on first need:
+    they hold the whole audience lexicon four times, a tenth of a second of a cold start."""
+    words = lexicon()
+    return tuple(
+        re.compile(template.replace("{a}", words.mentions[a].pattern).replace("{b}", words.mentions[b].pattern), re.I)
+        for template in load_yaml(path)["pairs"]
+        for a in _AUDIENCES
+        for b in _AUDIENCES
+        if a != b
+    )
+
+
 def _split_pairs(segment: str) -> list[str]:
-    """A segment asked for two audiences, as one segment per audience (the rest of its words kept)."""
+    """A segment asked for two audiences, as one segment per audience (the rest of its words kept).
+    A pair needs a word of each audience, so a segment without both is not searched for one."""
     plain = strip_accents(segment)
-    for pattern in part_rules().pairs:
+    mentions = lexicon().mentions
+    if not all(mentions[a].search(plain) for a in _AUDIENCES):
+        return [segment]
+    for pattern in _pair_patterns():
         match = pattern.search(plain)
         if match:
             first = segment[: match.start("join")] + segment[match.end("second") :]

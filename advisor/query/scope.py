@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from advisor.query.spelling import chat_words, correction
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
+from advisor.yamlfile import load_yaml
 
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
 OUT_OF_SCOPE_FILE = PROJECT_ROOT / "knowledge" / "out_of_scope.yaml"
@@ -61,7 +60,7 @@ NAME_TERMS = frozenset(terms("eu european union international digital strategy s
 @lru_cache(maxsize=4)
 def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
     """The thesaurus, flattened and stemmed: user term (or phrase) -> the documents' words."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path) or {}
     table: dict[str, str] = {}
     for group in raw.values():
         for asked, documented in group.items():
@@ -71,7 +70,7 @@ def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
 
 @lru_cache(maxsize=4)
 def out_of_scope_topics(path: Path = OUT_OF_SCOPE_FILE) -> tuple[str, ...]:
-    return tuple(str(t) for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("topics", []))
+    return tuple(str(t) for t in (load_yaml(path) or {}).get("topics", []))
 
 
 def thesaurus_hits(question: str) -> list[tuple[str, str]]:
@@ -161,7 +160,7 @@ _OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
 def name_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str]]:
     """(institution words, legal words) of knowledge/names.yaml: a name made only of the first is an
     institution other policies share ("European Commission"); one with a second is a law or standard."""
-    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["programmes"]
+    raw = (load_yaml(path) or {})["programmes"]
     return frozenset(raw["institution_words"]), frozenset(raw["legal_words"])
 
 

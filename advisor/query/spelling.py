@@ -15,11 +15,11 @@ from collections.abc import Container, Iterable
 from functools import lru_cache
 from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from advisor.settings import PROJECT_ROOT
+from advisor.yamlfile import load_yaml
 
 # How people type in a chat box: fillers that carry no topic, and shorthand for function words.
 CHAT_FILE = PROJECT_ROOT / "knowledge" / "chat.yaml"
@@ -78,7 +78,7 @@ def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None 
 
 @lru_cache(maxsize=1)
 def _chat() -> dict[str, Any]:
-    return yaml.safe_load(CHAT_FILE.read_text(encoding="utf-8")) or {}
+    return load_yaml(CHAT_FILE) or {}
 
 
 def chat_words() -> tuple[str, ...]:

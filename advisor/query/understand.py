@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from advisor.models import check_question
 from advisor.query.audience import asks_for_advice, lexicon, read_audience, resolve_audience
 from advisor.query.audience_model import AudienceGuess
@@ -25,6 +23,7 @@ from advisor.query.glossary import english_terms, strip_harakat
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.parts import QuestionPart, question_parts
+from advisor.query.places import in_partner_country, place_names
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
@@ -37,6 +36,7 @@ from advisor.query.scope import (
 from advisor.query.spelling import respell, unabbreviate, words_of
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
+from advisor.yamlfile import load_yaml
 
 # Answer blocks for a multi-part question when the caller does not say: the setting's own default.
 DEFAULT_MAX_PARTS: int = Settings.model_fields["max_question_parts"].default
@@ -61,7 +61,7 @@ _SUMMARY_MAX_TOPIC_TERMS = 1
 @lru_cache(maxsize=4)
 def _intents(path: Path = INTENTS_FILE) -> dict[str, Any]:
     """knowledge/intents.yaml as read, once; the readers below compile their own parts of it."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return load_yaml(path)
 
 
 @lru_cache(maxsize=4)
@@ -134,36 +134,6 @@ def _self_words() -> frozenset[str]:
     """What askers call themselves ("I work for a national government", "our agency"): who asks, not
     what about, so it never narrows an overview into a topic question."""
     return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms("work works working"))
-
-
-PLACES_FILE = PROJECT_ROOT / "knowledge" / "places.yaml"
-
-
-@lru_cache(maxsize=2)
-def _places(path: Path = PLACES_FILE) -> dict[str, Any]:
-    """knowledge/places.yaml as read, once: every place, and those in the EU."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=2)
-def _places_pattern(path: Path = PLACES_FILE) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(p) for p in sorted(_places(path)["places"], key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
-
-
-@lru_cache(maxsize=4)
-def eu_places(path: Path = PLACES_FILE) -> frozenset[str]:
-    return frozenset(_places(path).get("eu", []))
-
-
-def in_partner_country(places: list[str]) -> bool:
-    """The asker names a place outside the EU ("a consultancy in Colombia"): they are in a partner country."""
-    return any(p.lower() not in eu_places() for p in places)
-
-
-def place_names(text: str) -> list[str]:
-    """Places the text names, capitalised or not ("a startup in kenya", "West Africa"): knowledge/places.yaml."""
-    return _places_pattern().findall(text)
 
 
 @lru_cache(maxsize=4)
