@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,6 +66,9 @@ class Advisor:
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceGatherer(self.retriever)
+        # A question asked without a conversation reads the same every time (the reading is deterministic):
+        # workshops repeat their starter questions, and a cached answer then costs no second reading.
+        self._understood = lru_cache(maxsize=self.settings.understand_memo)(self._understand)
 
     @property
     def pipeline(self) -> AnswerPipeline:
@@ -203,6 +207,11 @@ class Advisor:
     # ---- answers --------------------------------------------------------------------------
     def understand(self, question: str | None, audience: str | None = None, history: History | None = None) -> Query:
         """The question understood once (follow-up rewritten, audience, intent...); ValueError on bad input."""
+        if not history and isinstance(question, str) and (audience is None or isinstance(audience, str)):
+            return self._understood(question, audience)  # a Query is frozen: one reading can serve many
+        return self._understand(question, audience, history)
+
+    def _understand(self, question: str | None, audience: str | None, history: History | None = None) -> Query:
         condenser = self.answer_backend.standalone if self.answer_backend is not None else None
         return understand(
             question, audience, history, max_chars=self.settings.max_question_chars, condenser=condenser,

@@ -72,3 +72,17 @@ def test_places_typed_in_lower_case_say_where_the_asker_is():
     assert place_names("male users and mobile apps") == []  # everyday words that are also place names
     query = understand("our municipality in colombia wants an e-government portal", max_chars=2000)
     assert "colombia" in query.names  # a place: context for the scope check, not a topic word
+
+
+def test_places_are_found_as_the_old_alternation_found_them():
+    """The word-start lookup keeps the regular expression's rules: whole words only (a hyphen joins), the
+    longest name starting first wins, any case (the Turkish dotted capital as re.I folds it), as written."""
+    from advisor.query.places import in_partner_country, place_names
+
+    assert place_names("Operators in WEST AFRICA and west-africans") == ["WEST AFRICA"]
+    assert place_names("from Guinea-Bissau, not Guinea") == ["Guinea-Bissau", "Guinea"]
+    assert place_names("offices in İstanbul and St. John's") == ["İstanbul", "St. John's"]
+    assert place_names("a female founder") == []
+    assert place_names("") == []
+    assert in_partner_country(place_names("a consultancy in Colombia")) is True
+    assert in_partner_country(place_names("a startup in Germany")) is False

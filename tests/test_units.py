@@ -241,3 +241,26 @@ def test_list_overviews_count_the_lists_heading_as_an_item():
     item = passage_prior(items[0].metadata, "general", settings, overview="objectives")
     assert boosted == pytest.approx(item * settings.overview_factor * (1.0 + settings.list_heading_boost))
     assert boosted >= item > passage_prior(other.metadata, "general", settings, overview="objectives")
+
+
+def test_a_question_without_a_conversation_is_read_once_and_reused() -> None:
+    """The reading of a repeated question is kept (a frozen Query); follow-ups and bad input are not."""
+    from types import SimpleNamespace
+
+    from advisor.components import Advisor
+
+    def advisor(memo: int) -> Advisor:
+        return Advisor(Settings(understand_memo=memo), None, None, SimpleNamespace(stores={}), None)  # type: ignore[arg-type]
+
+    kept = advisor(4)
+    first = kept.understand("What should ministries do about data governance?")
+    assert kept.understand("What should ministries do about data governance?") is first
+    assert kept.understand("What should ministries do about data governance?", audience="business") is not first
+    history = [{"role": "user", "content": "Tell me about cables"}, {"role": "assistant", "content": "..."}]
+    assert kept.understand("and for companies?", history=history) is not kept.understand("and for companies?", history=history)
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            kept.understand("   ")
+    off = advisor(0)
+    assert off.understand("What is Global Gateway?") is not off.understand("What is Global Gateway?")
+    assert off.understand("What is Global Gateway?") == off.understand("What is Global Gateway?")
