@@ -460,6 +460,18 @@ def test_chat_shorthand_is_never_an_unknown_topic_word():
         # What states sign and present: an MoU, a project pipeline.
         ("How should a project pipeline be presented so it qualifies for Global Gateway support?", "government"),
         ("Do we need to sign an MoU before any projects can be discussed?", "government"),
+        # A firm the state owns is the state's; one that courts it is not. A French toolbox is not a firm ("boîte").
+        ("I work for a state-owned satellite operator in Nigeria. Does the strategy cover satellites?", "government"),
+        ("A state-owned telco in Ethiopia wants us as the EU equipment partner for its 5G build.", "business"),
+        ("Nous sommes l'autorité de régulation des télécoms. Que dit la stratégie sur la boîte à outils 5G ?", "government"),
+        ("Le escribo desde el regulador de telecomunicaciones de Colombia: ¿qué dice la estrategia?", "government"),
+        ("working at the national CERT in Albania, small team of 9 ppl. what support could we ask for?", "government"),
+        ("We're rewriting the penal code sections on hacking. Which treaty should we match?", "government"),
+        # Sector start-ups by their sector, suppliers by what they supply, and who runs or works where (es, pt).
+        ("We're a French edtech doing AI tutoring in West Africa. Which standards apply?", "business"),
+        ("We supply ID card readers. What are partner governments told to base their eID on?", "business"),
+        ("Dirijo una consultora en Madrid que asesora a gobiernos asiáticos en identidad digital.", "business"),
+        ("Trabalho numa empresa de software em Lisboa que vende para governos africanos.", "business"),
     ],
 )
 def test_public_bodies_and_firms_are_told_apart_by_what_they_run(question, audience):
