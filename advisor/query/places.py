@@ -61,6 +61,7 @@ def place_names(text: str) -> list[str]:
 
 
 def _continues_word(char: str) -> bool:
+    """A letter, digit, "_" or "-" after a name: it was part of a longer word ("Guinea-Bissau", "Malemba")."""
     return char.isalnum() or char in "_-"
 
 
