@@ -126,6 +126,18 @@ def test_foreign_glossary_terms_and_known_english_words_count_as_scope_evidence(
                             term_margin=settings.scope_term_margin + 0.01)
     assert in_scope(english, settings)  # several of the documents' words outweigh one word leaning elsewhere
     assert not in_scope(ScopeEvidence(**{**english.__dict__, "known_terms": 1}), settings)
+    # A programme the documents name is named the same in every language ("financiamento do Global Gateway").
+    named = ScopeEvidence(**{**foreign.__dict__, "known_terms": 1, "programmes": 1})
+    assert in_scope(named, settings) and not in_scope(ScopeEvidence(**{**named.__dict__, "programmes": 0}), settings)
+
+
+@pytest.mark.slow
+def test_a_programme_named_in_another_language_is_evidence(advisor):
+    """The programme names are read from the documents and matched in a question of any language."""
+    query = advisor.understand("Sou técnico do governo de Moçambique. Como preparamos projetos de banda larga rural "
+                               "para conseguir financiamento do Global Gateway?")
+    evidence = advisor.pipeline.evidence.gather(query, advisor.pipeline.search(query, None, None), None)
+    assert query.language == "pt" and evidence.programmes == 1
 
 
 def test_an_overview_ranks_the_kind_of_chunk_it_lists_first():

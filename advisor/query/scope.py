@@ -274,6 +274,7 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
             or evidence.known_terms >= settings.scope_foreign_many_known_terms
             or ((evidence.names_audience or evidence.names_document)
                 and evidence.known_terms >= settings.scope_grey_known_terms)
+            or evidence.programmes > 0
         )
     if evidence.margin >= settings.scope_margin_weak:
         # Close enough to the documents: decline only when a word points to a neighbouring topic,

@@ -97,11 +97,10 @@ class EvidenceGatherer:
             names_document=query.self_reference,
             asks_detail=bool(query.details),
             names_audience=query.named_audience,
-            programmes=(
-                names_programme(query.spelled or query.text, self._programmes(collections))
-                # A quote is compared as typed: respelling could change the very words quoted.
-                + quotes_documents(query.asked, self._plain_corpus(collections), common)
-            ) if english else 0,
+            # Programme names are the same in every language ("financiamento do Global Gateway"); a quote
+            # is compared as typed (respelling could change the very words quoted), with the English text.
+            programmes=names_programme(query.spelled or query.text, self._programmes(collections))
+            + (quotes_documents(query.asked, self._plain_corpus(collections), common) if english else 0),
         )
 
     def _term_margin(
