@@ -40,6 +40,12 @@ def kinds(question: str) -> set[str]:
         ("Bis wann müssen wir die DSGVO umsetzen?", "date"),
         ("Gibt es ein Formular für den Antrag?", "form"),
         ("أي الدول لديها شراكة رقمية مع الاتحاد الأوروبي؟", "country-list"),
+        # Who may apply, and conditions a question asks about or takes for granted.
+        ("is my 5-person startup eligible for Global Gateway calls or is there some minimum size?", "eligibility"),
+        ("Can a 3-person startup from Ghana apply directly, or do we need an EU partner company?", "eligibility"),
+        ("¿Somos elegibles para la oferta si somos una empresa de Chile?", "eligibility"),
+        ("Is ISO 27001 a condition for Tech Business Offer funding?", "condition"),
+        ("Why does the strategy ban Huawei and other Chinese vendors from EU-funded networks?", "condition"),
     ],
 )
 def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
@@ -53,10 +59,22 @@ def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
         "How can partner countries align with the GDPR?",
         "Which steps should our ministry take on digital ID?",
         "How can a startup get un grant?",  # "un" is no United Nations
+        "How can an SME qualify for the EU Tech Business Offer?",  # how to position itself: the recommendations
+        "Which steps must we take before the next election?",
+        "Given that we must modernise our networks, what should we prioritise?",  # no condition of the strategy's
     ],
 )
 def test_ordinary_questions_ask_for_no_specific(question):
     assert kinds(question) == set()
+
+
+def test_a_premise_taken_for_granted_is_a_claim_the_answer_checks():
+    """"Now that…", "since the strategy…", "why does the strategy ban…" state a condition as known: the answer
+    says the documents do not confirm it, as for a claimed date or amount."""
+    for claim in ("Now that ISO 27001 certification is a condition for the money, how long does it take?",
+                  "Since the strategy bans non-EU vendors from any 5G project it funds, which suppliers are approved?",
+                  "Given that countries must ratify the Budapest Convention before they get any funding, how fast can we?"):
+        assert [(d.kind, d.asserted) for d in requested_details(claim)] == [("condition", True)]
 
 
 def test_a_claim_is_read_as_one_with_its_figures_and_names():
@@ -133,6 +151,13 @@ def test_several_questions_conjunctions_and_ordinals_are_parts():
     )
     assert briefing == [
         "Which critical sectors depend on connectivity?", "What should governments do about resilience of power grids?",
+    ]
+    # The asker's own numbering is no part of the heading: read back, "1)" would look like a figure.
+    assert labels("We're in Albania. 1) which EU platform laws should we mirror? 2) how do we attract EU tech money?") == [
+        "We're in Albania. which EU platform laws should we mirror?", "How do we attract EU tech money?",
+    ]
+    assert labels("(a) what about undersea cables? (b) what about 5G security?") == [
+        "What about undersea cables?", "What about 5G security?",
     ]
 
 

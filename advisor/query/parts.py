@@ -172,8 +172,12 @@ def _split_topics(segment: str) -> list[str]:
     return [segment]
 
 
+# The asker's numbering after a sentence of context ("We're in Albania. 1) which laws…"): openers strip it first.
+_LIST_MARKER = re.compile(r"(?<=[.!?:;]\s)\(?\d{1,2}[).](?=\s)\s*")
+
+
 def _tidy(part: str) -> str:
-    part = part_rules().openers.sub("", part.strip(" ,.;:-–—")).strip()
+    part = _LIST_MARKER.sub("", part_rules().openers.sub("", part.strip(" ,.;:-–—"))).strip()
     return part[:1].upper() + part[1:] if part else part
 
 
