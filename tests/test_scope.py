@@ -530,6 +530,16 @@ def test_the_main_themes_or_message_of_the_strategy_is_its_summary():
     assert understand("What are the key messages on cyber drills for CERT teams?", max_chars=2000).overview is None
 
 
+def test_the_strategy_in_a_few_sentences_for_a_reader_is_its_summary():
+    """How long the answer should be and whom it is for ("in three sentences", "to a 15 year old") name no
+    topic: the question is about the whole strategy. A topic keeps its question ("the 5G toolbox")."""
+    whole = understand("Explain this strategy to a 15 year old in three sentences.", max_chars=2000)
+    assert whole.overview == "summary" and whole.about_whole
+    topic = understand("Explain the 5G toolbox in three sentences.", max_chars=2000)
+    assert topic.overview is None and not topic.about_whole
+    assert not understand("Which goals does the strategy set for the next five years?", max_chars=2000).about_whole
+
+
 @pytest.mark.parametrize(("question", "overview"), [
     ("what are the big buckets this whole thing is organised around?", "summary"),
     ("Who actually put this out, and on what day?", "who_when"),

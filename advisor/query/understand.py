@@ -350,7 +350,9 @@ def understand(
         english_terms=glossed,
         descriptive=not said_for and not advice,
         self_reference=named,
-        about_whole=about_whole(named, topic if language == "en" else topic_terms(english_view)),
+        # How the answer should look or whom it is for ("in three sentences", "to a 15 year old") is no topic.
+        about_whole=about_whole(named, [t for t in (topic if language == "en" else topic_terms(english_view))
+                                        if t not in format_words()]),
         asks_impact=bool(impact_pattern().search(spelled)),
         about_origin=origin,
         leads=leads,
