@@ -10,7 +10,7 @@ import pytest
 
 from advisor.answer.framing import preamble
 from advisor.components import Advisor
-from advisor.query.audience import audience_unsaid
+from advisor.query.audience import read_audience
 from advisor.query.audience_model import AudienceProbe, audience_guesser, load_probe
 from advisor.query.language import language
 from advisor.query.understand import understand
@@ -155,22 +155,22 @@ def test_the_guesser_reads_the_text_it_is_given_unless_it_is_too_short_to_say_an
     ],
 )
 def test_the_model_may_guess_only_when_nobody_is_named_and_nobody_says_they_are_neither(question: str, unsaid: bool) -> None:
-    assert audience_unsaid(question) is unsaid
+    assert read_audience(question).unsaid() is unsaid
 
 
 def test_an_asker_who_only_mentions_both_sides_is_read_by_the_model() -> None:
     """A supplier who wants on a ministry's list mentions the buyer as often as itself: words tie, and
     the situation decides. A question about both sides that says nothing of its asker stays for both."""
     question = "Does the ministry keep a list of approved suppliers, and how do we get on it?"
-    assert audience_unsaid(question, about_self=True)
-    assert not audience_unsaid(question, about_self=False)
-    assert not audience_unsaid("Our company sells to ministries; how do we get on their list?", about_self=True)
+    assert read_audience(question).unsaid(about_self=True)
+    assert not read_audience(question).unsaid(about_self=False)
+    assert not read_audience("Our company sells to ministries; how do we get on their list?").unsaid(about_self=True)
 
 
 def test_an_asker_who_only_shows_their_situation_is_answered_for_their_audience_and_told_so(advisor: Advisor) -> None:
     """End to end with the shipped probe and the real encoder: no audience word, a drafting ministry."""
     question = "Nous préparons le décret sur la protection des données, que devons-nous y mettre ?"
-    assert audience_unsaid(question)
+    assert read_audience(question).unsaid()
     answer = advisor.ask(question)
     assert answer.audience == "government"
     assert "d’après la manière dont la question est posée" in answer.answer

@@ -71,7 +71,7 @@ def test_topic_words_ignore_question_framing(advisor):
     assert topic_terms("Can you explain what the plans are for undersea cables?") == ["undersea", "cabl"]  # stemmed like the index
     vocabulary = advisor.retriever.vocabulary([advisor.settings.collection])
     stablecoins = understand("How is the EU regulating stablecoins?", max_chars=2000)
-    signal = scope_signal(stablecoins.topic_terms, stablecoins.self_reference, vocabulary)
+    signal = scope_signal(stablecoins.topic_terms, vocabulary)
     assert signal.unknown_terms == ["stablecoin"]
     assert understand("When was the strategy launched?", max_chars=2000).about_whole
 

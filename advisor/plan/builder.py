@@ -414,7 +414,7 @@ def unknown_profile_words(profile: Profile, vocabulary: set[str]) -> dict[str, l
         unknown = [
             word
             for word in _WORD.findall(value)
-            if (terms := topic_terms(word)) and scope_signal(terms, False, vocabulary, thesaurus).unknown_terms
+            if (terms := topic_terms(word)) and scope_signal(terms, vocabulary, thesaurus).unknown_terms
         ]
         if unknown:
             out[name] = unknown

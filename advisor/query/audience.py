@@ -216,11 +216,6 @@ def read_audience(question: str) -> AudienceReading:
     return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)))
 
 
-def audience_unsaid(question: str, about_self: bool = False) -> bool:
-    """Whether nothing says who asks (`AudienceReading.unsaid`)."""
-    return read_audience(question).unsaid(about_self)
-
-
 def detect_audience(question: str) -> str:
     """The audience a question speaks for; ties and no signal mean 'general'."""
     return read_audience(question).audience

@@ -100,8 +100,6 @@ def expand(question: str) -> str:
 class ScopeSignal:
     topic_terms: list[str] = field(default_factory=list)
     unknown_terms: list[str] = field(default_factory=list)
-    self_reference: bool = False  # the question names the strategy itself
-    about_whole: bool = False  # ...and asks about it as a whole (when, who, what is it about)
 
     @property
     def known_terms(self) -> list[str]:
@@ -133,7 +131,6 @@ def about_whole(self_reference: bool, topic: list[str]) -> bool:
 
 def scope_signal(
     topic: tuple[str, ...] | list[str],
-    self_reference: bool,
     vocabulary: set[str],
     thesaurus: tuple[tuple[str, str], ...] | list[tuple[str, str]] = (),
     names: tuple[str, ...] | list[str] = (),
@@ -146,7 +143,7 @@ def scope_signal(
     # A name the documents do not use says where the asker is ("a company in Nairobi"), not what about.
     wanted = [t for t in topic if t not in names or t in vocabulary]
     unknown = [t for t in wanted if t not in covered and not known(t, vocabulary)]
-    return ScopeSignal(wanted, unknown, self_reference, about_whole(self_reference, wanted))
+    return ScopeSignal(wanted, unknown)
 
 
 # Programme and instrument names the documents use ("Global Gateway", "5G Toolbox"): a question

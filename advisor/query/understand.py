@@ -325,6 +325,7 @@ def understand(
     leads = leading_sections().get("origin" if origin else overview or "", ())
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
+    places, shape = place_names(text), format_words()
     return Query(
         asked=asked,
         text=text,
@@ -336,8 +337,8 @@ def understand(
         named_audience=stated != "general",
         manipulation=is_manipulation(asked) or is_manipulation(text),
         thesaurus=tuple(thesaurus_hits(spelled)),
-        names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *place_names(text)] for t in terms(name))),
-        abroad=in_partner_country(place_names(text)),
+        names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *places] for t in terms(name))),
+        abroad=in_partner_country(places),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=tuple(part.text for part in split),
@@ -352,7 +353,7 @@ def understand(
         self_reference=named,
         # How the answer should look or whom it is for ("in three sentences", "to a 15 year old") is no topic.
         about_whole=about_whole(named, [t for t in (topic if language == "en" else topic_terms(english_view))
-                                        if t not in format_words()]),
+                                        if t not in shape]),
         asks_impact=bool(impact_pattern().search(spelled)),
         about_origin=origin,
         leads=leads,

@@ -82,7 +82,7 @@ class EvidenceGatherer:
         english = query.language == "en"
         # Another language's words are not the documents' words; its glossary terms (their English) are.
         topic = query.topic_terms if english else tuple(topic_terms(" ".join(query.english_terms)))
-        signal = scope_signal(topic, query.self_reference, vocabulary, query.thesaurus, query.names)
+        signal = scope_signal(topic, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
         term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if english else None
         return ScopeEvidence(
