@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from advisor.query.places import eu_places
 from advisor.query.spelling import chat_words, correction
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
@@ -190,6 +191,40 @@ def names_programme(question: str, names: frozenset[str]) -> int:
     return sum(1 for name in names if f" {name} " in text)
 
 
+@lru_cache(maxsize=4)
+def _foreign_programme_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
+    """(how non-EU jurisdictions are written, programme kinds, the EU's names) of knowledge/names.yaml."""
+    raw = (load_yaml(path) or {})["foreign_programmes"]
+    eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
+    return (frozenset(str(o) for o in raw["owners"]), frozenset(str(k).lower() for k in raw["kinds"]),
+            re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I))
+
+
+def names_foreign_programme(question: str, places: list[str]) -> bool:
+    """Asks about a law or programme of a country outside the EU ("India's Digital India programme", "the US
+    CHIPS and Science Act") and names neither the EU nor Europe: that country's policy, not the strategy.
+    `places`: the places the question names (advisor/query/places.py); one outside the EU followed by 's owns
+    the name after it, as do the jurisdictions of knowledge/names.yaml ("US", "Chinese")."""
+    owners, kinds, eu = _foreign_programme_words()
+    if eu.search(question):
+        return False
+    outside = [p for p in places if p.lower() not in eu_places()]
+    possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
+                  if outside else None)
+    for match in _TITLE_RUN.finditer(question):
+        words = match.group(0).split()
+        owned = words[0] in owners and len(words) > 1
+        before = question[max(0, match.start() - 30) : match.start()]
+        if not owned and not re.search(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$", before):
+            if possessive is None or not possessive.search(before):
+                continue
+        following = question[match.end() :].split()[:1]
+        named = {w.lower() for w in words} | {w.lower().strip(".,;:!?)") for w in following}
+        if kinds & named:
+            return True
+    return False
+
+
 # A phrase in quotes ("the 'tailor-made packages'", “Tech Team Europe”): opened and closed by a quote mark
 # that no letter touches, so "What's" and "partners'" open nothing.
 _QUOTED = re.compile(r"(?<!\w)[\"'‘“«]([^\"'‘’“”«»\n]{3,80}?)[\"'’”»](?!\w)")
@@ -241,12 +276,17 @@ class ScopeEvidence:
     # The question says who asks or whom it is about ("we sell encryption to banks", "our ministry"):
     # near the documents, a word leaning elsewhere is then the asker's sector or customers, not the topic.
     names_audience: bool = False
+    # The question is about another country's own law or programme ("the US CHIPS Act"), naming neither the
+    # EU nor Europe (names_foreign_programme).
+    foreign_programme: bool = False
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     """The one scope decision; both backends decline exactly what this declines."""
     if evidence.manipulation:
         return False
+    if evidence.foreign_programme and not (evidence.names_document or evidence.programmes):
+        return False  # another country's policy, however close its topic (chips, digital ID) sits to ours
     if math.isnan(evidence.margin):  # no multilingual encoder: English evidence alone
         return english_evidence(evidence, settings)
     if evidence.about_document or evidence.margin >= settings.scope_margin_accept:

@@ -29,6 +29,7 @@ from advisor.query.scope import (
     NAME_TERMS,
     about_whole,
     expand,
+    names_foreign_programme,
     names_strategy,
     thesaurus_hits,
     topic_terms,
@@ -181,6 +182,7 @@ class Query:
     thesaurus: tuple[tuple[str, str], ...] = ()  # (user phrase, the documents' words)
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
     abroad: bool = False  # names a place outside the EU: the asker is in a partner country
+    foreign_programme: bool = False  # asks about another country's own law or programme (advisor/query/scope.py)
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
@@ -339,6 +341,7 @@ def understand(
         thesaurus=tuple(thesaurus_hits(spelled)),
         names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *places] for t in terms(name))),
         abroad=in_partner_country(places),
+        foreign_programme=names_foreign_programme(text, places),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=tuple(part.text for part in split),
