@@ -737,3 +737,17 @@ def test_another_countrys_programme_is_declined_unless_the_documents_are_named()
 ])
 def test_city_halls_a_countrys_business_climate_and_one_owners_platform(question, audience):
     assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    ("In a nutshell, what does this strategy expect from tech companies?", "recommendations"),
+    ("In a nutshell, what does this strategy ask of companies like mine?", "recommendations"),
+    ("In a nutshell, what is the strategy about?", "summary"),
+    ("Explain the strategy like I'm 12.", "summary"),
+    ("Can you explain the document simply?", "summary"),
+    # A topic named: not the whole strategy.
+    ("What does this strategy expect from tech companies on AI?", None),
+    ("Explain the strategy on 5G security to our minister", None),
+])
+def test_what_the_strategy_asks_of_an_audience_or_the_strategy_explained_to_a_reader(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
