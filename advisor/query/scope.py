@@ -192,12 +192,16 @@ def names_programme(question: str, names: frozenset[str]) -> int:
 
 
 @lru_cache(maxsize=4)
-def _foreign_programme_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
-    """(how non-EU jurisdictions are written, programme kinds, the EU's names) of knowledge/names.yaml."""
+def _foreign_programme_words(
+    path: Path = NAMES_FILE,
+) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
+    """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names) of
+    knowledge/names.yaml."""
     raw = (load_yaml(path) or {})["foreign_programmes"]
+    owners = frozenset(str(o) for o in raw["owners"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
-    return (frozenset(str(o) for o in raw["owners"]), frozenset(str(k).lower() for k in raw["kinds"]),
-            re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I))
+    return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$"),
+            frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I))
 
 
 def names_foreign_programme(question: str, places: list[str]) -> bool:
@@ -205,7 +209,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     CHIPS and Science Act") and names neither the EU nor Europe: that country's policy, not the strategy.
     `places`: the places the question names (advisor/query/places.py); one outside the EU followed by 's owns
     the name after it, as do the jurisdictions of knowledge/names.yaml ("US", "Chinese")."""
-    owners, kinds, eu = _foreign_programme_words()
+    owners, owner_before, kinds, eu = _foreign_programme_words()
     if eu.search(question):
         return False
     outside = [p for p in places if p.lower() not in eu_places()]
@@ -215,7 +219,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
         words = match.group(0).split()
         owned = words[0] in owners and len(words) > 1
         before = question[max(0, match.start() - 30) : match.start()]
-        if not owned and not re.search(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$", before):
+        if not owned and not owner_before.search(before):
             if possessive is None or not possessive.search(before):
                 continue
         following = question[match.end() :].split()[:1]
