@@ -751,3 +751,13 @@ def test_city_halls_a_countrys_business_climate_and_one_owners_platform(question
 ])
 def test_what_the_strategy_asks_of_an_audience_or_the_strategy_explained_to_a_reader(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("Is Europe pooling public and private money for tech projects abroad? How would a small firm get a slice?", "business"),
+    ("What max equity share can a private firm hold in a Global Gateway-backed project?", "business"),
+    # Set against another asker, the firm is one side of a comparison, not the asker.
+    ("What are Digital Partnerships, and how would a startup versus a ministry take part in them?", "general"),
+])
+def test_a_firm_as_the_one_that_acts_speaks_for_the_asker(question, audience):
+    assert detect_audience(question) == audience
