@@ -761,3 +761,14 @@ def test_what_the_strategy_asks_of_an_audience_or_the_strategy_explained_to_a_re
 ])
 def test_a_firm_as_the_one_that_acts_speaks_for_the_asker(question, audience):
     assert detect_audience(question) == audience
+
+
+def test_what_trustworthy_ai_asks_and_a_club_of_countries_in_everyday_words():
+    from advisor.query.scope import documented_words
+
+    words = " ".join(documented_words(
+        "Must the software explain its decisions, not treat people unfairly, and keep a person in the loop?"
+    ))
+    assert "transparency" in words and "bias mitigation" in words and "human oversight" in words
+    assert "Digital Partnership Network" in " ".join(documented_words("Is Europe setting up a club of friendly countries?"))
+    assert documented_words("Explain the strategy like I'm 12.") == []  # "explain" alone asks for no transparency
