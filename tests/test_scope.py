@@ -772,3 +772,10 @@ def test_what_trustworthy_ai_asks_and_a_club_of_countries_in_everyday_words():
     assert "transparency" in words and "bias mitigation" in words and "human oversight" in words
     assert "Digital Partnership Network" in " ".join(documented_words("Is Europe setting up a club of friendly countries?"))
     assert documented_words("Explain the strategy like I'm 12.") == []  # "explain" alone asks for no transparency
+
+
+def test_a_trainers_numbered_takeaways_for_the_room_are_the_summary():
+    query = understand("I'm running a half-day workshop for SME owners in Nairobi on this strategy. What three takeaways "
+                       "should I leave them with?", max_chars=2000)
+    assert query.overview == "summary"
+    assert understand("Summarise what the strategy says about 5G in Kenya", max_chars=2000).overview is None
