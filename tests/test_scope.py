@@ -779,3 +779,11 @@ def test_a_trainers_numbered_takeaways_for_the_room_are_the_summary():
                        "should I leave them with?", max_chars=2000)
     assert query.overview == "summary"
     assert understand("Summarise what the strategy says about 5G in Kenya", max_chars=2000).overview is None
+
+
+def test_diplomas_driving_licences_and_a_draft_bill_in_the_documents_words():
+    from advisor.query.scope import documented_words
+
+    words = " ".join(documented_words("Could countries check each other's diplomas and driving licences online?"))
+    assert "educational credentials" in words and "driver's licenses" in words
+    assert "regulatory alignment" in " ".join(documented_words("Our committee is drafting an AI bill."))
