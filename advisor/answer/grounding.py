@@ -12,9 +12,8 @@ import unicodedata
 from functools import lru_cache
 
 from advisor.query.language import languages
-from advisor.query.scope import NAMES_FILE
+from advisor.query.scope import names_table
 from advisor.text import STOPWORDS
-from advisor.yamlfile import load_yaml
 
 # Tokens that state a figure: digits (with separators), currency amounts, percentages.
 _NUMBER = re.compile(r"(?<![\w\[])(?:[€$£]\s?)?\d[\d.,]*(?:\s?%|\s?(?:million|billion|bn|m)\b)?", re.IGNORECASE)
@@ -85,8 +84,7 @@ _TITLE_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the|de|du|des|la|
 
 @lru_cache(maxsize=1)
 def _equivalents() -> tuple[tuple[re.Pattern[str], str], ...]:
-    raw = load_yaml(NAMES_FILE) or {}
-    return tuple((re.compile(rf"(?<!\w)(?:{k})(?!\w)"), str(v)) for k, v in (raw.get("equivalents") or {}).items())
+    return tuple((re.compile(rf"(?<!\w)(?:{k})(?!\w)"), str(v)) for k, v in (names_table().get("equivalents") or {}).items())
 
 
 def canonical_names(text: str) -> str:

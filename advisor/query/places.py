@@ -70,6 +70,12 @@ def eu_places(path: Path = PLACES_FILE) -> frozenset[str]:
     return frozenset(_places(path).get("eu", []))
 
 
+def outside_eu(places: list[str]) -> list[str]:
+    """The places (as `place_names` gives them) that lie outside the EU: partner countries and regions."""
+    inside = eu_places()
+    return [p for p in places if p.lower() not in inside]
+
+
 def in_partner_country(places: list[str]) -> bool:
     """The asker names a place outside the EU ("a consultancy in Colombia"): they are in a partner country."""
-    return any(p.lower() not in eu_places() for p in places)
+    return bool(outside_eu(places))

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from advisor.query.places import eu_places
+from advisor.query.places import outside_eu
 from advisor.query.spelling import chat_words, correction
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
@@ -155,10 +156,16 @@ _OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
 
 
 @lru_cache(maxsize=4)
+def names_table(path: Path = NAMES_FILE) -> dict[str, Any]:
+    """knowledge/names.yaml as read, once (its programme words, foreign programmes and equivalents)."""
+    return load_yaml(path) or {}
+
+
+@lru_cache(maxsize=4)
 def name_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str]]:
     """(institution words, legal words) of knowledge/names.yaml: a name made only of the first is an
     institution other policies share ("European Commission"); one with a second is a law or standard."""
-    raw = (load_yaml(path) or {})["programmes"]
+    raw = names_table(path)["programmes"]
     return frozenset(raw["institution_words"]), frozenset(raw["legal_words"])
 
 
@@ -197,7 +204,7 @@ def _foreign_programme_words(
 ) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
     """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names) of
     knowledge/names.yaml."""
-    raw = (load_yaml(path) or {})["foreign_programmes"]
+    raw = names_table(path)["foreign_programmes"]
     owners = frozenset(str(o) for o in raw["owners"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
     return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$"),
@@ -212,7 +219,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     owners, owner_before, kinds, eu = _foreign_programme_words()
     if eu.search(question):
         return False
-    outside = [p for p in places if p.lower() not in eu_places()]
+    outside = outside_eu(places)
     possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
                   if outside else None)
     for match in _TITLE_RUN.finditer(question):
