@@ -29,7 +29,10 @@ from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
 
 CLASSES = AUDIENCES  # business, government, general: the probe's classes are the audiences
 EXAMPLES = PROJECT_ROOT / "knowledge" / "audience_examples.jsonl"
-VALIDATION = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "dev", "probe")
+VALIDATION = (
+    "tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune8", "tune9", "tune10", "tune11", "tune12", "tune13", "tune14",
+    "dev", "probe",
+)
 # Gradient descent: centred e5 vectors have norms near 0.3, so they are scaled up for one learning rate to fit all.
 SCALE = 10.0
 STEPS = 600

@@ -125,6 +125,8 @@ def asks_for_titles(text: str) -> bool:
 # Overviews that a narrow topic turns into a topic question ("key points on cybersecurity").
 # "When is the launch event of the Digital Partnership Network?" asks about a programme, not the strategy.
 _NARROWABLE = ("objectives", "recommendations", "summary", "benefits", "who_when")
+# Of those, the ones whose pattern spans the question's subject ("when … the strategy … presented").
+_SPANNING = ("who_when",)
 _AUDIENCE_WORDS = frozenset(terms(
     "governments government businesses business companies smes partner countries owners entrepreneurs founders"
 ))
@@ -134,7 +136,7 @@ _AUDIENCE_WORDS = frozenset(terms(
 def _self_words() -> frozenset[str]:
     """What askers call themselves ("I work for a national government", "our agency"): who asks, not
     what about, so it never narrows an overview into a topic question."""
-    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms("work works working"))
+    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms("work works working exec execs executive executives"))
 
 
 @lru_cache(maxsize=4)
@@ -151,14 +153,24 @@ def format_words(path: Path = INTENTS_FILE) -> frozenset[str]:
     return frozenset(terms(" ".join(raw["format_words"])))
 
 
+@lru_cache(maxsize=16)
+def _pattern_words(kind: str) -> frozenset[str]:
+    """The words an overview's own patterns spell out ("when", "launch", "presented")."""
+    return frozenset(terms(" ".join(re.findall(r"[a-z]+", overview_patterns()[kind].pattern.lower()))))
+
+
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
-    """Which overview of the whole document the question asks for, if any (first match wins)."""
+    """Which overview of the whole document the question asks for, if any (first match wins).
+    A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
+    from "when" to "launch", so its subject sits within ("When will the Digital Partnership Network
+    launch?" asks about a programme, not the strategy)."""
     for kind, pattern in overview_patterns().items():
         match = pattern.search(text)
         if match is None:
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
-            rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :]))
+            inside = set(topic_terms(match.group(0))) - _pattern_words(kind) if kind in _SPANNING else set()
+            rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :])) | inside
             specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
