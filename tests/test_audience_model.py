@@ -16,7 +16,16 @@ from advisor.query.language import language
 from advisor.query.understand import understand
 from advisor.settings import Settings
 from advisor.storage.multilingual import MODEL_NAME, MultilingualEncoder
-from advisor_tools.audience_probe import CLASSES, EXAMPLES, digest, fit, read_examples
+from advisor_tools.audience_probe import (
+    CLASSES,
+    EXAMPLES,
+    TRAINED_SETS,
+    VALIDATION,
+    digest,
+    fit,
+    read_examples,
+    training_examples,
+)
 from tests.conftest import run_cli
 
 SETTINGS = Settings()
@@ -66,12 +75,16 @@ def test_training_separates_what_it_is_shown_and_is_deterministic() -> None:
 
 
 def test_the_shipped_probe_was_trained_on_the_shipped_examples() -> None:
-    """Editing knowledge/audience_examples.jsonl without retraining would leave a stale model."""
+    """Editing knowledge/audience_examples.jsonl or a trained set without retraining would leave a stale model."""
     raw = json.loads(SETTINGS.audience_model_file.read_text(encoding="utf-8"))
     assert raw["trained_on"]["sha256"] == digest(EXAMPLES), "run: python -m advisor_tools.audience_probe train"
     examples = read_examples(EXAMPLES)
     counts = {c: sum(e.label == c for e in examples) for c in CLASSES}
     assert raw["trained_on"]["examples"] == counts and min(counts.values()) >= 100
+    _, sets = training_examples(EXAMPLES)
+    assert raw["trained_on"]["sets"] == sets, "run: python -m advisor_tools.audience_probe train"
+    # A set trained on measures nothing about the model: it is never also a validation set.
+    assert not set(TRAINED_SETS) & set(VALIDATION)
     assert load_probe(SETTINGS.audience_model_file, MODEL_NAME).weights.shape == (384, 3)
 
 

@@ -805,6 +805,9 @@ def test_diplomas_driving_licences_and_a_draft_bill_in_the_documents_words():
     ("Is there a route for a logistics startup to plug into the digital ID systems Europe funds?", "business"),
     ("How can a landlocked country get a say in global AI rules?", "government"),
     ("We haven't ratified the Budapest Convention yet. Does that matter for EU support?", "government"),
+    # The giants a rule is about are not the asker.
+    ("How should our regulators cooperate with the EU on big tech enforcement?", "government"),
+    ("Does the plan make the big social media companies explain their feeds?", "general"),
     # "Our regulator" alone is still a government mention.
     ("Our regulator is drafting child-safety rules for apps. What does the strategy suggest?", "government"),
 ])
