@@ -90,3 +90,15 @@ def test_a_taxonomy_setting_that_names_no_taxonomy_is_one_line(tmp_path: Path):
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
         assert lines[0].startswith("advisor: error: ADVISOR_TAXONOMY_FILE:") and str(path) in lines[0]
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(monkeypatch, capsys):
+    """`advisor ask … | head`: the pipe closes mid-answer; one exit code, no traceback."""
+    from advisor import cli
+
+    def leaves(args):
+        raise BrokenPipeError
+
+    monkeypatch.setitem(cli.COMMANDS, "ask", leaves)
+    assert cli.main(["ask", "What is Global Gateway?"]) == cli.EXIT_BROKEN_PIPE
+    assert capsys.readouterr().err == ""

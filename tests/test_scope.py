@@ -876,3 +876,32 @@ def test_asking_to_invent_a_figure_or_forge_a_letter_in_arabic_is_manipulation(q
 ])
 def test_what_the_strategy_asks_of_an_audience_in_more_words_and_languages(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "chore"), [
+    ("Which accounting software should a 12-person agritech startup use?", True),
+    ("Is per-user or usage-based billing better for our analytics app?", True),
+    ("Azure or Google Cloud: which is cheaper for a small logistics API?", True),
+    ("Draft me a business plan for my drone-mapping firm.", True),
+    # The strategy's own subjects stay questions: vendors, cloud, a bid's costs, a briefing on the strategy.
+    ("Which cloud providers does the strategy want partner governments to trust?", False),
+    ("Can we price our engineering services into a Team Europe bid?", False),
+    ("Draft a briefing note on the strategy for my minister.", False),
+])
+def test_an_errand_for_the_askers_own_firm_is_recognised(question, chore):
+    from advisor.query.scope import asks_for_chore
+
+    assert asks_for_chore(question) is chore
+
+
+def test_an_errand_is_declined_unless_the_documents_are_named():
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+
+    settings = Settings()
+    # Evidence that would otherwise be answered: every topic word known, close to the documents.
+    near = ScopeEvidence(margin=0.07, dense=0.5, known_terms=5, unknown_terms=0, english=True, about_document=False,
+                         manipulation=False)
+    assert in_scope(near, settings)
+    assert not in_scope(ScopeEvidence(**{**near.__dict__, "chore": True}), settings)
+    assert in_scope(ScopeEvidence(**{**near.__dict__, "chore": True, "names_document": True}), settings)

@@ -75,6 +75,19 @@ def out_of_scope_topics(path: Path = OUT_OF_SCOPE_FILE) -> tuple[str, ...]:
     return tuple(str(t) for t in (load_yaml(path) or {}).get("topics", []))
 
 
+@lru_cache(maxsize=4)
+def _chores(path: Path = OUT_OF_SCOPE_FILE) -> re.Pattern[str] | None:
+    patterns = [str(p) for p in (load_yaml(path) or {}).get("chores", [])]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+
+
+def asks_for_chore(question: str) -> bool:
+    """Asks for a product, a price or a piece of writing for the asker's own business ("the best CRM for our
+    startup", "price our SaaS per seat", "write me a pitch deck"): knowledge/out_of_scope.yaml `chores`."""
+    pattern = _chores()
+    return bool(pattern and pattern.search(question))
+
+
 def thesaurus_hits(question: str) -> list[tuple[str, str]]:
     """(stemmed user phrase, the documents' words) for every thesaurus entry the question uses."""
     stems = terms(question.replace("-", " "))
@@ -290,14 +303,18 @@ class ScopeEvidence:
     # The question is about another country's own law or programme ("the US CHIPS Act"), naming neither the
     # EU nor Europe (names_foreign_programme).
     foreign_programme: bool = False
+    # ...or asks for a product, a price or a piece of writing for the asker's own business (asks_for_chore).
+    chore: bool = False
 
 
 def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
     """The one scope decision; both backends decline exactly what this declines."""
     if evidence.manipulation:
         return False
-    if evidence.foreign_programme and not (evidence.names_document or evidence.programmes):
-        return False  # another country's policy, however close its topic (chips, digital ID) sits to ours
+    if (evidence.foreign_programme or evidence.chore) and not (evidence.names_document or evidence.programmes):
+        # Another country's policy, however close its topic (chips, digital ID) sits to ours; or an errand for
+        # the asker's own firm (a CRM, a price, a pitch deck), however many of the documents' words it uses.
+        return False
     if math.isnan(evidence.margin):  # no multilingual encoder: English evidence alone
         return english_evidence(evidence, settings)
     if evidence.about_document or evidence.margin >= settings.scope_margin_accept:

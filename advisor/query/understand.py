@@ -28,6 +28,7 @@ from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
     about_whole,
+    asks_for_chore,
     expand,
     names_foreign_programme,
     names_strategy,
@@ -195,6 +196,7 @@ class Query:
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
     abroad: bool = False  # names a place outside the EU: the asker is in a partner country
     foreign_programme: bool = False  # asks about another country's own law or programme (advisor/query/scope.py)
+    chore: bool = False  # asks for a product, price or piece of writing for the asker's own firm (scope.py)
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
@@ -354,6 +356,7 @@ def understand(
         names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *places] for t in terms(name))),
         abroad=in_partner_country(places),
         foreign_programme=names_foreign_programme(text, places),
+        chore=asks_for_chore(spelled),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=tuple(part.text for part in split),

@@ -98,6 +98,7 @@ class EvidenceGatherer:
             asks_detail=bool(query.details),
             names_audience=query.named_audience,
             foreign_programme=query.foreign_programme,
+            chore=query.chore,
             # Programme names are the same in every language ("financiamento do Global Gateway"); a quote
             # is compared as typed (respelling could change the very words quoted), with the English text.
             programmes=names_programme(query.spelled or query.text, self._programmes(collections))
