@@ -104,16 +104,18 @@ def label_counts(examples: Sequence[Example]) -> dict[str, int]:
     return {c: sum(e.label == c for e in examples) for c in CLASSES}
 
 
-def training_examples(examples: Path) -> tuple[list[Example], dict[str, dict[str, Any]]]:
-    """The examples file and the trained sets, with what the probe file records of each set."""
+def training_examples(examples: Path) -> tuple[list[Example], dict[str, int], dict[str, dict[str, Any]]]:
+    """The examples file and the trained sets, read once, with what the probe file records: the examples
+    file's class counts, and each set's digest and class counts."""
     rows = read_examples(examples)
+    counts = label_counts(rows)
     sets: dict[str, dict[str, Any]] = {}
     for name in TRAINED_SETS:
         path = PROJECT_ROOT / "evals" / f"{name}.jsonl"
         added = read_examples(path, label_key="audience")
         rows += added
         sets[name] = {"sha256": digest(path), "examples": label_counts(added)}
-    return rows, sets
+    return rows, counts, sets
 
 
 def save(probe: AudienceProbe, path: Path, examples: Path, counts: dict[str, int], sets: dict[str, dict[str, Any]]) -> None:
@@ -159,11 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     encoder = MultilingualEncoder(settings.embedding_cache_file, settings.multilingual_threads, query_memo=0)
-    examples, sets = training_examples(args.examples)
+    examples, counts, sets = training_examples(args.examples)
     x = vectors(examples, encoder, settings)
     probe = fit(x, [e.label for e in examples])
     if args.command == "train":
-        counts = label_counts(read_examples(args.examples))
         save(probe, settings.audience_model_file, args.examples, counts, sets)
         print(f"wrote {settings.audience_model_file} from {len(examples)} questions: {counts} and the sets {sets}")
         return 0

@@ -81,7 +81,7 @@ def test_the_shipped_probe_was_trained_on_the_shipped_examples() -> None:
     examples = read_examples(EXAMPLES)
     counts = {c: sum(e.label == c for e in examples) for c in CLASSES}
     assert raw["trained_on"]["examples"] == counts and min(counts.values()) >= 100
-    _, sets = training_examples(EXAMPLES)
+    _, _, sets = training_examples(EXAMPLES)
     assert raw["trained_on"]["sets"] == sets, "run: python -m advisor_tools.audience_probe train"
     # A set trained on measures nothing about the model: it is never also a validation set.
     assert not set(TRAINED_SETS) & set(VALIDATION)

@@ -71,13 +71,19 @@ def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
 
 
 @lru_cache(maxsize=4)
+def _out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> dict[str, Any]:
+    """knowledge/out_of_scope.yaml as read, once (its neighbouring topics and its errands)."""
+    return load_yaml(path) or {}
+
+
+@lru_cache(maxsize=4)
 def out_of_scope_topics(path: Path = OUT_OF_SCOPE_FILE) -> tuple[str, ...]:
-    return tuple(str(t) for t in (load_yaml(path) or {}).get("topics", []))
+    return tuple(str(t) for t in _out_of_scope(path).get("topics", []))
 
 
 @lru_cache(maxsize=4)
 def _chores(path: Path = OUT_OF_SCOPE_FILE) -> re.Pattern[str] | None:
-    patterns = [str(p) for p in (load_yaml(path) or {}).get("chores", [])]
+    patterns = [str(p) for p in _out_of_scope(path).get("chores", [])]
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
 
 

@@ -137,7 +137,8 @@ _AUDIENCE_WORDS = frozenset(terms(
 def _self_words() -> frozenset[str]:
     """What askers call themselves ("I work for a national government", "our agency"): who asks, not
     what about, so it never narrows an overview into a topic question."""
-    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms("work works working exec execs executive executives"))
+    own = " ".join(_intents()["self_words"])
+    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms(own))
 
 
 @lru_cache(maxsize=4)
