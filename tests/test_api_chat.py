@@ -242,7 +242,7 @@ def test_chat_streams_llm_tokens_as_they_are_validated(data_copy):
     from test_llm_backend import MODEL, QUESTION, good_answer
 
     llm = RunningServer()
-    llm.state.script = lambda body: Reply(good_answer(body), chunk_delay=0.05, chunk_chars=6)
+    llm.state.script = lambda body: Reply(good_answer(body), chunk_delay=0.02, chunk_chars=12)
     live = start_server(data_copy, ADVISOR_LLM="openai", OPENAI_BASE_URL=llm.state.base_url, ADVISOR_LLM_MODEL=MODEL)
     try:
         first_delta_at = None

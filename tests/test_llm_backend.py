@@ -276,7 +276,7 @@ def test_related_but_off_topic_is_declined_as_the_composer_would(advisor: Adviso
 
 
 def test_slow_stream_arrives_incrementally_and_equals_the_final_answer(advisor: Advisor, server) -> None:
-    server.script = lambda body: Reply(good_answer(body), chunk_delay=0.04, chunk_chars=6)
+    server.script = lambda body: Reply(good_answer(body), chunk_delay=0.02, chunk_chars=6)
     events = llm_advisor(advisor, server).stream(QUESTION, audience="business")
     deltas: list[str] = []
     first_delta_at = None
