@@ -89,7 +89,8 @@ def _chores(path: Path = OUT_OF_SCOPE_FILE) -> re.Pattern[str] | None:
 
 def asks_for_chore(question: str) -> bool:
     """Asks for a product, a price or a piece of writing for the asker's own business ("the best CRM for our
-    startup", "price our SaaS per seat", "write me a pitch deck"): knowledge/out_of_scope.yaml `chores`."""
+    startup", "price our SaaS per seat", "write me a pitch deck"), for paperwork (a visa, a trademark), customs
+    duties or an icebreaker: knowledge/out_of_scope.yaml `chores`."""
     pattern = _chores()
     return bool(pattern and pattern.search(question))
 
@@ -181,6 +182,23 @@ def names_table(path: Path = NAMES_FILE) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
+def _acronyms(path: Path = NAMES_FILE) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    table = {str(k): str(v) for k, v in (names_table(path).get("acronyms") or {}).items()}
+    if not table:
+        return None, table
+    words = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])"), table
+
+
+def spell_out_acronyms(text: str) -> str:
+    """The text with the shorthand askers type for the documents' names spelt out ("a GG project" -> "a
+    Global Gateway project"), from knowledge/names.yaml `acronyms`. Whole words, case-sensitive, in any
+    language: a name is written the same way in a French or Portuguese question."""
+    pattern, table = _acronyms()
+    return text if pattern is None else pattern.sub(lambda m: table[m.group(0)], text)
+
+
+@lru_cache(maxsize=4)
 def name_words(path: Path = NAMES_FILE) -> tuple[frozenset[str], frozenset[str]]:
     """(institution words, legal words) of knowledge/names.yaml: a name made only of the first is an
     institution other policies share ("European Commission"); one with a second is a law or standard."""
@@ -220,24 +238,28 @@ def names_programme(question: str, names: frozenset[str]) -> int:
 @lru_cache(maxsize=4)
 def _foreign_programme_words(
     path: Path = NAMES_FILE,
-) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
-    """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names) of
-    knowledge/names.yaml."""
+) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str], re.Pattern[str]]:
+    """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names, other
+    countries' agencies) of knowledge/names.yaml."""
     raw = names_table(path)["foreign_programmes"]
     owners = frozenset(str(o) for o in raw["owners"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
+    agencies = "|".join(re.escape(str(a)) for a in raw.get("agencies") or ["(?!)"])
     return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$"),
-            frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I))
+            frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
+            re.compile(rf"(?<![\w-])(?:{agencies})(?![\w-])"))
 
 
 def names_foreign_programme(question: str, places: list[str]) -> bool:
-    """Asks about a law or programme of a country outside the EU ("India's Digital India programme", "the US
-    CHIPS and Science Act") and names neither the EU nor Europe: that country's policy, not the strategy.
+    """Asks about a law, programme or agency of a country outside the EU ("India's Digital India programme", "the US
+    CHIPS and Science Act", "USAID grants") and names neither the EU nor Europe: that country's policy, not the strategy.
     `places`: the places the question names (advisor/query/places.py); one outside the EU followed by 's owns
     the name after it, as do the jurisdictions of knowledge/names.yaml ("US", "Chinese")."""
-    owners, owner_before, kinds, eu = _foreign_programme_words()
+    owners, owner_before, kinds, eu, agencies = _foreign_programme_words()
     if eu.search(question):
         return False
+    if agencies.search(question):  # another country's development agency ("USAID and JICA grants")
+        return True
     outside = outside_eu(places)
     possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
                   if outside else None)

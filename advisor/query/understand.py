@@ -32,6 +32,7 @@ from advisor.query.scope import (
     expand,
     names_foreign_programme,
     names_strategy,
+    spell_out_acronyms,
     thesaurus_hits,
     topic_terms,
 )
@@ -197,7 +198,7 @@ class Query:
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
     abroad: bool = False  # names a place outside the EU: the asker is in a partner country
     foreign_programme: bool = False  # asks about another country's own law or programme (advisor/query/scope.py)
-    chore: bool = False  # asks for a product, price or piece of writing for the asker's own firm (scope.py)
+    chore: bool = False  # an errand: a product, price or text for the asker's firm, a visa, a trademark (scope.py)
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
@@ -306,10 +307,13 @@ def understand(
         if requested is None and condensed.audience:
             requested, source = condensed.audience, "conversation"
     language = detect_language(asked)
-    # Every reading below works on the respelt text; `text` stays what the user (or the rewrite) said.
+    # The documents' names spelt out ("a GG project"), so the readings of topic and scope see the name; `text` is
+    # otherwise what the user (or the rewrite) said, and the readings below work on its respelt form. Who asks is
+    # read from the words as typed: a name spelt out says nothing of the asker, but lengthens the phrase around it.
+    typed, text = text, spell_out_acronyms(text)
     spelled = respell(unabbreviate(text), domain_vocabulary()) if language == "en" else strip_harakat(text)
     about_self = speaks_for_self(spelled, language)  # "we", "notre", "wir": the asker speaks of themselves
-    reading = read_audience(text)  # respelt towards the audience lexicon's own words; read once
+    reading = read_audience(typed)  # respelt towards the audience lexicon's own words; read once
     stated = reading.audience
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
