@@ -307,13 +307,13 @@ def understand(
         if requested is None and condensed.audience:
             requested, source = condensed.audience, "conversation"
     language = detect_language(asked)
-    # The documents' names spelt out ("a GG project"), so the readings of topic and scope see the name; `text` is
-    # otherwise what the user (or the rewrite) said, and the readings below work on its respelt form. Who asks is
-    # read from the words as typed: a name spelt out says nothing of the asker, but lengthens the phrase around it.
-    typed, text = text, spell_out_acronyms(text)
-    spelled = respell(unabbreviate(text), domain_vocabulary()) if language == "en" else strip_harakat(text)
+    # `text` stays what the user (or the rewrite) said; the readings of topic and scope work on `said`, the same
+    # with the documents' names spelt out ("a GG project"), and respelt. Who asks is read from the words as typed:
+    # a name spelt out says nothing of the asker, but lengthens the phrase around it.
+    said = spell_out_acronyms(text)
+    spelled = respell(unabbreviate(said), domain_vocabulary()) if language == "en" else strip_harakat(said)
     about_self = speaks_for_self(spelled, language)  # "we", "notre", "wir": the asker speaks of themselves
-    reading = read_audience(typed)  # respelt towards the audience lexicon's own words; read once
+    reading = read_audience(text)  # respelt towards the audience lexicon's own words; read once
     stated = reading.audience
     if stated != "general" and source != "conversation":
         # A question that plainly says whom it is about wins over the UI's switch.
@@ -335,7 +335,7 @@ def understand(
     advice = asks_for_advice(spelled, language) or about_self
     topic = topic_terms(spelled)
     overview = overview_kind(spelled, topic, language == "en")
-    glossed = tuple(english_terms(text, language))
+    glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
     named = names_strategy(spelled) or names_strategy(english_view)
@@ -346,7 +346,7 @@ def understand(
     leads = leading_sections().get("origin" if origin else overview or "", ())
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
-    places, shape = place_names(text), format_words()
+    places, shape = place_names(said), format_words()
     return Query(
         asked=asked,
         text=text,
@@ -358,9 +358,9 @@ def understand(
         named_audience=stated != "general",
         manipulation=is_manipulation(asked) or is_manipulation(text),
         thesaurus=tuple(thesaurus_hits(spelled)),
-        names=tuple(dict.fromkeys(t for name in [*_NAME.findall(text), *places] for t in terms(name))),
+        names=tuple(dict.fromkeys(t for name in [*_NAME.findall(said), *places] for t in terms(name))),
         abroad=in_partner_country(places),
-        foreign_programme=names_foreign_programme(text, places),
+        foreign_programme=names_foreign_programme(said, places),
         chore=asks_for_chore(spelled),
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
