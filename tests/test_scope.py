@@ -921,8 +921,9 @@ def test_an_errand_is_declined_unless_the_documents_are_named():
     # A note for the DG, a Portuguese or Spanish civil servant signing in.
     ("Need a one-page note for the DG on the strategy's cyber priorities.", "government"),
     ("Sou do instituto nacional de estatística. O que diz a estratégia sobre dados?", "government"),
-    # The vendors a buyer may pick are the counterpart.
+    # The vendors a buyer may pick are the counterpart; a small software house or consultancy is a firm.
     ("Which vendors can we still use for our national 5G core?", "government"),
+    ("How does a small software house in Suva get heard in these talks?", "business"),
 ])
 def test_public_bodies_signing_in_registers_and_the_firms_they_buy_from(question, audience):
     assert detect_audience(question) == audience
