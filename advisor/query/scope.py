@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.query.places import outside_eu
-from advisor.query.spelling import chat_words, correction
+from advisor.query.spelling import chat_words, correction, whole_words
 from advisor.settings import PROJECT_ROOT, Settings
 from advisor.text import terms
 from advisor.yamlfile import load_yaml
@@ -182,12 +182,9 @@ def names_table(path: Path = NAMES_FILE) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _acronyms(path: Path = NAMES_FILE) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def _acronyms(path: Path = NAMES_FILE) -> tuple[re.Pattern[str], dict[str, str]]:
     table = {str(k): str(v) for k, v in (names_table(path).get("acronyms") or {}).items()}
-    if not table:
-        return None, table
-    words = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])"), table
+    return whole_words(table), table
 
 
 def spell_out_acronyms(text: str) -> str:
@@ -195,7 +192,7 @@ def spell_out_acronyms(text: str) -> str:
     Global Gateway project"), from knowledge/names.yaml `acronyms`. Whole words, case-sensitive, in any
     language: a name is written the same way in a French or Portuguese question."""
     pattern, table = _acronyms()
-    return text if pattern is None else pattern.sub(lambda m: table[m.group(0)], text)
+    return pattern.sub(lambda m: table[m.group(0)], text)
 
 
 @lru_cache(maxsize=4)

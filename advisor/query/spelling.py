@@ -86,11 +86,17 @@ def chat_words() -> tuple[str, ...]:
     return tuple(str(w) for w in _chat()["chat"])
 
 
+def whole_words(table: dict[str, str]) -> re.Pattern[str]:
+    """A pattern for the table's keys as whole words (longest first; "R&D" or "e-gov" never yield a part), as
+    written: chat shorthand and the documents' acronyms are both spelt out through it."""
+    words = "|".join(sorted(map(re.escape, table), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])")
+
+
 @lru_cache(maxsize=1)
 def _shorthand() -> tuple[re.Pattern[str], dict[str, str]]:
     table = {str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()}
-    words = "|".join(sorted(map(re.escape, table), key=len, reverse=True))
-    return re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])"), table
+    return whole_words(table), table
 
 
 def unabbreviate(text: str) -> str:
