@@ -994,3 +994,14 @@ def test_passing_off_an_invented_announcement_or_approval_is_manipulation(questi
 ])
 def test_overviews_in_chat_words_and_other_languages(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # What the asker says they are narrows nothing: "a software company outside Europe" is who asks.
+    ("As a software company outside Europe, what does the strategy basically ask of businesses like us?", "recommendations"),
+    ("Overall, what are governments in partner countries expected to do under this strategy?", "recommendations"),
+    # A topic still does.
+    ("What does the strategy ask of businesses on cybersecurity?", None),
+])
+def test_the_askers_own_description_does_not_narrow_an_overview(question, overview):
+    assert understand(question, max_chars=2000).overview == overview

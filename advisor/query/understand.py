@@ -162,6 +162,13 @@ def _pattern_words(kind: str) -> frozenset[str]:
     return frozenset(terms(" ".join(re.findall(r"[a-z]+", overview_patterns()[kind].pattern.lower()))))
 
 
+def _without_self_descriptions(text: str) -> str:
+    """The text less the asker's descriptions of themselves (the audience lexicon's `self` patterns)."""
+    for pattern in lexicon().selves.values():
+        text = pattern.sub(" ", text)
+    return text
+
+
 def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
     """Which overview of the whole document the question asks for, if any (first match wins).
     A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
@@ -173,7 +180,9 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             inside = set(topic_terms(match.group(0))) - _pattern_words(kind) if kind in _SPANNING else set()
-            rest = set(topic_terms(text[: match.start()] + " " + text[match.end() :])) | inside
+            # What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic.
+            around = _without_self_descriptions(text[: match.start()] + " " + text[match.end() :])
+            rest = set(topic_terms(around)) | inside
             specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
