@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -182,17 +183,15 @@ def names_table(path: Path = NAMES_FILE) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _acronyms(path: Path = NAMES_FILE) -> tuple[re.Pattern[str], dict[str, str]]:
-    table = {str(k): str(v) for k, v in (names_table(path).get("acronyms") or {}).items()}
-    return whole_words(table), table
+def _acronyms(path: Path = NAMES_FILE) -> Callable[[str], str]:
+    return whole_words({str(k): str(v) for k, v in (names_table(path).get("acronyms") or {}).items()})
 
 
 def spell_out_acronyms(text: str) -> str:
     """The text with the shorthand askers type for the documents' names spelt out ("a GG project" -> "a
     Global Gateway project"), from knowledge/names.yaml `acronyms`. Whole words, case-sensitive, in any
     language: a name is written the same way in a French or Portuguese question."""
-    pattern, table = _acronyms()
-    return pattern.sub(lambda m: table[m.group(0)], text)
+    return _acronyms()(text)
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,7 @@ more frequent English word wins ("regulater" -> regulator, not the French régul
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -86,21 +86,21 @@ def chat_words() -> tuple[str, ...]:
     return tuple(str(w) for w in _chat()["chat"])
 
 
-def whole_words(table: dict[str, str]) -> re.Pattern[str]:
-    """A pattern for the table's keys as whole words (longest first; "R&D" or "e-gov" never yield a part), as
-    written: chat shorthand and the documents' acronyms are both spelt out through it."""
+def whole_words(table: dict[str, str]) -> Callable[[str], str]:
+    """A function that writes each of the table's keys, found as a whole word as written (longest first; "R&D"
+    or "e-gov" never yield a part), as its value: chat shorthand and the documents' acronyms are both spelt out
+    through it."""
     words = "|".join(sorted(map(re.escape, table), key=len, reverse=True)) or "(?!)"
-    return re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])")
+    pattern = re.compile(rf"(?<![\w/&'-])(?:{words})(?![\w/&'-])")
+    return lambda text: pattern.sub(lambda m: table[m.group(0)], text)
 
 
 @lru_cache(maxsize=1)
-def _shorthand() -> tuple[re.Pattern[str], dict[str, str]]:
-    table = {str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()}
-    return whole_words(table), table
+def _shorthand() -> Callable[[str], str]:
+    return whole_words({str(k): str(v) for k, v in (_chat().get("shorthand") or {}).items()})
 
 
 def unabbreviate(text: str) -> str:
     """The text with chat shorthand for function words spelt out ("does teh strategy" -> "does the
     strategy"), so every later reading sees the words it knows. Whole lower-case words only."""
-    pattern, table = _shorthand()
-    return pattern.sub(lambda m: table[m.group(0)], text)
+    return _shorthand()(text)
