@@ -1005,3 +1005,26 @@ def test_overviews_in_chat_words_and_other_languages(question, overview):
 ])
 def test_the_askers_own_description_does_not_narrow_an_overview(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # When, how long and for whom the overview is wanted is no topic (knowledge/intents.yaml format_words).
+    ("Summarise the strategy for primary-school teachers who've never heard of it, three bullets max, zero jargon.",
+     "summary"),
+    ("I have 15 minutes tomorrow with a room of journalism students: what's the gist?", "summary"),
+    ("One slide please: what it asks of firms versus what it asks of governments.", "recommendations"),
+    # New phrasings of the whole document's overviews.
+    ("Can I get a quick rundown of the EU's international digital strategy?", "summary"),
+    ("Is this thing mainly about funding or mainly about regulation?", "summary"),
+    ("What is the overall purpose of this strategy?", "objectives"),
+    ("What are the main things partner governments are expected to do under this strategy?", "recommendations"),
+    ("Why should a small fintech outside Europe pay any attention to this strategy?", "benefits"),
+    ("What does a country like ours stand to gain from cooperating with the EU?", "benefits"),
+    ("Which policy areas does the EU treat as its priorities?", "focus_areas"),
+    ("Who put this strategy out, and when?", "who_when"),
+    # A topic still narrows, and "I've" never counts as one.
+    ("I've got a question: can you summarise what the strategy says about undersea cables and satellites?", None),
+    ("Summarise what the strategy says about 5G in Kenya", None),
+])
+def test_overviews_asked_with_the_occasion_around_them(question, overview):
+    assert understand(question, max_chars=2000).overview == overview

@@ -169,7 +169,7 @@ def _without_self_descriptions(text: str) -> str:
     return text
 
 
-def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview | None:
+def overview_kind(text: str, english: bool = True) -> Overview | None:
     """Which overview of the whole document the question asks for, if any (first match wins).
     A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
     from "when" to "launch", so its subject sits within ("When will the Digital Partnership Network
@@ -179,15 +179,23 @@ def overview_kind(text: str, topic: list[str], english: bool = True) -> Overview
         if match is None:
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
-            inside = set(topic_terms(match.group(0))) - _pattern_words(kind) if kind in _SPANNING else set()
+            inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
             # What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic.
             around = _without_self_descriptions(text[: match.start()] + " " + text[match.end() :])
-            rest = set(topic_terms(around)) | inside
+            rest = _narrowing(around) | inside
             specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
     return None
+
+
+def _narrowing(text: str) -> set[str]:
+    """The topic terms of some text that may name a topic: not the pronoun contractions ("I've", "who've")."""
+    return {term for term in topic_terms(text) if not _CONTRACTION.search(term)}
+
+
+_CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?)$")
 
 
 @dataclass(frozen=True)
@@ -343,7 +351,7 @@ def understand(
     detail = details[0] if details else None
     advice = asks_for_advice(spelled, language) or about_self
     topic = topic_terms(spelled)
-    overview = overview_kind(spelled, topic, language == "en")
+    overview = overview_kind(spelled, language == "en")
     glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
