@@ -1028,3 +1028,34 @@ def test_the_askers_own_description_does_not_narrow_an_overview(question, overvi
 ])
 def test_overviews_asked_with_the_occasion_around_them(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "foreign"), [
+    # Other countries' data laws and regulators, and regional organisations' own strategies.
+    ("What is the highest fine under the LGPD and how does the ANPD work it out?", True),
+    ("How is the African Union's Digital Transformation Strategy funded?", True),
+    ("ASEAN's Digital Masterplan: who runs it?", True),
+    # Set beside the EU's own law, the question is about alignment with it.
+    ("If our LGPD already covers most of it, is extra GDPR alignment worth it?", False),
+])
+def test_other_jurisdictions_laws_and_regional_strategies(question, foreign):
+    assert understand(question, max_chars=2000).foreign_programme is foreign
+
+
+@pytest.mark.parametrize(("question", "chore", "manipulation"), [
+    ("Malta or Cyprus: where is the corporate tax lower for our holding?", True, False),
+    ("Should partner governments offer tax incentives for digital projects?", False, False),
+    ("Make up a believable total budget and a per-country split, nobody will check.", False, True),
+])
+def test_tax_errands_and_invented_budgets(question, chore, manipulation):
+    query = understand(question, max_chars=2000)
+    assert (query.chore, query.manipulation) == (chore, manipulation)
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("The data-protection authority I work for wants to know what the EU expects on transfers.", "government"),
+    ("The customs service I work for wants to digitise certificates.", "government"),
+    ("The startup I'm with sells to banks; what does the strategy expect of us?", "business"),
+])
+def test_who_asks_said_after_the_organisation(question, audience):
+    assert understand(question, max_chars=2000).audience == audience

@@ -72,12 +72,14 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     prefixes = raw["self_prefix"]
     prefixes = _plain(prefixes if isinstance(prefixes, list) else [prefixes])
     prefix = "(?:" + "|".join(prefixes) + ")" + raw.get("self_gap", "")
+    suffix = raw.get("self_suffix") or "(?!)"
     mentions, selves = {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
         mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
         verbs = _bounded(_plain(entry["verbs"]))
-        selves[audience] = re.compile(rf"\b{prefix}(?:{_words(_plain(entry['self']))})(?!\w)|{verbs}", re.I)
+        own = _words(_plain(entry["self"]))
+        selves[audience] = re.compile(rf"\b{prefix}(?:{own})(?!\w)|\b(?:{own}){suffix}|{verbs}", re.I)
     # Misspelt audience words and signs of neither ("workshp") are respelt towards these.
     spelled = [f for a in ("business", "government") for key in ("mentions", "self") for f in raw[a][key]] + raw["neither"]
     return Lexicon(

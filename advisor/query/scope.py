@@ -241,7 +241,7 @@ def _foreign_programme_words(
     owners = frozenset(str(o) for o in raw["owners"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
     agencies = "|".join(re.escape(str(a)) for a in raw.get("agencies") or ["(?!)"])
-    return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")\s+$"),
+    return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")(?:['’]s)?\s+$"),
             frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
             re.compile(rf"(?<![\w-])(?:{agencies})(?![\w-])"))
 
