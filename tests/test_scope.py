@@ -1059,3 +1059,31 @@ def test_tax_errands_and_invented_budgets(question, chore, manipulation):
 ])
 def test_who_asks_said_after_the_organisation(question, audience):
     assert understand(question, max_chars=2000).audience == audience
+
+
+@pytest.mark.parametrize(("question", "chore"), [
+    ("How do I get a work visa for Canada as a software engineer?", True),
+    ("ما هي شروط الحصول على تأشيرة عمل في قطر؟", True),
+    ("What are the roaming charges for a Serbian SIM card in Croatia?", True),
+    ("How can a non-EU country become associated to Horizon Europe?", True),
+    # The strategy's own research cooperation stays a question about it.
+    ("Can our universities join European-funded research programmes on AI?", False),
+    # "The document list" of a visa application is no mention of the document answers quote.
+    ("how do I apply for a schengen business visa? I need the document list", True),
+])
+def test_errands_roaming_and_other_eu_programmes(question, chore):
+    assert understand(question, max_chars=2000).chore is chore
+
+
+def test_the_document_list_does_not_name_the_document():
+    assert not understand("I need the document list for the application", max_chars=2000).self_reference
+    assert understand("What does the document say about 5G?", max_chars=2000).self_reference
+
+
+@pytest.mark.parametrize("question", [
+    "¿Qué beneficios concretos obtiene una empresa si se alinea con esta estrategia?",
+    "Quels avantages concrets tire une entreprise de cette stratégie ?",
+    "Welche Vorteile hat ein Unternehmen von der Strategie?",
+])
+def test_what_one_company_gains_in_other_languages_is_the_benefits_overview(question):
+    assert understand(question, max_chars=2000).overview == "benefits"

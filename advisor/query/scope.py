@@ -53,7 +53,7 @@ GENERIC_TERMS = frozenset(
     )
 ) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
-    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
+    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b(?!\s+(list|lists|checklist|requirements?|templates?|forms?|packs?|uploads?))|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.

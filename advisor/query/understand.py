@@ -215,7 +215,9 @@ class Query:
     names: tuple[str, ...] = ()  # stemmed proper names (places, organisations): context, not topic
     abroad: bool = False  # names a place outside the EU: the asker is in a partner country
     foreign_programme: bool = False  # asks about another country's own law or programme (advisor/query/scope.py)
-    chore: bool = False  # an errand: a product, price or text for the asker's firm, a visa, a trademark (scope.py)
+    # An errand (a product, price or text for the asker's firm, a visa, a trademark) or another EU programme's own
+    # rules (scope.py).
+    chore: bool = False
     requested_audience: str | None = None  # what the UI's switch asked for, if anything
     missing_reference: bool = False  # a follow-up named an item ("the second action") that was not there
     parts: tuple[str, ...] = ()  # a question asking two things, one per part (each retrieved on its own)
