@@ -1087,3 +1087,15 @@ def test_the_document_list_does_not_name_the_document():
 ])
 def test_what_one_company_gains_in_other_languages_is_the_benefits_overview(question):
     assert understand(question, max_chars=2000).overview == "benefits"
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # Which states belong to a partnership is a state's question; a call for proposals is answered by firms.
+    ("Which countries have already joined the Digital Partnership Network? Is Zambia in?", "government"),
+    ("When does the next Global Gateway call for proposals close?", "business"),
+    # A state writing its own call for bids is still the state.
+    ("Our ministry is drafting the call for bids for the national backbone: what should suppliers guarantee?",
+     "government"),
+])
+def test_who_asks_about_membership_and_calls_for_proposals(question, audience):
+    assert understand(question, max_chars=2000).audience == audience
