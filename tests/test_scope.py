@@ -1092,6 +1092,8 @@ def test_what_one_company_gains_in_other_languages_is_the_benefits_overview(ques
 @pytest.mark.parametrize(("question", "audience"), [
     # Which states belong to a partnership is a state's question; a call for proposals is answered by firms.
     ("Which countries have already joined the Digital Partnership Network? Is Zambia in?", "government"),
+    ("Could you give me the list of countries that are already in the Digital Partnership Network?", "government"),
+    ("From the perspective of a small partner country, what is in this strategy for us?", "government"),
     ("When does the next Global Gateway call for proposals close?", "business"),
     # A state writing its own call for bids is still the state.
     ("Our ministry is drafting the call for bids for the national backbone: what should suppliers guarantee?",
