@@ -190,12 +190,12 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
     return None
 
 
+_CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?)$")  # a stemmed "I've", "who'd", "they're"
+
+
 def _narrowing(text: str) -> set[str]:
     """The topic terms of some text that may name a topic: not the pronoun contractions ("I've", "who've")."""
     return {term for term in topic_terms(text) if not _CONTRACTION.search(term)}
-
-
-_CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?)$")
 
 
 @dataclass(frozen=True)
