@@ -8,6 +8,7 @@ the embedded mode copies the data directory.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import shutil
@@ -239,14 +240,20 @@ _HEAVY_CALLS = ("run_cli(", "build_advisor(", "start_server(", "RunningServer(")
 _HEAVY_MODULES = {"test_cli", "test_ui_browser", "test_scale_faults", "test_eval_gate"}
 
 
+@functools.cache
+def _calls_something_heavy(function: Any) -> bool:  # once per function, not per parametrized case
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        source = ""
+    return any(call in source for call in _HEAVY_CALLS)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        try:
-            source = inspect.getsource(item.function)  # type: ignore[attr-defined]
-        except (AttributeError, OSError, TypeError):
-            source = ""
-        heavy_call = any(call in source for call in _HEAVY_CALLS)
+        function = getattr(item, "function", None)
+        heavy_call = function is not None and _calls_something_heavy(function)
         if _HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or module in _HEAVY_MODULES or heavy_call:
             item.add_marker(pytest.mark.slow)
 
