@@ -8,6 +8,7 @@ the embedded mode copies the data directory.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import inspect
 import os
@@ -123,10 +124,25 @@ def run_cli(args: list[str], data_dir: Path, timeout: float = 120, **env: str) -
 
 @pytest.fixture(scope="session")
 def built_data_dir(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -> Path:
-    """A data directory with the shipped knowledge base ingested once for the whole session."""
+    """A data directory with the shipped knowledge base ingested once for the whole session.
+
+    Under xdist the workers share one build: the first worker to need it ingests into the run's
+    common temporary folder while holding a lock, and every worker copies that folder into its own
+    (so no two processes open the same embedded store). Server mode builds per worker, since each
+    worker has its own Chroma server."""
     data_dir = tmp_path_factory.mktemp("data-built")
-    advisor = build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB))
-    advisor.ingest()
+    if chroma_url or not os.environ.get("PYTEST_XDIST_WORKER"):
+        build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB)).ingest()
+        return data_dir
+    run_root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this run
+    shared = run_root / "data-built-shared"
+    with (run_root / "data-built-shared.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / ".complete").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # a build interrupted by a crashed worker
+            build_advisor(Settings(data_dir=shared)).ingest()
+            (shared / ".complete").touch()
+    shutil.copytree(shared, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
     return data_dir
 
 
