@@ -69,6 +69,52 @@ def _own_chroma_database(chroma_url: str | None, monkeypatch: pytest.MonkeyPatch
             monkeypatch.delenv(name, raising=False)
 
 
+# -- Scheduling under `pytest -n 2 --dist loadfile` -------------------------------------------------
+# xdist hands out whole files, most tests first, so files of one or four tests that take a minute or
+# two (test_scale_faults, test_workshop_browser) started last and the other worker sat idle at the end.
+# Longest first instead, by these wall seconds measured on a two-core box under `make test`; a file
+# not listed counts a tenth of a second a test. Only the order changes: each file still runs whole
+# on one worker. The files of a RUN_TOGETHER group go to the same worker one after another, so a
+# session-scoped fixture they share (a server) is set up once rather than once on each worker.
+FILE_SECONDS = {
+    "test_scale_faults.py": 150, "test_ui_browser.py": 130, "test_eval_gate.py": 95, "test_documents.py": 95,
+    "test_security.py": 85, "test_abuse.py": 75, "test_llm_backend.py": 75, "test_workshop_api.py": 65,
+    "test_plan.py": 45, "test_api_chat.py": 45, "test_output_safety.py": 45, "test_workshop_browser.py": 42,
+    "test_disk_full.py": 40, "test_cli.py": 35, "test_eval_judge.py": 33, "test_hostile_documents.py": 21,
+    "test_scope.py": 20, "test_replay.py": 16, "test_compose.py": 10, "test_audience_model.py": 5,
+    "test_api.py": 4, "test_workshop_store.py": 4, "test_planted.py": 3, "test_ingest.py": 2,
+}
+RUN_TOGETHER: tuple[tuple[str, ...], ...] = ()
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFileFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            name = path.rsplit("/", 1)[-1]
+            return next(("+".join(group) for group in RUN_TOGETHER if name in group), path)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not getattr(self, "ordered", False):  # the first call, once the queue is filled
+                self.ordered = True
+                units = sorted(self.workqueue.items(), key=lambda unit: -expected_seconds(*unit))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return LongestFileFirst(config, log)
+
+
+def expected_seconds(scope: str, tests: dict[str, bool]) -> float:
+    names = scope.rsplit("/", 1)[-1].split("+")
+    return sum(FILE_SECONDS.get(name, 0.0) for name in names) or 0.1 * len(tests)
+
+
 def clone_database(chroma_url: str, source: str, target: str) -> None:
     """Copy every collection of one server database into another (the server-mode `copytree`)."""
     from advisor.storage.embeddings import MiniLMChromaEmbeddingFunction
