@@ -84,7 +84,8 @@ FILE_SECONDS = {
     "test_scope.py": 20, "test_replay.py": 16, "test_compose.py": 10, "test_audience_model.py": 5,
     "test_api.py": 4, "test_workshop_store.py": 4, "test_planted.py": 3, "test_ingest.py": 2,
 }
-RUN_TOGETHER: tuple[tuple[str, ...], ...] = ()
+# test_security's fuzz run needs no settings of its own, so it uses `live_server` too.
+RUN_TOGETHER = (("test_api.py", "test_documents.py", "test_plan.py", "test_security.py"),)
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
