@@ -21,13 +21,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from advisor.components import Advisor, build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from advisor.components import Advisor
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 SERVER_ENV = ("ADVISOR_CHROMA_URL", "ADVISOR_CHROMA_DATABASE")  # passed on to subprocesses
@@ -177,6 +179,8 @@ def built_data_dir(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | N
     common temporary folder while holding a lock, and every worker copies that folder into its own
     (so no two processes open the same embedded store). Server mode builds per worker, since each
     worker has its own Chroma server."""
+    from advisor.components import build_advisor  # here: the xdist controller never loads the product
+
     data_dir = tmp_path_factory.mktemp("data-built")
     if chroma_url or not os.environ.get("PYTEST_XDIST_WORKER"):
         build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB)).ingest()
@@ -210,6 +214,8 @@ def settings(built_data_dir: Path, chroma_url: str | None) -> Settings:
 
 @pytest.fixture(scope="session")
 def advisor(settings: Settings) -> Advisor:
+    from advisor.components import build_advisor
+
     return build_advisor(settings)
 
 
