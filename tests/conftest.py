@@ -8,6 +8,8 @@ the embedded mode copies the data directory.
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import inspect
 import os
 import shutil
@@ -19,13 +21,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from advisor.components import Advisor, build_advisor
 from advisor.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from advisor.components import Advisor
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 SERVER_ENV = ("ADVISOR_CHROMA_URL", "ADVISOR_CHROMA_DATABASE")  # passed on to subprocesses
@@ -65,6 +69,53 @@ def _own_chroma_database(chroma_url: str | None, monkeypatch: pytest.MonkeyPatch
     else:  # a developer's exported server settings must not leak into the embedded run
         for name in SERVER_ENV:
             monkeypatch.delenv(name, raising=False)
+
+
+# -- Scheduling under `pytest -n 2 --dist loadfile` -------------------------------------------------
+# xdist hands out whole files, most tests first, so files of one or four tests that take a minute or
+# two (test_scale_faults, test_workshop_browser) started last and the other worker sat idle at the end.
+# Longest first instead, by these wall seconds measured on a two-core box under `make test`; a file
+# not listed counts a tenth of a second a test. Only the order changes: each file still runs whole
+# on one worker. The files of a RUN_TOGETHER group go to the same worker one after another, so a
+# session-scoped fixture they share (a server) is set up once rather than once on each worker.
+FILE_SECONDS = {
+    "test_scale_faults.py": 150, "test_ui_browser.py": 130, "test_eval_gate.py": 95, "test_documents.py": 95,
+    "test_security.py": 85, "test_abuse.py": 75, "test_llm_backend.py": 75, "test_workshop_api.py": 65,
+    "test_plan.py": 45, "test_api_chat.py": 45, "test_output_safety.py": 45, "test_workshop_browser.py": 42,
+    "test_disk_full.py": 40, "test_cli.py": 35, "test_eval_judge.py": 33, "test_hostile_documents.py": 21,
+    "test_scope.py": 20, "test_replay.py": 16, "test_compose.py": 10, "test_audience_model.py": 5,
+    "test_api.py": 4, "test_workshop_store.py": 4, "test_planted.py": 3, "test_ingest.py": 2,
+}
+# test_security's fuzz run needs no settings of its own, so it uses `live_server` too.
+RUN_TOGETHER = (("test_api.py", "test_documents.py", "test_plan.py", "test_security.py"),)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFileFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            name = path.rsplit("/", 1)[-1]
+            return next(("+".join(group) for group in RUN_TOGETHER if name in group), path)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not getattr(self, "ordered", False):  # the first call, once the queue is filled
+                self.ordered = True
+                units = sorted(self.workqueue.items(), key=lambda unit: -expected_seconds(*unit))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return LongestFileFirst(config, log)
+
+
+def expected_seconds(scope: str, tests: dict[str, bool]) -> float:
+    names = scope.rsplit("/", 1)[-1].split("+")
+    return sum(FILE_SECONDS.get(name, 0.0) for name in names) or 0.1 * len(tests)
 
 
 def clone_database(chroma_url: str, source: str, target: str) -> None:
@@ -122,10 +173,27 @@ def run_cli(args: list[str], data_dir: Path, timeout: float = 120, **env: str) -
 
 @pytest.fixture(scope="session")
 def built_data_dir(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -> Path:
-    """A data directory with the shipped knowledge base ingested once for the whole session."""
+    """A data directory with the shipped knowledge base ingested once for the whole session.
+
+    Under xdist the workers share one build: the first worker to need it ingests into the run's
+    common temporary folder while holding a lock, and every worker copies that folder into its own
+    (so no two processes open the same embedded store). Server mode builds per worker, since each
+    worker has its own Chroma server."""
+    from advisor.components import build_advisor  # here: the xdist controller never loads the product
+
     data_dir = tmp_path_factory.mktemp("data-built")
-    advisor = build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB))
-    advisor.ingest()
+    if chroma_url or not os.environ.get("PYTEST_XDIST_WORKER"):
+        build_advisor(Settings(data_dir=data_dir, chroma_url=chroma_url, chroma_database=BUILT_DB)).ingest()
+        return data_dir
+    run_root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this run
+    shared = run_root / "data-built-shared"
+    with (run_root / "data-built-shared.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / ".complete").exists():
+            shutil.rmtree(shared, ignore_errors=True)  # a build interrupted by a crashed worker
+            build_advisor(Settings(data_dir=shared)).ingest()
+            (shared / ".complete").touch()
+    shutil.copytree(shared, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete"))
     return data_dir
 
 
@@ -146,6 +214,8 @@ def settings(built_data_dir: Path, chroma_url: str | None) -> Settings:
 
 @pytest.fixture(scope="session")
 def advisor(settings: Settings) -> Advisor:
+    from advisor.components import build_advisor
+
     return build_advisor(settings)
 
 
@@ -199,14 +269,22 @@ def start_server(data_dir: Path, **env: str) -> LiveServer:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {(data_dir / f'server-{port}.log').read_text()}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return LiveServer(process, url, data_dir)
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.25)
+        # A bare connect costs microseconds; an httpx.get ~30 ms of CPU (it loads the CA bundle for
+        # its TLS context every call), which added up to about a second per start while polling.
+        if port_open(port):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return LiveServer(process, url, data_dir)
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.05)
     process.kill()
     raise RuntimeError("server did not start in time")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def stop_server(server: LiveServer) -> None:
@@ -239,14 +317,20 @@ _HEAVY_CALLS = ("run_cli(", "build_advisor(", "start_server(", "RunningServer(")
 _HEAVY_MODULES = {"test_cli", "test_ui_browser", "test_scale_faults", "test_eval_gate"}
 
 
+@functools.cache
+def _calls_something_heavy(function: Any) -> bool:  # once per function, not per parametrized case
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        source = ""
+    return any(call in source for call in _HEAVY_CALLS)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        try:
-            source = inspect.getsource(item.function)  # type: ignore[attr-defined]
-        except (AttributeError, OSError, TypeError):
-            source = ""
-        heavy_call = any(call in source for call in _HEAVY_CALLS)
+        function = getattr(item, "function", None)
+        heavy_call = function is not None and _calls_something_heavy(function)
         if _HEAVY_FIXTURES & set(getattr(item, "fixturenames", ())) or module in _HEAVY_MODULES or heavy_call:
             item.add_marker(pytest.mark.slow)
 

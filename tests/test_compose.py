@@ -70,12 +70,11 @@ def test_focus_areas_come_from_the_taxonomy(advisor):
     assert set(answer.focus_areas) <= titles
 
 
-def test_planted_instructions_never_reach_the_answer(tmp_path):
+def test_planted_instructions_never_reach_the_answer(data_copy, tmp_path):
     from advisor.components import build_advisor
     from advisor.settings import Settings
 
-    advisor = build_advisor(Settings(data_dir=tmp_path / "data"))
-    advisor.ingest()
+    advisor = build_advisor(Settings(data_dir=data_copy))  # the knowledge base as advisor.ingest() built it
     doc = tmp_path / "memo.md"
     doc.write_text(
         "# Memo\n\n## Undersea cable security\n\nOperators should encrypt traffic on undersea cables. "

@@ -68,80 +68,95 @@ def chroma(tmp_path: Path) -> Iterator[Chroma]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def ingested_chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Chroma, Path, subprocess.CompletedProcess]]:
+    """A `chroma run` server with the shipped knowledge base ingested into it by `advisor ingest`,
+    shared by the two tests below that need it populated (ingesting it costs ~15 CPU-s); the second
+    stops and restarts it. Yields the server, the CLI's data folder and the ingest's result."""
+    folder = tmp_path_factory.mktemp("chroma-ingested")
+    with chroma(folder) as server:
+        cli = folder / "cli"
+        yield server, cli, run_cli(["ingest"], cli, ADVISOR_CHROMA_URL=server.url, ADVISOR_RATE_LIMIT_PER_MINUTE="0")
+
+
 def ask(url: str, question: str) -> httpx.Response:
     return httpx.post(url + "/api/ask", json={"question": question}, timeout=60)
 
 
-def test_ingest_and_ask_through_a_chroma_server_with_two_workers(tmp_path: Path):
+def test_ingest_and_ask_through_a_chroma_server_with_two_workers(
+    ingested_chroma: tuple[Chroma, Path, subprocess.CompletedProcess], tmp_path: Path
+):
     """Two API workers share one Chroma server; an ingest by a third process reaches both."""
-    with chroma(tmp_path) as server:
-        env = {"ADVISOR_CHROMA_URL": server.url, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}
-        result = run_cli(["ingest"], tmp_path / "cli", **env)
-        assert result.returncode == 0, result.stderr
-        assert not (tmp_path / "cli" / "chroma").exists()  # nothing went to an embedded store
-        result = run_cli(["ask", "--json", "How can SMEs join Global Gateway projects?"], tmp_path / "cli", **env)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["in_scope"]
+    server, cli, result = ingested_chroma
+    env = {"ADVISOR_CHROMA_URL": server.url, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}
+    assert result.returncode == 0, result.stderr
+    assert not (cli / "chroma").exists()  # nothing went to an embedded store
+    result = run_cli(["ask", "--json", "How can SMEs join Global Gateway projects?"], cli, **env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["in_scope"]
 
-        workers = []
-        try:
-            for name in ("w1", "w2"):
-                (tmp_path / name).mkdir()
-                workers.append(start_server(tmp_path / name, **env))
-            for worker in workers:
-                assert httpx.get(worker.url + "/readyz", timeout=10).status_code == 200
-                r = ask(worker.url, FERRY_QUESTION)
-                assert r.status_code == 200
-                assert all(c["doc_id"] != "baltic-ferries" for c in r.json()["citations"])
-
-            doc = tmp_path / "baltic-ferries.md"
-            doc.write_text(FERRY_DOC)
-            result = run_cli(["ingest", str(doc)], tmp_path / "cli", **env)
-            assert result.returncode == 0, result.stderr
-
-            for worker in workers:  # visible within the manifest TTL (1 s by default)
-                deadline = time.monotonic() + 15
-                while True:
-                    body = ask(worker.url, FERRY_QUESTION).json()
-                    if any(c["doc_id"] == "baltic-ferries" for c in body["citations"]):
-                        break
-                    assert time.monotonic() < deadline, f"{worker.url} never saw the new document"
-                    time.sleep(0.5)
-                assert body["in_scope"] and "ticketing" in body["answer"].lower()
-        finally:
-            for worker in workers:
-                stop_server(worker)
-
-
-def test_chroma_server_down_gives_503_and_service_recovers(tmp_path: Path):
-    with chroma(tmp_path) as server:
-        env = {"ADVISOR_CHROMA_URL": server.url, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}
-        assert run_cli(["ingest"], tmp_path / "data", **env).returncode == 0
-        worker = start_server(tmp_path / "data", **env)
-        try:
+    workers = []
+    try:
+        for name in ("w1", "w2"):
+            (tmp_path / name).mkdir()
+            workers.append(start_server(tmp_path / name, **env))
+        for worker in workers:
             assert httpx.get(worker.url + "/readyz", timeout=10).status_code == 200
-            assert ask(worker.url, "What is the EU Tech Business Offer?").status_code == 200
+            r = ask(worker.url, FERRY_QUESTION)
+            assert r.status_code == 200
+            assert all(c["doc_id"] != "baltic-ferries" for c in r.json()["citations"])
 
-            server.stop()
-            time.sleep(1.5)  # past the manifest snapshot's TTL
-            r = httpx.get(worker.url + "/readyz", timeout=30)
-            assert r.status_code == 503
-            assert r.json()["error"]["code"] == "store_unavailable"
-            r = ask(worker.url, "How should a partner country align its data protection law?")
-            assert r.status_code == 503
-            assert r.json()["error"]["code"] == "store_unavailable"
-            assert "unavailable" in r.json()["error"]["message"]
-            assert httpx.get(worker.url + "/healthz", timeout=10).status_code == 200  # alive, not ready
+        doc = tmp_path / "baltic-ferries.md"
+        doc.write_text(FERRY_DOC)
+        result = run_cli(["ingest", str(doc)], cli, **env)
+        assert result.returncode == 0, result.stderr
 
-            server.start()  # same port, same data: no restart of the worker
-            deadline = time.monotonic() + 30
-            while httpx.get(worker.url + "/readyz", timeout=30).status_code != 200:
-                assert time.monotonic() < deadline, "the worker did not recover"
+        for worker in workers:  # visible within the manifest TTL (1 s by default)
+            deadline = time.monotonic() + 15
+            while True:
+                body = ask(worker.url, FERRY_QUESTION).json()
+                if any(c["doc_id"] == "baltic-ferries" for c in body["citations"]):
+                    break
+                assert time.monotonic() < deadline, f"{worker.url} never saw the new document"
                 time.sleep(0.5)
-            r = ask(worker.url, "How should a partner country align its data protection law?")
-            assert r.status_code == 200 and r.json()["in_scope"]
-        finally:
+            assert body["in_scope"] and "ticketing" in body["answer"].lower()
+    finally:
+        for worker in workers:
             stop_server(worker)
+
+
+def test_chroma_server_down_gives_503_and_service_recovers(
+    ingested_chroma: tuple[Chroma, Path, subprocess.CompletedProcess], tmp_path: Path
+):
+    server, _, ingested = ingested_chroma
+    env = {"ADVISOR_CHROMA_URL": server.url, "ADVISOR_RATE_LIMIT_PER_MINUTE": "0"}
+    assert ingested.returncode == 0, ingested.stderr
+    (tmp_path / "data").mkdir()
+    worker = start_server(tmp_path / "data", **env)
+    try:
+        assert httpx.get(worker.url + "/readyz", timeout=10).status_code == 200
+        assert ask(worker.url, "What is the EU Tech Business Offer?").status_code == 200
+
+        server.stop()
+        time.sleep(1.5)  # past the manifest snapshot's TTL
+        r = httpx.get(worker.url + "/readyz", timeout=30)
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "store_unavailable"
+        r = ask(worker.url, "How should a partner country align its data protection law?")
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "store_unavailable"
+        assert "unavailable" in r.json()["error"]["message"]
+        assert httpx.get(worker.url + "/healthz", timeout=10).status_code == 200  # alive, not ready
+
+        server.start()  # same port, same data: no restart of the worker
+        deadline = time.monotonic() + 30
+        while httpx.get(worker.url + "/readyz", timeout=30).status_code != 200:
+            assert time.monotonic() < deadline, "the worker did not recover"
+            time.sleep(0.5)
+        r = ask(worker.url, "How should a partner country align its data protection law?")
+        assert r.status_code == 200 and r.json()["in_scope"]
+    finally:
+        stop_server(worker)
 
 
 STATE_SCRIPT = """

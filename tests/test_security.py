@@ -60,22 +60,13 @@ def test_answering_is_rate_limited_per_client_with_retry_after(limited_server: L
     assert httpx.get(limited_server.url + "/healthz", timeout=10).status_code == 200  # only answers are limited
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("data-fuzz")
-    shutil.copytree(built_data_dir, data_dir, dirs_exist_ok=True)
-    server = start_server(data_dir, ADVISOR_RATE_LIMIT_PER_MINUTE="0")
-    yield server
-    stop_server(server)
-
-
-def test_no_input_makes_the_api_fail_with_5xx(fuzz_server: LiveServer):
+def test_no_input_makes_the_api_fail_with_5xx(live_server: LiveServer):
     """Property-based requests generated from the served OpenAPI schema (bounded, derandomized).
 
     Driven through hypothesis directly: schemathesis' pytest plugin does not load under the
     installed pytest (AttributeError on `_nodeid`).
     """
-    api = schemathesis.openapi.from_url(fuzz_server.url + "/openapi.json")
+    api = schemathesis.openapi.from_url(live_server.url + "/openapi.json")
     operations = [result.ok() for result in api.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/ask", "/healthz"}
     for operation in operations:
@@ -83,7 +74,7 @@ def test_no_input_makes_the_api_fail_with_5xx(fuzz_server: LiveServer):
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         def check(case) -> None:  # noqa: ANN001 - a schemathesis Case
-            response = case.call(base_url=fuzz_server.url, timeout=60)
+            response = case.call(base_url=live_server.url, timeout=60)
             case.validate_response(response, checks=[not_a_server_error])
 
         check()
