@@ -74,17 +74,18 @@ def _own_chroma_database(chroma_url: str | None, monkeypatch: pytest.MonkeyPatch
 # -- Scheduling under `pytest -n 2 --dist loadfile` -------------------------------------------------
 # xdist hands out whole files, most tests first, so files of one or four tests that take a minute or
 # two (test_scale_faults, test_workshop_browser) started last and the other worker sat idle at the end.
-# Longest first instead, by these wall seconds measured on a two-core box under `make test`; a file
-# not listed counts a tenth of a second a test. Only the order changes: each file still runs whole
-# on one worker. The files of a RUN_TOGETHER group go to the same worker one after another, so a
-# session-scoped fixture they share (a server) is set up once rather than once on each worker.
+# Longest first instead, by these wall seconds (measured on an otherwise idle two-core box under
+# `pytest -n 2 --dist loadfile`); a file not listed counts a tenth of a second a test. Only the order
+# changes: each file still runs whole on one worker. The files of a RUN_TOGETHER group go to the same
+# worker one after another, so a session-scoped fixture they share (a server) is set up once rather
+# than once on each worker.
 FILE_SECONDS = {
-    "test_scale_faults.py": 150, "test_ui_browser.py": 130, "test_eval_gate.py": 95, "test_documents.py": 95,
-    "test_security.py": 85, "test_abuse.py": 75, "test_llm_backend.py": 75, "test_workshop_api.py": 65,
-    "test_plan.py": 45, "test_api_chat.py": 45, "test_output_safety.py": 45, "test_workshop_browser.py": 42,
-    "test_disk_full.py": 40, "test_cli.py": 35, "test_eval_judge.py": 33, "test_hostile_documents.py": 21,
-    "test_scope.py": 20, "test_replay.py": 16, "test_compose.py": 10, "test_audience_model.py": 5,
-    "test_api.py": 4, "test_workshop_store.py": 4, "test_planted.py": 3, "test_ingest.py": 2,
+    "test_ui_browser.py": 120, "test_eval_gate.py": 100, "test_scale_faults.py": 80, "test_abuse.py": 75,
+    "test_api_chat.py": 65, "test_documents.py": 55, "test_workshop_api.py": 52, "test_security.py": 45,
+    "test_plan.py": 40, "test_llm_backend.py": 38, "test_cli.py": 28, "test_eval_judge.py": 21,
+    "test_disk_full.py": 20, "test_output_safety.py": 20, "test_workshop_browser.py": 20, "test_replay.py": 14,
+    "test_hostile_documents.py": 12, "test_scope.py": 10, "test_compose.py": 9, "test_workshop_store.py": 7,
+    "test_audience_model.py": 4, "test_planted.py": 2, "test_api.py": 1,
 }
 # test_security's fuzz run needs no settings of its own, so it uses `live_server` too.
 RUN_TOGETHER = (("test_api.py", "test_documents.py", "test_plan.py", "test_security.py"),)
