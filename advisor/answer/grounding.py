@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from advisor.query.language import languages
-from advisor.query.scope import names_table
+from advisor.query.scope import canonical_names
 from advisor.text import STOPWORDS
 
 # Tokens that state a figure: digits (with separators), currency amounts, percentages.
@@ -80,18 +80,6 @@ _ACRONYM = re.compile(r"^[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*$|^[A-Z]{2,}$")
 # Capitalised words of a multiword name in a passage, with the small words names carry inside.
 _COMPOUND = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\s+[^\W\d_]+")
 _TITLE_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the|de|du|des|la|le)\s+)?[A-Z][\w-]*)+")
-
-
-@lru_cache(maxsize=1)
-def _equivalents() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(rf"(?<!\w)(?:{k})(?!\w)"), str(v)) for k, v in (names_table().get("equivalents") or {}).items())
-
-
-def canonical_names(text: str) -> str:
-    """The text with names written as the strategy writes them (knowledge/names.yaml)."""
-    for pattern, name in _equivalents():
-        text = pattern.sub(name, text)
-    return text
 
 
 def _initialisms(pool: str) -> set[str]:

@@ -28,7 +28,7 @@ from typing import Any
 from advisor.query.places import outside_eu
 from advisor.query.spelling import chat_words, correction, whole_words
 from advisor.settings import PROJECT_ROOT, Settings
-from advisor.text import terms
+from advisor.text import stem, terms
 from advisor.yamlfile import load_yaml
 
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
@@ -183,6 +183,20 @@ def names_table(path: Path = NAMES_FILE) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
+def _equivalents(path: Path = NAMES_FILE) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(rf"(?<!\w)(?:{k})(?!\w)"), str(v)) for k, v in (names_table(path).get("equivalents") or {}).items())
+
+
+def canonical_names(text: str) -> str:
+    """The text with names written as the strategy writes them (knowledge/names.yaml `equivalents`): the
+    validator holds a French answer's "le RGPD" to a passage's "GDPR", and a question naming "le réseau de
+    partenariats numériques" names the documents' programme as surely as one in English."""
+    for pattern, name in _equivalents():
+        text = pattern.sub(name, text)
+    return text
+
+
+@lru_cache(maxsize=4)
 def _acronyms(path: Path = NAMES_FILE) -> Callable[[str], str]:
     return whole_words({str(k): str(v) for k, v in (names_table(path).get("acronyms") or {}).items()})
 
@@ -226,9 +240,15 @@ def programme_names(texts: list[str]) -> frozenset[str]:
 
 
 def names_programme(question: str, names: frozenset[str]) -> int:
-    """How many of the documents' programme names the question uses (case and spacing ignored)."""
-    text = " " + " ".join(re.findall(r"[\w/-]+", question.lower())) + " "
-    return sum(1 for name in names if f" {name} " in text)
+    """How many of the documents' programme names the question uses (case and spacing ignored). A name of
+    several words is compared stem by stem, so its plural or a misspelt ending still names it ("the AI
+    factorys", "Digital Partnerships"); a one-word name must be as written ("STEM" is not "stems from")."""
+    words = re.findall(r"[\w/-]+", question.lower())
+    text, stems = f" {' '.join(words)} ", f" {' '.join(map(stem, words))} "
+    return sum(
+        1 for name in names
+        if (f" {name} " in text if " " not in name else f" {' '.join(map(stem, name.split()))} " in stems)
+    )
 
 
 @lru_cache(maxsize=4)

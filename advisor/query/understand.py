@@ -190,7 +190,7 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
     return None
 
 
-_CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?)$")  # a stemmed "I've", "who'd", "they're"
+_CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?|t)$")  # a stemmed "I've", "who'd", "they're", "aren't"
 
 
 def _narrowing(text: str) -> set[str]:

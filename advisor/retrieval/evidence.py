@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from advisor.query.scope import (
+    canonical_names,
     ScopeEvidence,
     names_programme,
     out_of_scope_topics,
@@ -101,7 +102,7 @@ class EvidenceGatherer:
             chore=query.chore,
             # Programme names are the same in every language ("financiamento do Global Gateway"); a quote
             # is compared as typed (respelling could change the very words quoted), with the English text.
-            programmes=names_programme(query.spelled or query.text, self._programmes(collections))
+            programmes=names_programme(canonical_names(query.spelled or query.text), self._programmes(collections))
             + (quotes_documents(query.asked, self._plain_corpus(collections), common) if english else 0),
         )
 
