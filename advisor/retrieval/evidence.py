@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from advisor.query.scope import (
-    canonical_names,
     ScopeEvidence,
+    canonical_names,
     names_programme,
     out_of_scope_topics,
     plain_text,
