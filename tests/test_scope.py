@@ -1158,3 +1158,19 @@ def test_chat_abbreviations_and_description_words_do_not_narrow_an_overview(ques
 def test_a_trainers_occasion_is_no_topic_word():
     assert "seminar" not in topic_terms("For my evening seminar: why does Europe help other countries fend off hackers?")
     assert "even" not in topic_terms("For my evening seminar: why does Europe help other countries?")
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # The money in the Tech Business Offer is a firm's question, unless a ministry says it asks.
+    ("How much money is in the Tech Business Offer in total, in euros?", "business"),
+    ("how much money is actually in the EU TBO? total € figure pls", "business"),
+    ("Budget officer at the finance ministry: how much is in the EU Tech Business Offer for Africa?", "government"),
+    # A commercial bank is a firm; a plain-words CERT and a country's "national" projects in Arabic are the state's.
+    ("our bank in Lagos wants to harden cyber defences: what does the strategy recommend?", "business"),
+    ("Our central bank wants to link payments with EU systems: what does the strategy say?", "government"),
+    ("Our emergency team for computer incidents wants to join European threat sharing. Is there room for that?",
+     "government"),
+    ("كيف يمكن للأردن الاستفادة من عرض الأعمال التكنولوجي الأوروبي لتمويل مشاريع رقمية وطنية؟", "government"),
+])
+def test_tbo_money_banks_and_national_teams(question, audience):
+    assert understand(question, max_chars=2000).audience == audience

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ class Lexicon:
     self_weight: int
     # Every word the lexicon's fragments spell out: misspelt words snap to these ("minstry").
     spellings: frozenset[str] = frozenset()
+    # Mentions that need a name the view blanks ("how much money is in the Tech Business Offer"), read as typed.
+    named: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _words(fragments: list[str]) -> str:
@@ -73,10 +75,11 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     prefixes = _plain(prefixes if isinstance(prefixes, list) else [prefixes])
     prefix = "(?:" + "|".join(prefixes) + ")" + raw.get("self_gap", "")
     suffix = raw.get("self_suffix") or "(?!)"
-    mentions, selves = {}, {}
+    mentions, selves, named = {}, {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
         mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
+        named[audience] = re.compile(_bounded(_plain(entry.get("named") or ["(?!)"])), re.I)
         verbs = _bounded(_plain(entry["verbs"]))
         own = _words(_plain(entry["self"]))
         selves[audience] = re.compile(rf"\b{prefix}(?:{own})(?!\w)|\b(?:{own}){suffix}|{verbs}", re.I)
@@ -89,6 +92,7 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
         re.compile(_bounded(_plain(raw["neither"])), re.I),
         int(raw["self_weight"]),
         frozenset(word for f in _plain(spelled) for word in spellings(f)),
+        named,
     )
 
 
@@ -210,9 +214,11 @@ def read_audience(question: str) -> AudienceReading:
     """The lexicon's reading of a question (knowledge/audiences.yaml), through `_lexicon_view`."""
     text = _lexicon_view(question)
     words = lexicon()
+    typed = strip_accents(question)
     selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
     scores = {
-        audience: len(words.mentions[audience].findall(text)) + words.self_weight * selves[audience]
+        audience: len(words.mentions[audience].findall(text)) + len(words.named[audience].findall(typed))
+        + words.self_weight * selves[audience]
         for audience in ("business", "government")
     }
     return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)))
