@@ -1174,3 +1174,14 @@ def test_a_trainers_occasion_is_no_topic_word():
 ])
 def test_tbo_money_banks_and_national_teams(question, audience):
     assert understand(question, max_chars=2000).audience == audience
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("Vietnam here. How can we become part of the EU's chip supply chains?", "government"),
+    ("uganda here. how do we get people trained w/ european help", "government"),
+    # A person, a city or an EU country signing in says nothing of a state.
+    ("Maria here. How do we get people trained with European help?", "general"),
+    ("Germany here. How do we get people trained?", "general"),
+])
+def test_a_partner_country_signing_in_speaks_for_the_state(question, audience):
+    assert understand(question, max_chars=2000).audience == audience

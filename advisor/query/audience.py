@@ -10,6 +10,7 @@ from typing import Any
 
 from advisor.query.glossary import strip_accents
 from advisor.query.language import detect_language
+from advisor.query.places import signs_in_as_country
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 from advisor.yamlfile import load_yaml
@@ -216,6 +217,7 @@ def read_audience(question: str) -> AudienceReading:
     words = lexicon()
     typed = strip_accents(question)
     selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
+    selves["government"] += signs_in_as_country(question)
     scores = {
         audience: len(words.mentions[audience].findall(text)) + len(words.named[audience].findall(typed))
         + words.self_weight * selves[audience]

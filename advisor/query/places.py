@@ -79,3 +79,19 @@ def outside_eu(places: list[str]) -> list[str]:
 def in_partner_country(places: list[str]) -> bool:
     """The asker names a place outside the EU ("a consultancy in Colombia"): they are in a partner country."""
     return bool(outside_eu(places))
+
+
+@lru_cache(maxsize=4)
+def partner_countries(path: Path = PLACES_FILE) -> frozenset[str]:
+    return frozenset(_places(path).get("countries", []))
+
+
+# A message that opens by naming who writes, then "here" ("Vietnam here.", "uganda here -", "Hi, Kenya here").
+_SIGN_IN = re.compile(r"^\W*(?:(?:hi|hello|hey|greetings),?\s+)?(?:the\s+)?([^\W\d_][\w .'-]{1,40}?)\s+here\b", re.I)
+
+
+def signs_in_as_country(text: str) -> bool:
+    """The message opens with a country outside the EU signing in ("Vietnam here. How can we join…"): the
+    asker speaks for that country, as a ministry signing in by its name does."""
+    match = _SIGN_IN.match(text)
+    return bool(match) and " ".join(match.group(1).lower().split()) in partner_countries()
