@@ -1185,3 +1185,14 @@ def test_tbo_money_banks_and_national_teams(question, audience):
 ])
 def test_a_partner_country_signing_in_speaks_for_the_state(question, audience):
     assert understand(question, max_chars=2000).audience == audience
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # Submitting under a call is a firm's; a reseller is a firm; a state changes its own law, in Arabic too.
+    ("We'd like to submit our proposal under the next Global Gateway call: when is the submission deadline?",
+     "business"),
+    ("I manage partnerships at a satellite internet reseller in Peru. Why does this strategy matter to us?", "business"),
+    ("هل هذا يعني أن علينا في الأردن تحديث قانون الجرائم الإلكترونية؟", "government"),
+])
+def test_calls_resellers_and_a_states_own_law_in_arabic(question, audience):
+    assert understand(question, max_chars=2000).audience == audience
