@@ -1196,3 +1196,18 @@ def test_a_partner_country_signing_in_speaks_for_the_state(question, audience):
 ])
 def test_calls_resellers_and_a_states_own_law_in_arabic(question, audience):
     assert understand(question, max_chars=2000).audience == audience
+
+
+@pytest.mark.parametrize("question", [
+    "- what does the strategy expect from private companies?\n- in bullet points please",
+    "What does the strategy expect from companies? Keep it short.",
+])
+def test_a_request_on_form_is_no_part_and_keeps_the_overview(question):
+    query = understand(question, max_chars=2000)
+    assert query.parts == () and query.overview == "recommendations"
+
+
+def test_two_topics_and_a_form_request_stay_two_parts():
+    query = understand("What does the strategy say on 5G? And what on cybersecurity? In bullet points please.",
+                       max_chars=2000)
+    assert len(query.parts) == 2

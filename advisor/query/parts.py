@@ -53,6 +53,7 @@ class PartRules:
     topic_join: re.Pattern[str]
     compares: re.Pattern[str]
     area_word_share: int
+    form_only: re.Pattern[str]
 
 
 @lru_cache(maxsize=4)
@@ -69,6 +70,7 @@ def part_rules(path: Path = PARTS_FILE) -> PartRules:
         re.compile(raw["topic_join"], re.I),
         re.compile(raw["compares"], re.I),
         int(raw["area_word_share"]),
+        re.compile(raw["form_only"], re.I),
     )
 
 
@@ -197,7 +199,7 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
     # So is one in which the asker says who they are or what they do ("Our regulator is drafting rules; …").
     segments = [
         s for s in rules.breaks.split(body)
-        if s and s.strip() and not s.strip().endswith(".")
+        if s and s.strip() and not s.strip().endswith(".") and not rules.form_only.match(s)
         and (s.strip().endswith(("?", "؟")) or not rules.context.match(s) or _SENTENCE_END.search(s.strip()))
     ]
     by_topic = _split_topics if not rules.compares.search(body) else (lambda segment: [segment])
@@ -229,3 +231,14 @@ def question_parts(text: str, language: str = "en", max_parts: int = 3) -> tuple
             search = " ".join([search, *dict.fromkeys(borrowed)])
         out.append(QuestionPart(label=piece, text=search, audience=None if audience == "general" else audience))
     return tuple(out)
+
+
+_PIECES = re.compile(r"(?<=[?.!\n])\s+")
+
+
+def without_form_requests(text: str) -> str:
+    """The text less its sentences or lines that only say how the answer should look ("- in bullet points
+    please"), which ask for the same thing in a form: what is asked is read from the rest."""
+    pieces = _PIECES.split(text.strip())
+    kept = [p for p in pieces if not part_rules().form_only.match(p)]
+    return " ".join(kept) if kept and len(kept) < len(pieces) else text

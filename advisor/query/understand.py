@@ -22,7 +22,7 @@ from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms, strip_harakat
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
-from advisor.query.parts import QuestionPart, question_parts
+from advisor.query.parts import QuestionPart, question_parts, without_form_requests
 from advisor.query.places import in_partner_country, place_names
 from advisor.query.scope import (
     GENERIC_TERMS,
@@ -353,7 +353,7 @@ def understand(
     detail = details[0] if details else None
     advice = asks_for_advice(spelled, language) or about_self
     topic = topic_terms(spelled)
-    overview = overview_kind(spelled, language == "en")
+    overview = overview_kind(without_form_requests(spelled), language == "en")
     glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
