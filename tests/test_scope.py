@@ -1211,3 +1211,11 @@ def test_two_topics_and_a_form_request_stay_two_parts():
     query = understand("What does the strategy say on 5G? And what on cybersecurity? In bullet points please.",
                        max_chars=2000)
     assert len(query.parts) == 2
+
+
+@pytest.mark.parametrize("question", [
+    "Können Sie mir die Grundlogik der Strategie kompakt darstellen?",
+    "Quelle est l'idée générale de la stratégie ?",
+])
+def test_the_general_idea_of_the_strategy_in_other_languages_is_its_summary(question):
+    assert understand(question, max_chars=2000).overview == "summary"
