@@ -1219,3 +1219,16 @@ def test_two_topics_and_a_form_request_stay_two_parts():
 ])
 def test_the_general_idea_of_the_strategy_in_other_languages_is_its_summary(question):
     assert understand(question, max_chars=2000).overview == "summary"
+
+
+@pytest.mark.parametrize(("question", "chore"), [
+    ("How do I apply for an EU Blue Card as a software developer?", True),
+    ("How do I get CE marking for our IoT sensor before selling in the EU?", True),
+    ("How do I transfer my domain name to a European registrar?", True),
+    ("Which EU country has the cheapest cloud hosting for startups?", True),
+    # Trusted cloud and the cheapest way to comply stay questions about the strategy.
+    ("What does the strategy say about trusted cloud providers?", False),
+    ("What's the cheapest way for a small firm to align with the GDPR?", False),
+])
+def test_permits_product_marks_domains_and_price_shopping(question, chore):
+    assert understand(question, max_chars=2000).chore is chore
