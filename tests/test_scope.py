@@ -1232,3 +1232,12 @@ def test_the_general_idea_of_the_strategy_in_other_languages_is_its_summary(ques
 ])
 def test_permits_product_marks_domains_and_price_shopping(question, chore):
     assert understand(question, max_chars=2000).chore is chore
+
+
+def test_talking_tech_with_governments_and_trust_and_safety_are_the_documents_topics():
+    from advisor.query.scope import documented_words
+    assert "dialogues" in " ".join(documented_words("Should a small firm sit in on the tech talks Brussels holds?"))
+    assert "voice advisory dialogues" in documented_words("How would a mid-size firm actually get a seat?")
+    assert "content moderation user trust online platforms" in documented_words("I head trust & safety at an app.")
+    # "Where our data sits" is no dialogue.
+    assert not any("dialogues" in w for w in documented_words("Our data sits in Frankfurt: is that trusted?"))
