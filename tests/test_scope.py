@@ -1239,5 +1239,7 @@ def test_talking_tech_with_governments_and_trust_and_safety_are_the_documents_to
     assert "dialogues" in " ".join(documented_words("Should a small firm sit in on the tech talks Brussels holds?"))
     assert "voice advisory dialogues" in documented_words("How would a mid-size firm actually get a seat?")
     assert "content moderation user trust online platforms" in documented_words("I head trust & safety at an app.")
-    # "Where our data sits" is no dialogue.
+    assert "trustworthy AI guidelines AI ethics" in documented_words("What makes a 'responsible' AI product?")
+    # "Where our data sits" is no dialogue; the ministry "responsible for ICT" is no AI ethics.
+    assert documented_words("the ministry responsible for ICT") == ["governments"]
     assert not any("dialogues" in w for w in documented_words("Our data sits in Frankfurt: is that trusted?"))
