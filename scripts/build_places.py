@@ -43,10 +43,10 @@ def main() -> None:
     countries = set()
     for country in cache.get_countries().values():
         names.update({country["name"].lower(), str(country["capital"]).lower()})
-        if country["iso"] not in EU_MEMBERS:
-            countries.add(" ".join(country["name"].lower().split()))
         if country["iso"] in EU_MEMBERS:
             in_eu.update({country["name"].lower(), str(country["capital"]).lower()})
+        else:
+            countries.add(" ".join(country["name"].lower().split()))
     for city in cache.get_cities().values():
         if city["population"] >= MIN_CITY_POPULATION:
             names.add(city["name"].lower())

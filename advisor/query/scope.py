@@ -245,10 +245,13 @@ def names_programme(question: str, names: frozenset[str]) -> int:
     factorys", "Digital Partnerships"); a one-word name must be as written ("STEM" is not "stems from")."""
     words = re.findall(r"[\w/-]+", question.lower())
     text, stems = f" {' '.join(words)} ", f" {' '.join(map(stem, words))} "
-    return sum(
-        1 for name in names
-        if (f" {name} " in text if " " not in name else f" {' '.join(map(stem, name.split()))} " in stems)
-    )
+    return sum(1 for name in names if (f" {name} " in text if " " not in name else f" {_stems(name)} " in stems))
+
+
+@lru_cache(maxsize=512)
+def _stems(name: str) -> str:
+    """A programme name's words, stemmed: the names are the same for every question, so stemmed once."""
+    return " ".join(map(stem, name.split()))
 
 
 @lru_cache(maxsize=4)
