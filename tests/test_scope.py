@@ -1243,3 +1243,62 @@ def test_talking_tech_with_governments_and_trust_and_safety_are_the_documents_to
     # "Where our data sits" is no dialogue; the ministry "responsible for ICT" is no AI ethics.
     assert documented_words("the ministry responsible for ICT") == ["governments"]
     assert not any("dialogues" in w for w in documented_words("Our data sits in Frankfurt: is that trusted?"))
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # Invited, encouraged or urged: what one audience is asked to do, with the occasion around it.
+    ("how would you sum up what governments outside the EU are being invited to do? it's for a quiz at the end of "
+     "my session", "recommendations"),
+    ("Could I get a checklist, government edition: everything the strategy recommends that partner countries do?",
+     "recommendations"),
+    # A new official's title and ministry say who asks, not what about.
+    ("I have just been appointed Director of International Cooperation at the Ministry of Public Works and "
+     "Communications in Guyana. Before my first meetings, could you give me an overview of what the strategy is "
+     "and what it broadly expects from partner governments?", "recommendations"),
+    ("Speaking as a ministry in the Western Balkans: what's the big-picture benefit for a country that cooperates "
+     "with the EU under this strategy?", "benefits"),
+    ("What's the overall message the strategy ends on? I want to close my workshop with it.", "conclusion"),
+    ("wht r the 3 main objectivs, ned for slides tmrw", "objectives"),
+    ("Für meine Schulung morgen: Was sind die drei Hauptziele der Strategie, jeweils in einem Satz?", "objectives"),
+    ("Vous pouvez me sortir en 5 puces ce que l'UE attend des pays partenaires dans cette stratégie ?",
+     "recommendations"),
+])
+def test_overviews_asked_with_titles_occasions_and_closing_words(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize("question", [
+    # A topic after the audience, or a second question beside the list, keeps it a topic question.
+    "What are governments being encouraged to do about cybersecurity?",
+    "Two things for our ICT ministry: (1) what are the three big objectives of the EU's new strategy, and (2) which "
+    "one matters most for a country that wants investment in connectivity?",
+    "As Director of the Ministry of ICT, what should we do about 5G security and undersea cables?",
+])
+def test_a_topic_beside_an_overview_phrase_keeps_it_a_topic_question(question):
+    assert understand(question, max_chars=2000).overview is None
+
+
+@pytest.mark.parametrize(("question", "chore", "foreign"), [
+    ("Wie hoch ist die Mehrwertsteuer in der Schweiz auf digitale Dienstleistungen?", True, False),
+    ("¿Me pueden recomendar un buen asesor contable en Madrid para abrir una filial de mi empresa?", True, False),
+    ("When does the Erasmus+ application round close this year?", True, False),
+    ("what are the usual financing terms china offers for fibre projects under the digital silk road?", False, True),
+    # The strategy's own tax incentives and a firm of accountants are no errand.
+    ("Does the strategy suggest tax incentives for foreign tech investment?", False, False),
+    ("We are a startup of five accountants building AI tools: what does the strategy offer us?", False, False),
+])
+def test_tax_accountants_subsidiaries_erasmus_and_rival_programmes(question, chore, foreign):
+    query = understand(question, max_chars=2000)
+    assert (query.chore, query.foreign_programme) == (chore, foreign)
+
+
+def test_a_rival_programme_set_beside_the_eus_own_stays_in_scope():
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+    query = understand("How does Global Gateway compare with the Belt and Road?", max_chars=2000)
+    assert query.foreign_programme
+    evidence = ScopeEvidence(margin=0.0, dense=0.5, known_terms=1, unknown_terms=0, english=True,
+                             about_document=False, manipulation=False, term_margin=float("nan"), programmes=1,
+                             names_document=False, asks_detail=False, names_audience=False,
+                             foreign_programme=True, chore=False)
+    assert in_scope(evidence, Settings())

@@ -172,7 +172,7 @@ def scope_signal(
 # Programme and instrument names the documents use ("Global Gateway", "5G Toolbox"): a question
 # naming one is about the documents whatever else it asks (a deadline, an amount). Which words make a
 # name an institution or a law, not a programme, is data (knowledge/names.yaml, `programmes`).
-_TITLE_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the)\s+)?[A-Z0-9][\w/-]*)+|\b[A-Z][A-Za-z]*[A-Z]{2,}[a-z]*\b")
+TITLE_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|the)\s+)?[A-Z0-9][\w/-]*)+|\b[A-Z][A-Za-z]*[A-Z]{2,}[a-z]*\b")
 _OPENING = re.compile(r"(?:^|[.!?:;\n(•*-]\s*|\s[-–]\s)$")
 
 
@@ -225,7 +225,7 @@ def programme_names(texts: list[str]) -> frozenset[str]:
     institution_words, legal_words = name_words()
     names, legal = set(), set()
     for text in texts:
-        for match in _TITLE_RUN.finditer(text):
+        for match in TITLE_RUN.finditer(text):
             name = match.group(0)
             words = name.lower().split()
             if legal_words & set(words):
@@ -259,14 +259,15 @@ def _foreign_programme_words(
     path: Path = NAMES_FILE,
 ) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str], re.Pattern[str]]:
     """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names, other
-    countries' agencies) of knowledge/names.yaml."""
+    countries' agencies and well-known programmes) of knowledge/names.yaml."""
     raw = names_table(path)["foreign_programmes"]
     owners = frozenset(str(o) for o in raw["owners"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
     agencies = "|".join(re.escape(str(a)) for a in raw.get("agencies") or ["(?!)"])
+    programmes = "|".join(re.escape(str(p)) for p in raw.get("programmes") or ["(?!)"])
     return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")(?:['’]s)?\s+$"),
             frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
-            re.compile(rf"(?<![\w-])(?:{agencies})(?![\w-])"))
+            re.compile(rf"(?<![\w-])(?:{agencies})(?![\w-])|(?i:(?<![\w-])(?:{programmes})(?![\w-]))"))
 
 
 def names_foreign_programme(question: str, places: list[str]) -> bool:
@@ -277,12 +278,12 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     owners, owner_before, kinds, eu, agencies = _foreign_programme_words()
     if eu.search(question):
         return False
-    if agencies.search(question):  # another country's development agency ("USAID and JICA grants")
+    if agencies.search(question):  # another country's agency or programme ("USAID and JICA grants", "Belt and Road")
         return True
     outside = outside_eu(places)
     possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
                   if outside else None)
-    for match in _TITLE_RUN.finditer(question):
+    for match in TITLE_RUN.finditer(question):
         words = match.group(0).split()
         owned = words[0] in owners and len(words) > 1
         before = question[max(0, match.start() - 30) : match.start()]

@@ -27,6 +27,7 @@ from advisor.query.places import in_partner_country, place_names
 from advisor.query.scope import (
     GENERIC_TERMS,
     NAME_TERMS,
+    TITLE_RUN,
     about_whole,
     asks_for_chore,
     expand,
@@ -163,10 +164,23 @@ def _pattern_words(kind: str) -> frozenset[str]:
 
 
 def _without_self_descriptions(text: str) -> str:
-    """The text less the asker's descriptions of themselves (the audience lexicon's `self` patterns)."""
+    """The text less the asker's descriptions of themselves: the audience lexicon's `self` patterns, and the
+    capitalised titles and bodies they name ("Director of International Cooperation at the Ministry of Public
+    Works and Communications"), whose words say who asks, not what about."""
+    heads = _title_heads()
+    text = _TITLED.sub(lambda m: " " if heads & set(m.group(1).lower().split()) else m.group(0), text)
     for pattern in lexicon().selves.values():
         text = pattern.sub(" ", text)
     return text
+
+
+# A capitalised name and the place it is in ("the Ministry of Public Works and Communications in Guyana").
+_TITLED = re.compile(rf"((?:{TITLE_RUN.pattern}))(?:,?\s+(?:in|of|from)\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)?")
+
+
+@lru_cache(maxsize=1)
+def _title_heads() -> frozenset[str]:
+    return frozenset(str(word).lower() for word in _intents()["title_heads"])
 
 
 def overview_kind(text: str, english: bool = True) -> Overview | None:
