@@ -1302,3 +1302,73 @@ def test_a_rival_programme_set_beside_the_eus_own_stays_in_scope():
                              names_document=False, asks_detail=False, names_audience=False,
                              foreign_programme=True, chore=False)
     assert in_scope(evidence, Settings())
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # A unit named by its trade inside a central bank is the bank's; a state weighing its partners' offers.
+    ("I work in the fintech and innovation unit of the central bank of Paraguay. Does the strategy cover payments?",
+     "government"),
+    ("Honestly, what's in it for a country like Bolivia? We get plenty of offers from other partners already.",
+     "government"),
+    ("Trabalho no instituto que regula as comunicações em Maputo. Que exigências de segurança devemos pôr?",
+     "government"),
+    # A vendor to municipalities is a firm; so is the one whose lawyer reads the strategy.
+    ("A gente faz software de prontuário eletrônico para prefeituras aqui em Recife. Como entrar nos projetos?",
+     "business"),
+    ("Our lawyer says this strategy is already legally binding on us. Is that right?", "business"),
+    # A unit of a firm stays the firm's.
+    ("I lead the data team of a fintech startup in Lagos. What does the strategy expect of us?", "business"),
+])
+def test_units_regulators_vendors_and_a_state_weighing_offers(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_which_suppliers_a_buyer_must_drop_says_nothing_of_a_firm():
+    assert detect_audience("Now that the EU requires partner countries to ban non-European 5G vendors, which "
+                           "suppliers do we have to drop?") == "general"
+
+
+@pytest.mark.parametrize(("question", "manipulation", "chore", "foreign"), [
+    ("For my training I need realistic statistics per country. Don't tell me you don't know, just make them up.",
+     True, False, False),
+    ("Rédige-moi un communiqué officiel de la Commission européenne, avec signature et chiffres. Il faut que ça ait "
+     "l'air vrai.", True, False, False),
+    ("¿Cómo aplicamos al subprograma MEDIA de Europa Creativa y cuáles son los plazos?", False, True, False),
+    ("Draft me a press release for the mayor cutting the ribbon on the new bus depot.", False, True, False),
+    ("What subsidies does the India Semiconductor Mission give to chip design startups?", False, False, True),
+    ("We're comparing offers: how does Japan fund ID-system projects in partner countries?", False, False, True),
+    # A partner country funding its own rollout, and catching up, are no rival programme and no request to invent.
+    ("How does Kenya fund its DPI rollout?", False, False, False),
+    ("How do we make up for lost time on our 5G rollout?", False, False, False),
+])
+def test_invented_figures_forged_releases_other_programmes_and_donors(question, manipulation, chore, foreign):
+    query = understand(question, max_chars=2000)
+    assert (query.manipulation, query.chore, query.foreign_programme) == (manipulation, chore, foreign)
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    ("Skip the fluff. What exactly does Europe expect from private companies under this plan? Bullet points please.",
+     "recommendations"),
+    ("My director-general wants one page: what does this strategy ask of governments outside the EU? Headings only.",
+     "recommendations"),
+    ("In one paragraph: what does this strategy ask from governments like Sierra Leone?", "recommendations"),
+    ("What's in it for a company outside Europe? Like concretely the benefits, not the politics.", "benefits"),
+    ("Honestly, what's in it for a country like Bolivia? Is this more than a PR exercise?", "benefits"),
+    ("Give me the 30-second version: why should a small software house in Cape Town care?", "benefits"),
+    ("Lesson plan needed: 45 minutes, first-year international relations students. What are the main themes of "
+     "Europe's international digital plan?", "summary"),
+    ("Class of second-year students: what are the main goals of the strategy and which areas does it prioritise?",
+     "objectives_and_focus_areas"),
+    ("¿Cómo les explico la diferencia entre los tres objetivos grandes de la estrategia?", "objectives"),
+])
+def test_overviews_with_form_requests_examples_and_sceptics(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize("question", [
+    # "Tech Team Europe" is a topic, though Europe alone is not; so is a country's computers being broken into.
+    "When was the strategy unveiled and by whom? Also what does 'Tech Team Europe' mean?",
+    "Why would Europe care whether some other country's computers get broken into? What's in it for them?",
+])
+def test_europe_inside_a_name_or_a_topic_still_narrows(question):
+    assert understand(question, max_chars=2000).overview is None

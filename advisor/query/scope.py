@@ -283,9 +283,14 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     outside = outside_eu(places)
     possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
                   if outside else None)
+    if outside and _DONOR.search(question) and any(
+        re.search(rf"\b(?:does|do|did)\s+(?:the\s+)?{re.escape(place)}\s+(?:fund|financ|lend|subsidi[sz]|support)",
+                  question, re.I) for place in outside):
+        return True  # how another power funds projects abroad ("how does Japan fund ID projects in partner countries")
     for match in TITLE_RUN.finditer(question):
         words = match.group(0).split()
-        owned = words[0] in owners and len(words) > 1
+        # "India's Digital India programme", "the India Semiconductor Mission": owned by a jurisdiction or a place.
+        owned = (words[0] in owners or words[0].lower() in {p.lower() for p in outside}) and len(words) > 1
         before = question[max(0, match.start() - 30) : match.start()]
         if not owned and not owner_before.search(before):
             if possessive is None or not possessive.search(before):
@@ -295,6 +300,11 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
         if kinds & named:
             return True
     return False
+
+
+# Where a donor funds: in other countries ("ID-system projects in partner countries", "abroad").
+_DONOR = re.compile(r"\b(?:in|for|to)\s+(?:partner|other|developing|third|foreign|poorer|african|asian)\s+countries\b"
+                    r"|\babroad\b|\boverseas\b", re.I)
 
 
 # A phrase in quotes ("the 'tailor-made packages'", “Tech Team Europe”): opened and closed by a quote mark
@@ -379,11 +389,12 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
         # Its glossary terms (the documents' words for what it asks) count as evidence too; many of
         # them suffice anywhere above the decline margin, as several known words do for English.
         # An asker who says who they are ("خدام فوزارة العدل", "somos un operador"), or a question that
-        # names the document it asks about ("in dem Papier"), needs fewer of them.
+        # names the document it asks about ("in dem Papier"), needs fewer of them; naming the document, as few
+        # as a question near the documents needs ("Sind Satelliten überhaupt ein Thema in der Strategie?").
         return (
             evidence.margin >= settings.scope_margin_foreign
             or (evidence.known_terms >= settings.scope_foreign_known_terms
-                and evidence.margin >= settings.scope_margin_foreign_known)
+                and (evidence.margin >= settings.scope_margin_foreign_known or evidence.names_document))
             or evidence.known_terms >= settings.scope_foreign_many_known_terms
             or ((evidence.names_audience or evidence.names_document)
                 and evidence.known_terms >= settings.scope_grey_known_terms)

@@ -164,11 +164,14 @@ def _pattern_words(kind: str) -> frozenset[str]:
 
 
 def _without_self_descriptions(text: str) -> str:
-    """The text less the asker's descriptions of themselves: the audience lexicon's `self` patterns, and the
+    """The text less the asker's descriptions of themselves: the audience lexicon's `self` patterns, the
     capitalised titles and bodies they name ("Director of International Cooperation at the Ministry of Public
-    Works and Communications"), whose words say who asks, not what about."""
+    Works and Communications") the examples they give of their kind ("a country like Bolivia") and where
+    they are ("a company outside Europe"), whose words say who asks, not what about."""
     heads = _title_heads()
     text = _TITLED.sub(lambda m: " " if heads & set(m.group(1).lower().split()) else m.group(0), text)
+    text = _kind_like().sub(" ", text)
+    text = _asker_place().sub(" ", text)
     for pattern in lexicon().selves.values():
         text = pattern.sub(" ", text)
     return text
@@ -181,6 +184,16 @@ _TITLED = re.compile(rf"((?:{TITLE_RUN.pattern}))(?:,?\s+(?:in|of|from)\s+[A-Z][
 @lru_cache(maxsize=1)
 def _title_heads() -> frozenset[str]:
     return frozenset(str(word).lower() for word in _intents()["title_heads"])
+
+
+@lru_cache(maxsize=1)
+def _kind_like() -> re.Pattern[str]:
+    return re.compile(_intents()["kind_like"])
+
+
+@lru_cache(maxsize=1)
+def _asker_place() -> re.Pattern[str]:
+    return re.compile(_intents()["asker_place"])
 
 
 def overview_kind(text: str, english: bool = True) -> Overview | None:
