@@ -140,6 +140,16 @@ def test_a_programme_named_in_another_language_is_evidence(advisor):
     assert query.language == "pt" and evidence.programmes == 1
 
 
+@pytest.mark.slow
+def test_a_phrase_the_thesaurus_reads_as_a_programme_names_it(advisor):
+    """"That network of partner countries" names the Digital Partnership Network; "our network" names nothing."""
+    def programmes(question: str) -> int:
+        query = advisor.understand(question)
+        return advisor.pipeline.evidence.gather(query, advisor.pipeline.search(query, None, None), None).programmes
+    assert programmes("On what date is that network of partner countries the EU announced supposed to start?") > 0
+    assert programmes("What does our network of partners in Kenya need?") == 0
+
+
 def test_an_overview_ranks_the_kind_of_chunk_it_lists_first():
     from advisor.retrieval.fusion import passage_prior
     from advisor.settings import Settings

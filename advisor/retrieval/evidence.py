@@ -101,8 +101,12 @@ class EvidenceGatherer:
             foreign_programme=query.foreign_programme,
             chore=query.chore,
             # Programme names are the same in every language ("financiamento do Global Gateway"); a quote
-            # is compared as typed (respelling could change the very words quoted), with the English text.
+            # is compared as typed (respelling could change the very words quoted), with the English text. A
+            # phrase the thesaurus reads as a programme names it ("that network of partner countries"); one
+            # word ("our network") does not.
             programmes=names_programme(canonical_names(query.spelled or query.text), self._programmes(collections))
+            + names_programme(" ".join(words for key, words in query.thesaurus if " " in key),
+                              self._programmes(collections))
             + (quotes_documents(query.asked, self._plain_corpus(collections), common) if english else 0),
         )
 
