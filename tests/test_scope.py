@@ -1382,3 +1382,16 @@ def test_overviews_with_form_requests_examples_and_sceptics(question, overview):
 ])
 def test_europe_inside_a_name_or_a_topic_still_narrows(question):
     assert understand(question, max_chars=2000).overview is None
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("fake news before elections is a real problem in moldova, does the eu plan offer anything on that", "government"),
+    ("Comelec staff here. Troll farms and deepfakes ahead of the barangay polls are a real headache.", "government"),
+    ("O que a estratégia diz sobre desinformação e interferência eleitoral?", "government"),
+    # Disinformation on the asker's own platform is a firm's; a platform's duties in elections weigh as much as the
+    # elections, so the answer is for both.
+    ("What does the strategy say about disinformation on our platform?", "business"),
+    ("How should a platform handle fake news during elections?", "general"),
+])
+def test_disinformation_around_elections_is_a_states_question(question, audience):
+    assert detect_audience(question) == audience

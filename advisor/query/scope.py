@@ -54,7 +54,10 @@ GENERIC_TERMS = frozenset(
 ) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
     r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b(?!\s+(list|lists|checklist|requirements?|templates?|forms?|packs?|uploads?))|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
-    r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b", re.I
+    r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b"
+    # ...and in the other languages ("essa estratégia", "cette stratégie", "in der Strategie", "هذه الاستراتيجية").
+    r"|\b(la|esta|esa|essa|nesta|nessa|desta|dessa|cette|ette|diese[rnm]?|der|die) (nueva |nouvelle |nova |neuen? )?"
+    r"(estrat[ée]gia|strat[ée]gie|strategie)\b|(هذه|ال)استراتيجية", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))
