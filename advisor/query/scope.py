@@ -57,7 +57,7 @@ _SELF_REFERENCE = re.compile(
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b"
     # ...and in the other languages ("essa estratégia", "cette stratégie", "in der Strategie", "هذه الاستراتيجية").
     r"|\b(la|esta|esa|essa|nesta|nessa|desta|dessa|cette|ette|diese[rnm]?|der|die) (nueva |nouvelle |nova |neuen? )?"
-    r"(estrat[ée]gia|strat[ée]gie|strategie)\b|(هذه|ال)استراتيجية", re.I
+    r"(estrat[ée]gia|strat[ée]gie|strategie)\b|الاستراتيجية", re.I
 )
 # Words of the strategy's own name: they say which document, not which part of it.
 NAME_TERMS = frozenset(terms("eu european union international digital strategy strategies"))
@@ -284,6 +284,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     if agencies.search(question):  # another country's agency or programme ("USAID and JICA grants", "Belt and Road")
         return True
     outside = outside_eu(places)
+    outside_words = {place.lower() for place in outside}
     possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
                   if outside else None)
     if outside and _DONOR.search(question) and any(
@@ -293,7 +294,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     for match in TITLE_RUN.finditer(question):
         words = match.group(0).split()
         # "India's Digital India programme", "the India Semiconductor Mission": owned by a jurisdiction or a place.
-        owned = (words[0] in owners or words[0].lower() in {p.lower() for p in outside}) and len(words) > 1
+        owned = (words[0] in owners or words[0].lower() in outside_words) and len(words) > 1
         before = question[max(0, match.start() - 30) : match.start()]
         if not owned and not owner_before.search(before):
             if possessive is None or not possessive.search(before):

@@ -166,7 +166,7 @@ def _pattern_words(kind: str) -> frozenset[str]:
 def _without_self_descriptions(text: str) -> str:
     """The text less the asker's descriptions of themselves: the audience lexicon's `self` patterns, the
     capitalised titles and bodies they name ("Director of International Cooperation at the Ministry of Public
-    Works and Communications") the examples they give of their kind ("a country like Bolivia") and where
+    Works and Communications"), the examples they give of their kind ("a country like Bolivia") and where
     they are ("a company outside Europe"), whose words say who asks, not what about."""
     heads = _title_heads()
     text = _TITLED.sub(lambda m: " " if heads & set(m.group(1).lower().split()) else m.group(0), text)
