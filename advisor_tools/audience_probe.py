@@ -137,8 +137,10 @@ def save(probe: AudienceProbe, path: Path, examples: Path, counts: dict[str, int
 
 def effect(examples: Sequence[Example], guess: AudienceGuess, settings: Settings) -> dict[str, int]:
     """What the model changes, read through `understand` itself (so the rule of when it is asked is the
-    one requests follow): labelled questions fixed or broken, and unlabelled ones given an audience."""
-    out = {"labelled": 0, "lexicon_right": 0, "model_right": 0, "fixed": 0, "broken": 0, "general": 0, "false_audience": 0}
+    one requests follow): labelled questions fixed or broken, read as the other side, and unlabelled ones given an
+    audience."""
+    out = {"labelled": 0, "lexicon_right": 0, "model_right": 0, "fixed": 0, "broken": 0, "wrong_side": 0, "general": 0,
+           "false_audience": 0}
     for example in examples:
         lexical = detect_audience(example.question)
         final = understand(example.question, max_chars=settings.max_question_chars, guess_audience=guess).audience
@@ -151,6 +153,7 @@ def effect(examples: Sequence[Example], guess: AudienceGuess, settings: Settings
         out["model_right"] += final == example.label
         out["fixed"] += lexical != example.label and final == example.label
         out["broken"] += lexical == example.label and final != example.label
+        out["wrong_side"] += final not in (example.label, GENERAL)
     return out
 
 
