@@ -1384,22 +1384,14 @@ def test_europe_inside_a_name_or_a_topic_still_narrows(question):
     assert understand(question, max_chars=2000).overview is None
 
 
-@pytest.mark.parametrize(("question", "audience", "source"), [
-    # Disinformation around elections and the Budapest Convention are a state's topics: they suggest who asks, as the
-    # audience model would, and the question stays one about what the strategy says.
-    ("fake news before elections is a real problem in moldova, does the eu plan offer anything on that", "government",
-     "inferred"),
-    ("Comelec staff here. Troll farms and deepfakes ahead of the barangay polls are a real headache.", "government",
-     "inferred"),
-    ("O que a estratégia diz sobre desinformação e interferência eleitoral?", "government", "inferred"),
-    ("Does the strategy mention the Budapest Convention on cybercrime at all?", "government", "inferred"),
-    # The asker's own words win: a platform, a trainer's workshop.
-    ("What does the strategy say about disinformation on our platform?", "business", "question"),
-    ("How should a platform handle fake news during elections?", "business", "question"),
-    ("For my workshop: what does the strategy say about disinformation around elections?", "general", "default"),
+@pytest.mark.parametrize(("question", "audience"), [
+    ("fake news before elections is a real problem in moldova, does the eu plan offer anything on that", "government"),
+    ("Comelec staff here. Troll farms and deepfakes ahead of the barangay polls are a real headache.", "government"),
+    ("O que a estratégia diz sobre desinformação e interferência eleitoral?", "government"),
+    # Disinformation on the asker's own platform is a firm's; a platform's duties in elections weigh as much as the
+    # elections, so the answer is for both.
+    ("What does the strategy say about disinformation on our platform?", "business"),
+    ("How should a platform handle fake news during elections?", "general"),
 ])
-def test_a_states_topics_suggest_who_asks(question, audience, source):
-    query = understand(question, max_chars=2000)
-    assert (query.audience, query.audience_source) == (audience, source)
-    if source == "inferred":  # a suggestion, not the asker's word: what the strategy says stays the question
-        assert query.intent != "advice"
+def test_disinformation_around_elections_is_a_states_question(question, audience):
+    assert detect_audience(question) == audience

@@ -51,8 +51,6 @@ class Lexicon:
     spellings: frozenset[str] = frozenset()
     # Mentions that need a name the view blanks ("how much money is in the Tech Business Offer"), read as typed.
     named: dict[str, re.Pattern[str]] = field(default_factory=dict)
-    # Topics only one side handles ("disinformation before the elections"): who likely asks, not who says so.
-    topics: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def _words(fragments: list[str]) -> str:
@@ -78,12 +76,11 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
     prefixes = _plain(prefixes if isinstance(prefixes, list) else [prefixes])
     prefix = "(?:" + "|".join(prefixes) + ")" + raw.get("self_gap", "")
     suffix = raw.get("self_suffix") or "(?!)"
-    mentions, selves, named, topics = {}, {}, {}, {}
+    mentions, selves, named = {}, {}, {}
     for audience in ("business", "government"):
         entry = raw[audience]
         mentions[audience] = re.compile(_bounded(_plain(entry["mentions"])), re.I)
         named[audience] = re.compile(_bounded(_plain(entry.get("named") or ["(?!)"])), re.I)
-        topics[audience] = re.compile(_bounded(_plain(entry.get("topics") or ["(?!)"])), re.I)
         verbs = _bounded(_plain(entry["verbs"]))
         own = _words(_plain(entry["self"]))
         selves[audience] = re.compile(rf"\b{prefix}(?:{own})(?!\w)|\b(?:{own}){suffix}|{verbs}", re.I)
@@ -97,7 +94,6 @@ def lexicon(path: Path = AUDIENCES_FILE) -> Lexicon:
         int(raw["self_weight"]),
         frozenset(word for f in _plain(spelled) for word in spellings(f)),
         named,
-        topics,
     )
 
 
@@ -190,7 +186,6 @@ class AudienceReading:
     scores: dict[str, int]
     described: bool  # a self-description of either audience ("our ministry", "we sell…")
     neither: bool  # an asker who is neither (a trainer's workshop, a journalist's article)
-    topical: str = "general"  # the side whose topics alone the question raises ("fake news before the elections")
 
     @property
     def audience(self) -> str:
@@ -228,10 +223,7 @@ def read_audience(question: str) -> AudienceReading:
         + words.self_weight * selves[audience]
         for audience in ("business", "government")
     }
-    topical = {audience: len(words.topics[audience].findall(text)) for audience in ("business", "government")}
-    leaning = max(topical, key=topical.__getitem__)
-    return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)),
-                           leaning if topical[leaning] > min(topical.values()) else "general")
+    return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)))
 
 
 def detect_audience(question: str) -> str:

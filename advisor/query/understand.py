@@ -366,11 +366,7 @@ def understand(
         resolved, source = stated, "question"
     else:
         resolved = resolve_audience(stated, requested)
-        if resolved == "general" and requested is None and reading.unsaid(about_self) and reading.topical != "general":
-            # No word names an audience, but the topic is one only a state handles ("fake news before the
-            # elections"): it suggests who asks as the model would, so the answer says so and advice is not assumed.
-            resolved, source = reading.topical, "inferred"
-        elif resolved == "general" and requested is None and guess_audience is not None and reading.unsaid(about_self):
+        if resolved == "general" and requested is None and guess_audience is not None and reading.unsaid(about_self):
             # No word names an audience; the asker's situation ("our proposal's deadline") may still say it.
             # A question with only a topic ("What is the Digital Partnership Network?") needs a surer reading.
             guessed = guess_audience(spelled, about_self)
