@@ -1395,3 +1395,12 @@ def test_europe_inside_a_name_or_a_topic_still_narrows(question):
 ])
 def test_disinformation_around_elections_is_a_states_question(question, audience):
     assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize("question", [
+    "does the strategy say anything about the Budapest Convention?",
+    "Que mudanças legais a estratégia sugere sobre crimes cibernéticos? Ela fala da Convenção de Budapeste?",
+])
+def test_the_budapest_convention_is_a_states_question(question):
+    # Only a state accedes to a treaty: 42 tuning-set questions on it are labelled government, none business.
+    assert detect_audience(question) == "government"
