@@ -285,11 +285,11 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
         return True
     outside = outside_eu(places)
     outside_words = {place.lower() for place in outside}
-    possessive = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, outside)) + r")['’]s\s+$", re.I)
-                  if outside else None)
-    if outside and _DONOR.search(question) and any(
-        re.search(rf"\b(?:does|do|did)\s+(?:the\s+)?{re.escape(place)}\s+(?:fund|financ|lend|subsidi[sz]|support)",
-                  question, re.I) for place in outside):
+    place = "|".join(map(re.escape, outside))
+    possessive = re.compile(rf"(?<![\w-])(?:{place})['’]s\s+$", re.I) if outside else None
+    if outside and _DONOR.search(question) and re.search(
+        rf"\b(?:does|do|did)\s+(?:the\s+)?(?:{place})\s+(?:fund|financ|lend|subsidi[sz]|support)", question, re.I
+    ):
         return True  # how another power funds projects abroad ("how does Japan fund ID projects in partner countries")
     for match in TITLE_RUN.finditer(question):
         words = match.group(0).split()

@@ -86,6 +86,7 @@ class EvidenceGatherer:
         signal = scope_signal(topic, vocabulary, query.thesaurus, query.names)
         common = self._common(collections)
         term_margin = self._term_margin(query, signal.unknown_terms, topics, collections) if english else None
+        programmes = self._programmes(collections)
         return ScopeEvidence(
             margin=margin if topics is not None else float("nan"),
             dense=max((p.similarity for p in result.passages), default=0.0),
@@ -104,9 +105,8 @@ class EvidenceGatherer:
             # is compared as typed (respelling could change the very words quoted), with the English text. A
             # phrase the thesaurus reads as a programme names it ("that network of partner countries"); one
             # word ("our network") does not.
-            programmes=names_programme(canonical_names(query.spelled or query.text), self._programmes(collections))
-            + names_programme(" ".join(words for key, words in query.thesaurus if " " in key),
-                              self._programmes(collections))
+            programmes=names_programme(canonical_names(query.spelled or query.text), programmes)
+            + names_programme(" ".join(words for key, words in query.thesaurus if " " in key), programmes)
             + (quotes_documents(query.asked, self._plain_corpus(collections), common) if english else 0),
         )
 
