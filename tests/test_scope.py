@@ -1404,3 +1404,85 @@ def test_disinformation_around_elections_is_a_states_question(question, audience
 def test_the_budapest_convention_is_a_states_question(question):
     # Only a state accedes to a treaty: 42 tuning-set questions on it are labelled government, none business.
     assert detect_audience(question) == "government"
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        # The ask closes its sentence; the next one is the occasion, not a topic.
+        ("broadly what does it ask of governments outside europe. prepping a note for the state secretary in bishkek",
+         "recommendations"),
+        ("What does the strategy ask of governments? And what about 5G rollout security?", None),
+        # Where the asker is, in a sentence of its own, is no topic; in the asked sentence it may be.
+        ("Broadly, what's in it for non-European companies like ours? We're a mid-sized IT services firm in Manila.",
+         "benefits"),
+        ("quick overview: whats in it for small partner countries? running a session in nuku'alofa thursday", "benefits"),
+        ("A participant in my workshop in Jakarta asked a good question I couldn't fully answer: what does Europe hope "
+         "to get out of this strategy for itself, as opposed to what it offers partner countries?", "objectives"),
+        ("Summarise what the strategy says about 5G in Kenya", None),
+        # What it means for the asker is advice for their situation, whatever overview word it uses.
+        ("Main takeaways for us as a mobile operator in the Western Balkans?", None),
+    ],
+)
+def test_an_overview_survives_the_askers_occasion_and_whereabouts(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("what formal criteria does a country have to meet to get a digital partnership w the eu", "eligibility"),
+        ("What are the selection criteria for Tech Team Europe projects?", "eligibility"),
+        ("can u list every country that already has a digital partnership with the eu? for a map in my deck",
+         "country-list"),
+        ("which eidas article covers recognising a non eu country's eid?", "legal-article"),
+    ],
+)
+def test_criteria_every_country_and_a_named_laws_article_are_details_the_documents_may_lack(question, kind):
+    assert [d.kind for d in understand(question, max_chars=2000).details][:1] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        ("can foreign assembly firms get US chips act grants? asking for our plant near tegucigalpa", True),
+        ("what is japan's jica doing on digital id in africa? comparing donors for a class", True),
+        ("how do we apply to australia's pacific infrastructure financing facility for a cable landing station", True),
+        # A partner country's own law, in lower case, is its civil servants' question.
+        ("We're drafting kenya's data protection law, what should it say?", False),
+        # "Latin American public officials on this strategy" names no American programme.
+        ("I'm running a workshop for Latin American public officials on this strategy. Which parts matter?", False),
+    ],
+)
+def test_another_powers_programme_in_lower_case(question, foreign):
+    assert understand(question, max_chars=2000).foreign_programme is foreign
+
+
+def test_a_firms_fundraising_is_an_errand():
+    assert understand("We're raising a Series A. Can you help me structure the pitch deck and suggest what valuation "
+                      "multiple to aim for?", max_chars=2000).chore
+    assert not understand("How can European investors help startups under the Tech Business Offer?",
+                          max_chars=2000).chore
+
+
+@pytest.mark.parametrize(
+    ("question", "audience"),
+    [
+        # A vendor wants a public body to trial its product: the vendor asks.
+        ("we've got a crop disease model and want a govt dept in kumasi to trial it with public backing. "
+         "does the euro plan have anything like a test bed for that", "business"),
+        # The vendors a buyer pushes are its counterpart.
+        ("the telecom authority is writing bid docs for a new national backbone in kathmandu. how do we push vendors "
+         "to bake in security from day one", "government"),
+    ],
+)
+def test_a_vendor_and_its_public_buyer_each_speak_for_themselves(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_rehearsing_a_hack_and_the_tech_offer_in_the_documents_words():
+    from advisor.query.scope import documented_words
+
+    words = " ".join(documented_words("would brussels help us rehearse a big hack scenario with our response team"))
+    assert "exercises" in words and "cyberattacks" in words and "Cyber Emergency Response Team" in words
+    assert "Tech Business Offer" in documented_words("who do we email to pitch a project under the tech offer")

@@ -257,31 +257,60 @@ def _stems(name: str) -> str:
     return " ".join(map(stem, name.split()))
 
 
+# Words that end a name ("Latin American officials on this strategy"): a name runs on without them.
+_LINKS = r"(?:on|of|for|about|in|to|at|by|with|and|or|this|the|that|these|those|a|an|is|are|was|were)"
+
+
+@dataclass(frozen=True)
+class _ForeignWords:
+    """knowledge/names.yaml's words for other powers' programmes, compiled once."""
+
+    owners: frozenset[str]  # how non-EU jurisdictions are written ("US", "Chinese")
+    owner_before: re.Pattern[str]  # one of them ending a text, before a capitalised name
+    kinds: frozenset[str]  # what makes a name a law or programme
+    instruments: str  # the kinds a place owns in lower case too (a donor's facility or fund), as an alternation
+    eu: re.Pattern[str]  # the EU's names
+    agencies: re.Pattern[str]  # other countries' agencies and well-known programmes, in any case
+    owned_lower: re.Pattern[str]  # a jurisdiction, then a lower-case name of a kind ("US chips act grants")
+
+
 @lru_cache(maxsize=4)
-def _foreign_programme_words(
-    path: Path = NAMES_FILE,
-) -> tuple[frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str], re.Pattern[str]]:
-    """(how non-EU jurisdictions are written, the same ending a text, programme kinds, the EU's names, other
-    countries' agencies and well-known programmes) of knowledge/names.yaml."""
+def _foreign_programme_words(path: Path = NAMES_FILE) -> _ForeignWords:
+    """knowledge/names.yaml's `foreign_programmes`, compiled."""
     raw = names_table(path)["foreign_programmes"]
     owners = frozenset(str(o) for o in raw["owners"])
+    owner = "|".join(map(re.escape, sorted(owners, key=len, reverse=True)))
+    kinds = frozenset(str(k).lower() for k in raw["kinds"])
     eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
     agencies = "|".join(re.escape(str(a)) for a in raw.get("agencies") or ["(?!)"])
     programmes = "|".join(re.escape(str(p)) for p in raw.get("programmes") or ["(?!)"])
-    return (owners, re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, owners)) + r")(?:['’]s)?\s+$"),
-            frozenset(str(k).lower() for k in raw["kinds"]), re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
-            re.compile(rf"(?<![\w-])(?:{agencies})(?![\w-])|(?i:(?<![\w-])(?:{programmes})(?![\w-]))"))
+    return _ForeignWords(
+        owners=owners,
+        owner_before=re.compile(rf"(?<![\w.])(?:{owner})(?:['’]s)?\s+$"),
+        kinds=kinds,
+        instruments="|".join(map(re.escape, (str(k).lower() for k in raw.get("instruments") or ["(?!)"]))),
+        eu=re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
+        agencies=re.compile(rf"(?i:(?<![\w-])(?:{agencies}|{programmes})(?![\w-]))"),
+        owned_lower=re.compile(
+            rf"(?<![\w.])(?<!Latin )(?<!South )(?<!Central )(?:{owner})(?:['’]s)?\s+(?:(?!{_LINKS}\s)[a-z][\w-]*\s+){{0,4}}?"
+            rf"(?:{'|'.join(map(re.escape, sorted(kinds)))})(?![\w-])"
+        ),
+    )
 
 
 def names_foreign_programme(question: str, places: list[str]) -> bool:
     """Asks about a law, programme or agency of a country outside the EU ("India's Digital India programme", "the US
     CHIPS and Science Act", "USAID grants") and names neither the EU nor Europe: that country's policy, not the strategy.
     `places`: the places the question names (advisor/query/places.py); one outside the EU followed by 's owns
-    the name after it, as do the jurisdictions of knowledge/names.yaml ("US", "Chinese")."""
-    owners, owner_before, kinds, eu, agencies = _foreign_programme_words()
-    if eu.search(question):
+    the name after it, as do the jurisdictions of knowledge/names.yaml ("US", "Chinese"); in lower case, a
+    jurisdiction owns any name of a kind ("US chips act"), a place only a donor's instrument ("australia's
+    pacific infrastructure financing facility"), never its laws, which its own civil servants ask about."""
+    words = _foreign_programme_words()
+    if words.eu.search(question):
         return False
-    if agencies.search(question):  # another country's agency or programme ("USAID and JICA grants", "Belt and Road")
+    if words.agencies.search(question):  # another country's agency or programme ("USAID and JICA grants", "Belt and Road")
+        return True
+    if words.owned_lower.search(question):
         return True
     outside = outside_eu(places)
     outside_words = {place.lower() for place in outside}
@@ -291,17 +320,21 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
         rf"\b(?:does|do|did)\s+(?:the\s+)?(?:{place})\s+(?:fund|financ|lend|subsidi[sz]|support)", question, re.I
     ):
         return True  # how another power funds projects abroad ("how does Japan fund ID projects in partner countries")
+    if outside and re.search(
+        rf"(?<![\w-])(?:{place})['’]s\s+(?:[\w-]+\s+){{0,4}}?(?:{words.instruments})(?![\w-])", question, re.I
+    ):
+        return True
     for match in TITLE_RUN.finditer(question):
-        words = match.group(0).split()
+        run = match.group(0).split()
         # "India's Digital India programme", "the India Semiconductor Mission": owned by a jurisdiction or a place.
-        owned = (words[0] in owners or words[0].lower() in outside_words) and len(words) > 1
+        owned = (run[0] in words.owners or run[0].lower() in outside_words) and len(run) > 1
         before = question[max(0, match.start() - 30) : match.start()]
-        if not owned and not owner_before.search(before):
+        if not owned and not words.owner_before.search(before):
             if possessive is None or not possessive.search(before):
                 continue
         following = question[match.end() :].split()[:1]
-        named = {w.lower() for w in words} | {w.lower().strip(".,;:!?)") for w in following}
-        if kinds & named:
+        named = {w.lower() for w in run} | {w.lower().strip(".,;:!?)") for w in following}
+        if words.kinds & named:
             return True
     return False
 

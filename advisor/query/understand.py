@@ -210,11 +210,24 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
             # What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic.
             around = _without_self_descriptions(text[: match.start()] + " " + text[match.end() :])
             rest = _narrowing(around) | inside
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words()
+            # Where the asker or their room is, said in a sentence of its own ("We're in Port Louis.", "a workshop
+            # in Jakarta asked: …"), is no topic of the strategy; in the asked sentence it may be ("5G in Kenya").
+            places = {term for place in place_names(_other_sentences(text, match)) for term in terms(place)}
+            specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words() - places
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
         return kind  # type: ignore[return-value]
     return None
+
+
+_SENTENCE_END = re.compile(r"[.?!:;]+(?:\s+|$)")
+
+
+def _other_sentences(text: str, match: re.Match[str]) -> str:
+    """The text without the sentence (or colon-led clause) the match sits in."""
+    start = max((end.end() for end in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+    following = _SENTENCE_END.search(text, match.end())
+    return text[:start] + " " + (text[following.end() :] if following else "")
 
 
 _CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?|t)$")  # a stemmed "I've", "who'd", "they're", "aren't"
@@ -380,7 +393,10 @@ def understand(
     detail = details[0] if details else None
     advice = asks_for_advice(spelled, language) or about_self
     topic = topic_terms(spelled)
-    overview = overview_kind(without_form_requests(spelled), language == "en")
+    impact = bool(impact_pattern().search(spelled))
+    # What the whole strategy means for the asker ("main takeaways for us as a mobile operator") is advice for
+    # their situation, however an overview phrasing ("takeaways") reads.
+    overview = None if impact else overview_kind(without_form_requests(spelled), language == "en")
     glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
@@ -423,7 +439,7 @@ def understand(
         # How the answer should look or whom it is for ("in three sentences", "to a 15 year old") is no topic.
         about_whole=about_whole(named, [t for t in (topic if language == "en" else topic_terms(english_view))
                                         if t not in shape]),
-        asks_impact=bool(impact_pattern().search(spelled)),
+        asks_impact=impact,
         about_origin=origin,
         leads=leads,
         notes=notes,
