@@ -321,7 +321,7 @@ def names_foreign_programme(question: str, places: list[str]) -> bool:
     ):
         return True  # how another power funds projects abroad ("how does Japan fund ID projects in partner countries")
     if outside and re.search(
-        rf"(?<![\w-])(?:{place})['’]s\s+(?:[\w-]+\s+){{0,4}}?(?:{words.instruments})(?![\w-])", question, re.I
+        rf"(?<![\w-])(?:{place})['’]s\s+(?:(?!{_LINKS}\s)[\w-]+\s+){{0,4}}?(?:{words.instruments})(?![\w-])", question, re.I
     ):
         return True
     for match in TITLE_RUN.finditer(question):
