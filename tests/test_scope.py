@@ -1486,3 +1486,63 @@ def test_rehearsing_a_hack_and_the_tech_offer_in_the_documents_words():
     words = " ".join(documented_words("would brussels help us rehearse a big hack scenario with our response team"))
     assert "exercises" in words and "cyberattacks" in words and "Cyber Emergency Response Team" in words
     assert "Tech Business Offer" in documented_words("who do we email to pitch a project under the tech offer")
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("For a class: which tech areas does Europe want to work on with other countries?", "focus_areas"),
+        ("Plainly, what does this EU thing actually ask of companies like mine? I run a 15-person dev shop in Kampala.",
+         "recommendations"),
+        ("Investors asked me to sum up on one slide the business upside of Europe's outward digital agenda.", "benefits"),
+        ("Our embassy is writing a country note. In short, what does the strategy promise partner countries in return "
+         "for cooperating?", "benefits"),
+        ("why should our startup care about this at all if we're not based in europe?", "benefits"),
+        ("How does the strategy see the EU's role in the world? Investor, rule-maker, partner, all three?", "summary"),
+        # Launched is something other than the strategy: a date asked of a programme, not the strategy's origin.
+        ("When is that partner network officially launching? I want a timeline slide for my training.", None),
+        ("What does the strategy offer businesses on cybersecurity?", None),
+    ],
+)
+def test_more_overview_phrasings_and_a_programmes_launch(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When will the Digital Partnership Network actually go live?", "date"),
+        ("Can a company registered in Vietnam lead a consortium for these EU-backed digital projects?", "eligibility"),
+        ("Does a company have to be registered in an EU member state to join a Team Europe consortium?", "eligibility"),
+    ],
+)
+def test_going_live_and_leading_a_consortium_are_details_the_documents_may_lack(question, kind):
+    assert [d.kind for d in understand(question, max_chars=2000).details][:1] == [kind]
+
+
+def test_a_contract_for_the_askers_deal_and_the_common_agricultural_policy_are_errands():
+    assert understand("Can you draft an NDA we can send to a potential distributor in Egypt?", max_chars=2000).chore
+    assert understand("what's the EU's position on reforming the Common Agricultural Policy after 2027?",
+                      max_chars=2000).chore
+
+
+@pytest.mark.parametrize(
+    ("question", "audience"),
+    [
+        # "government-issued IDs" describe the IDs, not the asker; an app sold in two countries is a vendor's.
+        ("I'm PM for a KYC/onboarding app sold in Ghana and Nigeria. If we want our login flow to work with European "
+         "government-issued IDs someday, what goes on the roadmap?", "business"),
+        ("I read that the strategy bans Chinese 5G equipment in all partner countries. Does that apply to our network "
+         "in Kazakhstan?", "business"),
+        ("Can the government-owned operator apply?", "government"),
+    ],
+)
+def test_a_vendors_product_and_network_speak_for_a_firm(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_red_tape_and_tax_breaks_in_the_documents_words():
+    from advisor.query.scope import documented_words
+
+    words = " ".join(documented_words("How can our government attract European tech money? Tax breaks, less red tape?"))
+    assert "tax incentives" in words and "streamline regulations" in words

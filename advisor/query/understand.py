@@ -216,6 +216,8 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
             specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words() - places
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
+            if inside - NAME_TERMS - GENERIC_TERMS - format_words():
+                continue  # launched is something else than the strategy ("When is that partner network launching?")
         return kind  # type: ignore[return-value]
     return None
 
