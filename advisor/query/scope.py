@@ -274,26 +274,31 @@ class _ForeignWords:
     owned_lower: re.Pattern[str]  # a jurisdiction, then a lower-case name of a kind ("US chips act grants")
 
 
+def _either(words: object) -> str:
+    """One regex alternation of some literal words, longest first; one that never matches when there are none
+    (an escaped "(?!)" would match that text itself)."""
+    return "|".join(sorted(map(re.escape, map(str, words or [])), key=len, reverse=True)) or "(?!)"
+
+
 @lru_cache(maxsize=4)
 def _foreign_programme_words(path: Path = NAMES_FILE) -> _ForeignWords:
     """knowledge/names.yaml's `foreign_programmes`, compiled."""
     raw = names_table(path)["foreign_programmes"]
     owners = frozenset(str(o) for o in raw["owners"])
-    owner = "|".join(map(re.escape, sorted(owners, key=len, reverse=True)))
+    owner = _either(owners)
     kinds = frozenset(str(k).lower() for k in raw["kinds"])
-    eu = "|".join(re.escape(str(w)) for w in raw["eu_words"])
-    agencies = "|".join(re.escape(str(a)) for a in raw.get("agencies") or ["(?!)"])
-    programmes = "|".join(re.escape(str(p)) for p in raw.get("programmes") or ["(?!)"])
     return _ForeignWords(
         owners=owners,
         owner_before=re.compile(rf"(?<![\w.])(?:{owner})(?:['’]s)?\s+$"),
         kinds=kinds,
-        instruments="|".join(map(re.escape, (str(k).lower() for k in raw.get("instruments") or ["(?!)"]))),
-        eu=re.compile(rf"(?<!\w)(?:{eu})(?!\w)", re.I),
-        agencies=re.compile(rf"(?i:(?<![\w-])(?:{agencies}|{programmes})(?![\w-]))"),
+        instruments=_either(str(k).lower() for k in raw.get("instruments") or []),
+        eu=re.compile(rf"(?<!\w)(?:{_either(raw['eu_words'])})(?!\w)", re.I),
+        agencies=re.compile(
+            rf"(?i:(?<![\w-])(?:{_either(raw.get('agencies'))}|{_either(raw.get('programmes'))})(?![\w-]))"
+        ),
         owned_lower=re.compile(
             rf"(?<![\w.])(?<!Latin )(?<!South )(?<!Central )(?:{owner})(?:['’]s)?\s+(?:(?!{_LINKS}\s)[a-z][\w-]*\s+){{0,4}}?"
-            rf"(?:{'|'.join(map(re.escape, sorted(kinds)))})(?![\w-])"
+            rf"(?:{_either(kinds)})(?![\w-])"
         ),
     )
 

@@ -222,13 +222,15 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
     return None
 
 
-_SENTENCE_END = re.compile(r"[.?!:;]+(?:\s+|$)")
+# Where a sentence or a colon-led clause ends in chat text, which may go on in lower case ("… europe. prepping a
+# note …"); advisor.text.split_sentences wants a capital after the stop.
+_CLAUSE_END = re.compile(r"[.?!:;]+(?:\s+|$)")
 
 
 def _other_sentences(text: str, match: re.Match[str]) -> str:
     """The text without the sentence (or colon-led clause) the match sits in."""
-    start = max((end.end() for end in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
-    following = _SENTENCE_END.search(text, match.end())
+    start = max((end.end() for end in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
+    following = _CLAUSE_END.search(text, match.end())
     return text[:start] + " " + (text[following.end() :] if following else "")
 
 
