@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 
 from advisor.answer.actions import Role, condition, needs_previous, sentence_role, vocabulary
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
-from advisor.answer.grounding import unsupported_figures
+from advisor.answer.grounding import unsupported_figures, without_figures
 from advisor.answer.overview import overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
@@ -40,8 +40,6 @@ from advisor.text import terms
 
 BACKEND = "grounded-composer"
 
-# A token carrying a figure, in a part's label: replaced when the cited passages do not state it.
-_FIGURE_WORD = re.compile(r"\S*\d\S*")
 # Named programmes, standards and instruments: capitalised names and acronyms after the first word.
 _NAMED = re.compile(r"(?<!^)\b(?:[A-Z]{2,}[\w-]*|[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|of|for|and))*\s+[A-Z][a-z]+|\d{4,5})\b")
 
@@ -408,7 +406,7 @@ def build_sections_answer(query: Query, lang: Language, blocks: list[Block], tax
     for block in blocks:
         label = block.part.label.rstrip(" ?؟.") + ("؟" if lang.code == "ar" else "?")
         if unsupported_figures(label, cited):  # the user's figure is not repeated as if the documents gave it
-            label = _FIGURE_WORD.sub("…", label)
+            label = without_figures(label)
         lines += ["", heading(label)]
         for s in block.points:
             point = KeyPoint(text=tidy(s.text), citations=[number[block.passages[s.passage_index].chunk_id]])

@@ -60,6 +60,20 @@ def months_in(text: str) -> set[str]:
     return {english for pattern, english in _month_patterns() if pattern.search(plain)}
 
 
+# A word carrying a figure, less the punctuation after it ("27001," keeps its comma).
+_FIGURE_WORD = re.compile(r"[^\s,;:?!]*\d[^\s,;:?!]*")
+
+
+def without_figures(text: str) -> str:
+    """The text with every word that states a figure or names a month as "…": how the user's own words are
+    shown beside the documents' ("the auditor comes in March", "the outage of January 2022") without reading
+    as if the documents gave that date or number."""
+    out = _FIGURE_WORD.sub("…", ascii_digits(text))
+    for pattern, _ in _month_patterns():
+        out = pattern.sub("…", out)
+    return re.sub(r"…(?:\s*…)+", "…", out)
+
+
 def unsupported_figures(text: str, sources: list[str]) -> list[str]:
     """Figures or month names in `text` that none of `sources` contains."""
     pool = " ".join(sources)
