@@ -1626,3 +1626,22 @@ def test_the_reason_given_after_asking_is_no_part_of_its_own():
 )
 def test_who_asks_from_a_buyers_terms_an_officials_mandate_or_a_trade(question, audience):
     assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("okay so for tomorrow's class I need the three big goals of the EU international digital strategy, one sentence "
+         "each, nothing fancy", "objectives"),
+        ('Forwarded from our CEO: "Someone give me the two-line version of this new EU international digital strategy '
+         'before my call with the Brussels people."', "summary"),
+        ("big picture pls — what does this whole thing expect from tech companies?", "recommendations"),
+    ],
+)
+def test_overview_in_spoken_and_forwarded_words(question, kind):
+    assert understand(question, max_chars=2000).overview == kind
+
+
+def test_a_design_house_names_no_topic_word():
+    # "chip" stays a topic word: a chip-design house is a firm, and "summarise the US CHIPS Act" stays a topic question.
+    assert understand("Can you summarise the US CHIPS Act for our ministry?", max_chars=2000).overview is None
