@@ -1645,3 +1645,8 @@ def test_overview_in_spoken_and_forwarded_words(question, kind):
 def test_a_design_house_names_no_topic_word():
     # "chip" stays a topic word: a chip-design house is a firm, and "summarise the US CHIPS Act" stays a topic question.
     assert understand("Can you summarise the US CHIPS Act for our ministry?", max_chars=2000).overview is None
+
+
+def test_whether_a_firm_from_outside_may_lead_is_an_eligibility_detail():
+    question = "are non-EU companies allowed to lead a consortium under the tech business offer or do we need a European lead partner"
+    assert [d.kind for d in understand(question, max_chars=2000).details][:1] == ["eligibility"]
