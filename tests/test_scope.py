@@ -1650,3 +1650,19 @@ def test_a_design_house_names_no_topic_word():
 def test_whether_a_firm_from_outside_may_lead_is_an_eligibility_detail():
     question = "are non-EU companies allowed to lead a consortium under the tech business offer or do we need a European lead partner"
     assert [d.kind for d in understand(question, max_chars=2000).details][:1] == ["eligibility"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("so basically which parts of the economy does Europe say fall over if the cables and the masts and the satellites "
+         "aren't secure, like which sectors lean on them, it's for a seminar", None),
+        ("We're rewriting the penal code sections on hacking and online fraud. Which international treaty does the "
+         "document suggest we match?", None),
+        ("What are the main parts of the strategy?", "structure"),
+        ('Facilitating a session for community organisations in Lusaka. The first question on my flipchart is "Why '
+         'should we care about a European strategy?" What\'s the big-picture answer?', "summary"),
+    ],
+)
+def test_the_documents_structure_is_asked_only_of_the_document(question, kind):
+    assert understand(question, max_chars=2000).overview == kind
