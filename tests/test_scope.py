@@ -1790,3 +1790,8 @@ def test_summing_up_the_whole_thing_is_a_summary():
 )
 def test_who_asks_from_a_ministrys_name_a_countrys_law_or_a_licensed_firm(question, audience):
     assert detect_audience(question) == audience
+
+
+def test_a_letterhead_is_forgery_only_when_the_assistant_is_to_write_on_it():
+    assert not understand("Can we put the EU flag on our letterhead if we join a Team Europe project?",
+                          max_chars=2000).manipulation
