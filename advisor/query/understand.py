@@ -20,6 +20,7 @@ from advisor.query.audience_model import AudienceGuess
 from advisor.query.detail import RequestedDetail, asks_about_origin, requested_details
 from advisor.query.followup import NO_SUCH_ITEM, Turn, as_turns, condense
 from advisor.query.glossary import english_terms, strip_harakat
+from advisor.query.glossary import entries as glossary_entries
 from advisor.query.guard import is_manipulation
 from advisor.query.language import detect_language, speaks_for_self
 from advisor.query.parts import QuestionPart, question_parts, without_form_requests
@@ -136,6 +137,12 @@ _AUDIENCE_WORDS = frozenset(terms(
 
 
 @lru_cache(maxsize=1)
+def _asker_words() -> frozenset[str]:
+    """What askers call themselves in so many words ("I work for a national government", "our agency")."""
+    return _AUDIENCE_WORDS | frozenset(terms(" ".join(_intents()["self_words"])))
+
+
+@lru_cache(maxsize=1)
 def _self_words() -> frozenset[str]:
     """What askers call themselves ("I work for a national government", "our agency"): who asks, not
     what about, so it never narrows an overview into a topic question."""
@@ -208,12 +215,23 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
         if kind in _NARROWABLE and english:  # topic words are only read in English
             inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
             # What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic.
-            around = _without_self_descriptions(text[: match.start()] + " " + text[match.end() :])
-            rest = _narrowing(around) | inside
+            start, end = _asked_sentence(text, match)
+            asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
+            # Another question narrows as the asked one does ("Why would Europe care whether our computers get broken
+            # into? What's in it for them?"); a statement only by a topic of the strategy ("next week is the EU
+            # approach to online platforms. main points?"): its other words set the scene, the asker's trade ("I run
+            # a drone mapping firm, mostly for gold concessions."), desk or room ("before a cabinet sub-committee").
+            others = _without_self_descriptions(text[:start] + " " + text[end:])
             # Where the asker or their room is, said in a sentence of its own ("We're in Port Louis.", "a workshop
             # in Jakarta asked: …"), is no topic of the strategy; in the asked sentence it may be ("5G in Kenya").
-            places = {term for place in place_names(_other_sentences(text, match)) for term in terms(place)}
-            specific = rest - NAME_TERMS - GENERIC_TERMS - _self_words() - format_words() - places
+            places = {term for place in place_names(text[:start] + " " + text[end:]) for term in terms(place)}
+            clauses = _clauses(others)
+            questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
+            scene = set().union(*(_narrowing(said) & strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
+            # In another question, a word that often says who asks still narrows when it is a topic of the strategy
+            # ("(2) which one matters most for a country that wants investment in connectivity?").
+            questions -= _self_words() - _topic_vocabulary()
+            specific = ((_narrowing(asked) | inside) - _self_words() | (questions | scene) - _asker_words()) - NAME_TERMS - GENERIC_TERMS - format_words() - places
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
             if inside - NAME_TERMS - GENERIC_TERMS - format_words():
@@ -224,14 +242,46 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
 
 # Where a sentence or a colon-led clause ends in chat text, which may go on in lower case ("… europe. prepping a
 # note …"); advisor.text.split_sentences wants a capital after the stop.
-_CLAUSE_END = re.compile(r"[.?!:;]+(?:\s+|$)")
+_CLAUSE_END = re.compile(r"[.?!:;]+(?:\s+|$)|,?\s+(?:and\s+)?(?=\(\d\)\s)")
 
 
-def _other_sentences(text: str, match: re.Match[str]) -> str:
-    """The text without the sentence (or colon-led clause) the match sits in."""
+# A clause that asks something: it ends in a question mark, or opens as English questions do.
+_QUESTION = re.compile(r"\?\s*$|^\W*(who|what|when|where|which|why|how|is|are|does|do|did|can|could|would|will|should)\b", re.I)
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences and colon-led clauses of some text, each with its closing mark."""
+    cuts = [0, *(end.end() for end in _CLAUSE_END.finditer(text)), len(text)]
+    return [text[a:b] for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
+
+
+def _asked_sentence(text: str, match: re.Match[str]) -> tuple[int, int]:
+    """Where the sentence (or colon-led clause) the match sits in starts and ends."""
     start = max((end.end() for end in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
     following = _CLAUSE_END.search(text, match.end())
-    return text[:start] + " " + (text[following.end() :] if following else "")
+    if following and following.group(0).strip() == ":":  # "Big picture please: what does Europe expect from …?"
+        following = _CLAUSE_END.search(text, following.end())
+    return start, following.end() if following else len(text)
+
+
+@lru_cache(maxsize=1)
+def _topic_vocabulary() -> frozenset[str]:
+    """The strategy's topics as stemmed words: its field's glossary (knowledge/glossary.yaml, in the English the
+    documents use), less the words that name the document, its parts or its audiences ("the strategy",
+    "recommendations", "businesses")."""
+    words = [str(entry["en"]) for entry in glossary_entries()]
+    meta = NAME_TERMS | GENERIC_TERMS | _AUDIENCE_WORDS | frozenset().union(*(_pattern_words(k) for k in overview_patterns()))
+    return frozenset(terms(" ".join(words))) - meta
+
+
+def strategy_terms(text: str) -> set[str]:
+    """The terms of `text` that name a topic of the strategy, in its words or in the words a thesaurus entry
+    maps to them ("kids" for children, "submarine cables" for undersea cables)."""
+    topics = _topic_vocabulary()
+    # "dev shop" (software businesses) names a kind of asker, not a topic.
+    mapped = {word for phrase, documented in thesaurus_hits(text)
+              if set(terms(documented)) & topics and not set(terms(documented)) & _AUDIENCE_WORDS for word in phrase.split()}
+    return {term for term in terms(text.replace("-", " ")) if term in topics or term in mapped}
 
 
 _CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?|t)$")  # a stemmed "I've", "who'd", "they're", "aren't"
@@ -328,7 +378,8 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
 
 # What a misspelt English word may be corrected to: the strategy's own words, the field's thesaurus
 # and intents, and the audience lexicon (advisor/query/spelling.py never respells an English word).
-SPELLING_SOURCES = ("eu-international-digital-strategy.md", "synonyms.yaml", "intents.yaml")
+STRATEGY_FILE = "eu-international-digital-strategy.md"
+SPELLING_SOURCES = (STRATEGY_FILE, "synonyms.yaml", "intents.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -104,9 +104,11 @@ class EvidenceGatherer:
             # Programme names are the same in every language ("financiamento do Global Gateway"); a quote
             # is compared as typed (respelling could change the very words quoted), with the English text. A
             # phrase the thesaurus reads as a programme names it ("that network of partner countries"); one
-            # word ("our network") does not.
+            # word ("our network") does not. So does a programme's name in another language, through the glossary
+            # ("l'offre technologique européenne").
             programmes=names_programme(canonical_names(query.spelled or query.text), programmes)
             + names_programme(" ".join(words for key, words in query.thesaurus if " " in key), programmes)
+            + (0 if english else names_programme(" ".join(t for t in query.english_terms if " " in t), programmes))
             + (quotes_documents(query.asked, self._plain_corpus(collections), common) if english else 0),
         )
 
