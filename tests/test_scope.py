@@ -1861,3 +1861,19 @@ def test_fakes_rules_set_aside_contracts_and_plant_health(question, manipulation
 ])
 def test_a_municipal_utility_and_what_wir_stellen_means(question, audience):
     assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # A public buyer writes its own calls for tenders and their specifications, in any language.
+    ("Au Port autonome, nous rédigeons le cahier des charges pour moderniser le réseau télécom. Quelles exigences de "
+     "sécurité mettre dans nos appels d'offres ?", "government"),
+    ("En la eléctrica pública donde trabajo estamos preparando los pliegos para renovar la red. ¿Qué recomienda la "
+     "estrategia sobre seguridad?", "government"),
+    ("Estamos a preparar o nosso edital para a rede de fibra. O que a estratégia recomenda sobre fornecedores?",
+     "government"),
+    # A firm answering one is not the buyer.
+    ("Nous répondons à des appels d'offres de plusieurs ministères africains. Que dit la stratégie sur les fournisseurs "
+     "de confiance ?", "business"),
+])
+def test_a_public_buyers_own_tenders_in_other_languages(question, audience):
+    assert detect_audience(question) == audience

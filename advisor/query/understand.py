@@ -214,30 +214,34 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
             continue
         if kind in _NARROWABLE and english:  # topic words are only read in English
             inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
-            # What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic.
-            start, end = _asked_sentence(text, match)
-            asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
-            # Another question narrows as the asked one does ("Why would Europe care whether our computers get broken
-            # into? What's in it for them?"); a statement only by a topic of the strategy ("next week is the EU
-            # approach to online platforms. main points?"): its other words set the scene, the asker's trade ("I run
-            # a drone mapping firm, mostly for gold concessions."), desk or room ("before a cabinet sub-committee").
-            others = _without_self_descriptions(text[:start] + " " + text[end:])
-            # Where the asker or their room is, said in a sentence of its own ("We're in Port Louis.", "a workshop
-            # in Jakarta asked: …"), is no topic of the strategy; in the asked sentence it may be ("5G in Kenya").
-            places = {term for place in place_names(text[:start] + " " + text[end:]) for term in terms(place)}
-            clauses = _clauses(others)
-            questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
-            scene = set().union(*(_narrowing(said) & strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
-            # In another question, a word that often says who asks still narrows when it is a topic of the strategy
-            # ("(2) which one matters most for a country that wants investment in connectivity?").
-            questions -= _self_words() - _topic_vocabulary()
-            specific = ((_narrowing(asked) | inside) - _self_words() | (questions | scene) - _asker_words()) - NAME_TERMS - GENERIC_TERMS - format_words() - places
+            specific = (_topic_around(text, match) | inside - _self_words()) - NAME_TERMS - GENERIC_TERMS - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
                 continue
             if inside - NAME_TERMS - GENERIC_TERMS - format_words():
                 continue  # launched is something else than the strategy ("When is that partner network launching?")
         return kind  # type: ignore[return-value]
     return None
+
+
+def _topic_around(text: str, match: re.Match[str]) -> set[str]:
+    """The topic words around an overview phrase, which may make it a topic question ("key points on cybersecurity").
+    What the asker says they are ("As a software company outside Europe, …") is who asks, not a topic. Another
+    question narrows as the asked one does ("Why would Europe care whether our computers get broken into? What's in
+    it for them?"); a statement only by a topic of the strategy ("next week is the EU approach to online platforms.
+    main points?"): its other words set the scene, the asker's trade ("I run a drone mapping firm, mostly for gold
+    concessions."), desk or room ("before a cabinet sub-committee")."""
+    start, end = _asked_sentence(text, match)
+    asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
+    clauses = _clauses(_without_self_descriptions(text[:start] + " " + text[end:]))
+    questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
+    scene = set().union(*(_narrowing(said) & strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
+    # In another question, a word that often says who asks still narrows when it is a topic of the strategy
+    # ("(2) which one matters most for a country that wants investment in connectivity?").
+    questions -= _self_words() - _topic_vocabulary()
+    # Where the asker or their room is, said in a sentence of its own ("We're in Port Louis.", "a workshop in Jakarta
+    # asked: …"), is no topic of the strategy; in the asked sentence it may be ("5G in Kenya").
+    places = {term for place in place_names(text[:start] + " " + text[end:]) for term in terms(place)}
+    return (_narrowing(asked) - _self_words() | (questions | scene) - _asker_words()) - places
 
 
 # Where a sentence or a colon-led clause ends in chat text, which may go on in lower case ("… europe. prepping a
@@ -378,8 +382,7 @@ def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview:
 
 # What a misspelt English word may be corrected to: the strategy's own words, the field's thesaurus
 # and intents, and the audience lexicon (advisor/query/spelling.py never respells an English word).
-STRATEGY_FILE = "eu-international-digital-strategy.md"
-SPELLING_SOURCES = (STRATEGY_FILE, "synonyms.yaml", "intents.yaml")
+SPELLING_SOURCES = ("eu-international-digital-strategy.md", "synonyms.yaml", "intents.yaml")
 
 
 @lru_cache(maxsize=1)
