@@ -38,7 +38,8 @@ EXAMPLES = PROJECT_ROOT / "knowledge" / "audience_examples.jsonl"
 TRAINED_SETS = ("tune8", "tune13", "tune14")
 VALIDATION = (
     "tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "tune9", "tune10", "tune11", "tune12", "tune15", "tune16",
-    "tune17", "tune18", "tune19", "tune20", "tune21", "tune22", "tune23", "tune24", "tune25", "tune26", "dev", "probe",
+    "tune17", "tune18", "tune19", "tune20", "tune21", "tune22", "tune23", "tune24", "tune25", "tune26", "tune27", "tune28", "dev",
+    "probe",
 )
 # Gradient descent: centred e5 vectors have norms near 0.3, so they are scaled up for one learning rate to fit all.
 SCALE = 10.0
