@@ -1907,3 +1907,11 @@ def test_officials_as_if_hidden_assistants_one_off_rules_medicines_translations_
 ])
 def test_cooperatives_a_state_without_a_stake_and_cabinet_briefings(question, audience):
     assert understand(question, max_chars=2000).audience == audience
+
+
+def test_cooperation_is_a_topic_even_though_a_cooperative_is_a_firm():
+    # The cooperative pattern spells no dictionary word: "cooperative" would make "cooperation" (its stem) a word
+    # of who asks, and "cyber cooperation" would stop narrowing this comparison into a topic question.
+    question = "What does the strategy say about cyber cooperation, and what can companies versus governments each do about it?"
+    assert understand(question, max_chars=2000).overview is None
+    assert detect_audience("Our dairy co-op in Nyeri built an app for its members. What does the strategy expect of us?") == "business"
