@@ -138,7 +138,8 @@ _AUDIENCE_WORDS = frozenset(terms(
 
 @lru_cache(maxsize=1)
 def _asker_words() -> frozenset[str]:
-    """What askers call themselves in so many words ("I work for a national government", "our agency")."""
+    """What askers call themselves in so many words ("I work for a national government", "our agency"), without
+    the audience lexicon's trades: in a statement that sets the scene, "online platforms" may be the topic."""
     return _AUDIENCE_WORDS | frozenset(terms(" ".join(_intents()["self_words"])))
 
 
@@ -146,8 +147,7 @@ def _asker_words() -> frozenset[str]:
 def _self_words() -> frozenset[str]:
     """What askers call themselves ("I work for a national government", "our agency"): who asks, not
     what about, so it never narrows an overview into a topic question."""
-    own = " ".join(_intents()["self_words"])
-    return _AUDIENCE_WORDS | frozenset(terms(" ".join(lexicon().spellings))) | frozenset(terms(own))
+    return _asker_words() | frozenset(terms(" ".join(lexicon().spellings)))
 
 
 @lru_cache(maxsize=4)
@@ -234,7 +234,7 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
     asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
     clauses = _clauses(_without_self_descriptions(text[:start] + " " + text[end:]))
     questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
-    scene = set().union(*(_narrowing(said) & strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
+    scene = set().union(*(_narrowing(said) & _strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
     # In another question, a word that often says who asks still narrows when it is a topic of the strategy
     # ("(2) which one matters most for a country that wants investment in connectivity?").
     questions -= _self_words() - _topic_vocabulary()
@@ -245,7 +245,8 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
 
 
 # Where a sentence or a colon-led clause ends in chat text, which may go on in lower case ("… europe. prepping a
-# note …"); advisor.text.split_sentences wants a capital after the stop.
+# note …"); advisor.text.split_sentences wants a capital after the stop. An enumerated part starts one too ("(1) what
+# are the objectives, and (2) which one matters most …").
 _CLAUSE_END = re.compile(r"[.?!:;]+(?:\s+|$)|,?\s+(?:and\s+)?(?=\(\d\)\s)")
 
 
@@ -278,7 +279,7 @@ def _topic_vocabulary() -> frozenset[str]:
     return frozenset(terms(" ".join(words))) - meta
 
 
-def strategy_terms(text: str) -> set[str]:
+def _strategy_terms(text: str) -> set[str]:
     """The terms of `text` that name a topic of the strategy, in its words or in the words a thesaurus entry
     maps to them ("kids" for children, "submarine cables" for undersea cables)."""
     topics = _topic_vocabulary()
