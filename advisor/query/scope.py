@@ -155,6 +155,16 @@ def about_whole(self_reference: bool, topic: list[str]) -> bool:
     return self_reference and len([t for t in topic if t not in NAME_TERMS]) <= 1
 
 
+def covered_by_thesaurus(
+    hits: tuple[tuple[str, str], ...] | list[tuple[str, str]], vocabulary: set[str] | frozenset[str],
+    unless: frozenset[str] = frozenset(),
+) -> set[str]:
+    """The user's words that a thesaurus entry (from `thesaurus_hits`) maps to words of `vocabulary` ("submarine" ->
+    undersea): they count as those words. An entry whose words include one of `unless` is left out."""
+    return {word for key, documented in hits
+            if (mapped := set(terms(documented))) & vocabulary and not mapped & unless for word in key.split()}
+
+
 def scope_signal(
     topic: tuple[str, ...] | list[str],
     vocabulary: set[str],
@@ -163,9 +173,7 @@ def scope_signal(
 ) -> ScopeSignal:
     """Which of the question's topic terms the indexed documents never use. A word spelt a little
     wrong, or one the thesaurus maps to words the documents use ("submarine" -> undersea), is known."""
-    covered = {
-        word for key, documented in thesaurus if set(terms(documented)) & vocabulary for word in key.split()
-    }
+    covered = covered_by_thesaurus(thesaurus, vocabulary)
     # A name the documents do not use says where the asker is ("a company in Nairobi"), not what about.
     wanted = [t for t in topic if t not in names or t in vocabulary]
     unknown = [t for t in wanted if t not in covered and not known(t, vocabulary)]

@@ -31,6 +31,7 @@ from advisor.query.scope import (
     TITLE_RUN,
     about_whole,
     asks_for_chore,
+    covered_by_thesaurus,
     expand,
     names_foreign_programme,
     names_strategy,
@@ -284,8 +285,7 @@ def _strategy_terms(text: str) -> set[str]:
     maps to them ("kids" for children, "submarine cables" for undersea cables)."""
     topics = _topic_vocabulary()
     # "dev shop" (software businesses) names a kind of asker, not a topic.
-    mapped = {word for phrase, documented in thesaurus_hits(text)
-              if set(terms(documented)) & topics and not set(terms(documented)) & _AUDIENCE_WORDS for word in phrase.split()}
+    mapped = covered_by_thesaurus(thesaurus_hits(text), topics, unless=_AUDIENCE_WORDS)
     return {term for term in terms(text.replace("-", " ")) if term in topics or term in mapped}
 
 
