@@ -86,3 +86,32 @@ def test_places_are_found_as_the_old_alternation_found_them():
     assert place_names("") == []
     assert in_partner_country(place_names("a consultancy in Colombia")) is True
     assert in_partner_country(place_names("a startup in Germany")) is False
+
+
+def test_british_spellings_meet_the_documents_spelling_or_stay_as_typed():
+    vocabulary = frozenset({"prioritize", "centers", "authority", "authored", "for", "summary"})
+    # The documents' own spelling where they have one, so the ranker's stems meet.
+    assert respell("which areas does it prioritise? data centres", vocabulary) == "which areas does it prioritize? data centers"
+    # A British word they do not use is English all the same: never respelt towards a neighbour.
+    assert respell("authorised suppliers, favourite behaviour", vocabulary) == "authorised suppliers, favourite behaviour"
+    # A word of the list keeps its spelling even when its "American" form is a vocabulary word ("four" is not "for").
+    assert respell("four of us", vocabulary) == "four of us"
+    assert respell("summarized", vocabulary) == "summarized"
+
+
+def test_the_spelling_vocabulary_reads_the_tables_not_their_comments(tmp_path, monkeypatch):
+    from advisor.query import understand as module
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "eu-international-digital-strategy.md").write_text("Undersea cables.", encoding="utf-8")
+    (knowledge / "synonyms.yaml").write_text("# upselling is a comment\nsubmarine: [undersea]\n", encoding="utf-8")
+    (knowledge / "intents.yaml").write_text("summary:\n  - 'gist'  # together\n", encoding="utf-8")
+    monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
+    module.domain_vocabulary.cache_clear()
+    try:
+        words = module.domain_vocabulary()
+    finally:
+        module.domain_vocabulary.cache_clear()
+    assert {"undersea", "cables", "submarine", "summary", "gist"} <= words
+    assert not {"upselling", "comment", "together"} & words

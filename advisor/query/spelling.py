@@ -3,7 +3,8 @@
 One rule for the whole query side: the scope check (is a topic word one the documents use?), the
 audience lexicon (is "our minstry" a ministry?) and the rankers (respelt question text) all call
 `correction`. A word is corrected only when it is not itself an English word: the dictionary is
-pyspellchecker's English word-frequency list (inflections and British spellings included), so
+pyspellchecker's English word-frequency list, with the British spellings of its words
+(knowledge/chat.yaml `british`), so
 "agenda" never becomes "agency", "diplomas" never "diplomat". Among equally close candidates the
 more frequent English word wins ("regulater" -> regulator, not the French régulateur).
 """
@@ -71,9 +72,32 @@ def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None 
         lower = word.lower()
         if "'" in word or lower in vocabulary or lower in known:  # "we're", "council's" are words
             return word
+        # A British spelling the word list lacks: the documents' own spelling where they have one ("prioritise",
+        # they write "prioritize"), so the ranker's stems meet; otherwise it stays as typed.
+        documents_spelling = next((w for w in _americanised(lower) if w in vocabulary), None)
+        if documents_spelling or is_english(lower, known):
+            return documents_spelling or word
         return correction(lower, vocabulary) or word
 
     return _LATIN_WORD.sub(fix, text)
+
+
+def is_english(word: str, known: Container[str]) -> bool:
+    """Whether a lower-case word is English: in the word list, or its British spelling of a word there
+    ("prioritise", "behaviour", "fibre"), which the bundled list often lacks and a slip must not be read as."""
+    return word in known or any(american in known for american in _americanised(word))
+
+
+def _americanised(word: str) -> Iterable[str]:
+    for ending, replacement in _british_endings():
+        american = ending.sub(replacement, word)
+        if american != word:
+            yield american
+
+
+@lru_cache(maxsize=1)
+def _british_endings() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(ending), replacement) for ending, replacement in _chat().get("british") or ())
 
 
 @lru_cache(maxsize=1)

@@ -388,9 +388,24 @@ SPELLING_SOURCES = ("eu-international-digital-strategy.md", "synonyms.yaml", "in
 
 @lru_cache(maxsize=1)
 def domain_vocabulary() -> frozenset[str]:
+    """The words a slip may be corrected to. The YAML files count by their keys and values, never their
+    comments, so explaining a rule in a comment cannot change how a question is respelt."""
     knowledge = PROJECT_ROOT / "knowledge"
-    texts = [(knowledge / name).read_text(encoding="utf-8") for name in SPELLING_SOURCES]
+    strategy, *tables = SPELLING_SOURCES
+    texts = [(knowledge / strategy).read_text(encoding="utf-8")]
+    texts += [text for name in tables for text in _strings(load_yaml(knowledge / name))]
     return words_of(texts) | lexicon().spellings
+
+
+def _strings(data: Any) -> list[str]:
+    """Every string in a parsed YAML document, keys and values alike."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [text for key, value in data.items() for text in _strings(key) + _strings(value)]
+    if isinstance(data, list):
+        return [text for item in data for text in _strings(item)]
+    return []
 
 
 def understand(
