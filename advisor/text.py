@@ -55,8 +55,17 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Content terms of a text, lower-cased and stemmed, stopwords removed."""
-    text = re.sub(r"'s\b", "", text.lower().replace("’", "'"))
-    return [stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
+    return [stem(w) for w in _words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def word_stems(text: str) -> list[str]:
+    """Every word of a text stemmed, stopwords and one-letter words kept: what a phrase such as "have a say"
+    or "e-government" needs to be told from its lone content word."""
+    return [stem(w) for w in _words(text)]
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(re.sub(r"'s\b", "", text.lower().replace("’", "'")))
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ import pytest
 from advisor.answer.quotable import is_directive
 from advisor.query.audience import asks_for_advice, detect_audience
 from advisor.query.guard import is_manipulation
-from advisor.query.scope import asks_for_chore, scope_signal, topic_terms
+from advisor.query.scope import asks_for_chore, scope_signal, thesaurus_hits, topic_terms
 from advisor.query.understand import understand
 
 RELATED_BUT_OFF_TOPIC = [
@@ -1918,3 +1918,28 @@ def test_cooperation_is_a_topic_even_though_a_cooperative_is_a_firm():
     question = "What does the strategy say about cyber cooperation, and what can companies versus governments each do about it?"
     assert understand(question, max_chars=2000).overview is None
     assert detect_audience("Our dairy co-op in Nyeri built an app for its members. What does the strategy expect of us?") == "business"
+
+
+@pytest.mark.parametrize(("question", "documented"), [
+    # A phrase its stopwords hold together matches only as written, never as its lone content word.
+    ("Do partner countries get to have a say in the standards?", "voice advisory dialogues"),
+    ("Our marketplace takes down scam posts within a day.", "content moderation illegal content"),
+    ("We sell software-as-a-service to banks.", "cloud software digital services"),
+    ("Which e-government portals does the EU support?", "digital public services"),
+    ("What comes after 5G?", "6G"),
+])
+def test_a_phrase_of_the_thesaurus_matches_as_written(question, documented):
+    assert documented in [words for _, words in thesaurus_hits(question)]
+
+
+@pytest.mark.parametrize("question", [
+    "What does the strategy say about 5G security?",
+    "Can you take me through the main goals? Just list them please.",
+    "The data protection authority wants to know what to align first.",
+    "Which partner countries already have a Digital Partnership?",
+    "Budget cuts hit our ministry; what can we still ask for?",
+])
+def test_common_words_carry_no_phrase_of_the_thesaurus(question):
+    unwanted = {"voice advisory dialogues", "content moderation illegal content", "content moderation online platform",
+                "unveiled", "governments national", "connectivity disruptions", "6G"}
+    assert not unwanted & {words for _, words in thesaurus_hits(question)}

@@ -70,6 +70,18 @@ def languages(path: Path = LANGUAGES_FILE) -> dict[str, Language]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _weights() -> dict[tuple[str, str], float]:
+    """How much a function word says for each language that has it: a word of several lists ("la", "que",
+    "en", "in") is shared among them, so Spanish "en la" does not read as French, nor German "in" as English."""
+    table = languages()
+    holders: dict[str, list[str]] = {}
+    for code, lang in table.items():
+        for word in lang.stopwords:
+            holders.setdefault(word, []).append(code)
+    return {(code, word): 1 / len(codes) for word, codes in holders.items() for code in codes}
+
+
 def language(code: str) -> Language:
     """The language's strings; unknown codes fall back to English."""
     table = languages()
@@ -98,7 +110,7 @@ def detect_language(text: str) -> str:
     if letters and sum(1 for ch in letters if _ARABIC.match(ch)) / len(letters) >= ARABIC_SHARE:
         return "ar"
     words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
-    scores = {code: sum(1 for w in words if w in lang.stopwords) for code, lang in languages().items() if code != "ar"}
+    scores = {code: sum(_weights().get((code, w), 0.0) for w in words) for code in languages() if code != "ar"}
     best = max(scores.values(), default=0)
     if best == 0 or scores.get(DEFAULT, 0) == best:
         return DEFAULT

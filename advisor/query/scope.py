@@ -28,7 +28,7 @@ from typing import Any
 from advisor.query.places import outside_eu
 from advisor.query.spelling import chat_words, correction, whole_words
 from advisor.settings import PROJECT_ROOT, Settings
-from advisor.text import stem, terms
+from advisor.text import stem, terms, word_stems
 from advisor.yamlfile import load_yaml
 
 SYNONYMS_FILE = PROJECT_ROOT / "knowledge" / "synonyms.yaml"
@@ -65,12 +65,17 @@ NAME_TERMS = frozenset(terms("eu european union international digital strategy s
 
 @lru_cache(maxsize=4)
 def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
-    """The thesaurus, flattened and stemmed: user term (or phrase) -> the documents' words."""
+    """The thesaurus, flattened and stemmed: user term (or phrase) -> the documents' words. Hyphens part words
+    as they do in questions. A phrase that stopwords or a one-letter word hold together ("have a say", "take
+    down", "e-government", "our country") is keyed by the stems of all its words, so it matches only as written,
+    never as its lone content word ("say", "take", "govern", "country")."""
     raw = load_yaml(path) or {}
     table: dict[str, str] = {}
     for group in raw.values():
         for asked, documented in group.items():
-            table[" ".join(terms(str(asked)))] = str(documented)
+            phrase = str(asked).replace("-", " ")
+            content, every = terms(phrase), word_stems(phrase)
+            table[" ".join(every if len(every) > len(content) else content)] = str(documented)
     return table
 
 
@@ -101,14 +106,16 @@ def asks_for_chore(question: str) -> bool:
 
 def thesaurus_hits(question: str) -> list[tuple[str, str]]:
     """(stemmed user phrase, the documents' words) for every thesaurus entry the question uses."""
-    stems = terms(question.replace("-", " "))
+    text = question.replace("-", " ")
     table = synonyms()
+    longest = max((key.count(" ") + 1 for key in table), default=0)
     hits = []
-    for n in (3, 2, 1):
-        for i in range(len(stems) - n + 1):
-            key = " ".join(stems[i : i + n])
-            if key in table:
-                hits.append((key, table[key]))
+    for n in range(longest, 0, -1):  # phrases first
+        for stems in (terms(text), word_stems(text)):
+            for i in range(len(stems) - n + 1):
+                key = " ".join(stems[i : i + n])
+                if key in table:
+                    hits.append((key, table[key]))
     return list(dict.fromkeys(hits))
 
 

@@ -248,7 +248,13 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
 # Where a sentence or a colon-led clause ends in chat text, which may go on in lower case ("… europe. prepping a
 # note …"); advisor.text.split_sentences wants a capital after the stop. An enumerated part starts one too ("(1) what
 # are the objectives, and (2) which one matters most …").
-_CLAUSE_END = re.compile(r"[.?!:;]+(?:\s+|$)|,?\s+(?:and\s+)?(?=\(\d\)\s)")
+_CLAUSE_END = re.compile(
+    r"[.?!:;]+(?:\s+|$)|,?\s+(?:and\s+)?(?=\(\d\)\s)"
+    # A message typed or dictated without stops asks where a question opens mid-line ("… my son says this eu thing
+    # matters i'm sceptical what's the big picture").
+    r"|(?<=\w)\s+(?=(?:what'?s|what (?:is|are|does|do)|why (?:should|would)|how (?:does|do|can)|is there|are there|give me)\b)",
+    re.I,
+)
 
 
 # A clause that asks something: it ends in a question mark, or opens as English questions do.
