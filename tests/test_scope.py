@@ -1934,12 +1934,12 @@ def test_a_phrase_of_the_thesaurus_matches_as_written(question, documented):
 
 @pytest.mark.parametrize("question", [
     "What does the strategy say about 5G security?",
-    "Can you take me through the main goals? Just list them please.",
+    "Can you take me through the main goals, and what is at stake?",
     "The data protection authority wants to know what to align first.",
     "Budget cuts hit our ministry; what can we still ask for?",
 ])
 def test_common_words_carry_no_phrase_of_the_thesaurus(question):
-    unwanted = {"voice advisory dialogues", "content moderation illegal content", "content moderation online platform",
+    unwanted = {"voice advisory dialogues", "content moderation illegal content",
                 "unveiled", "connectivity disruptions", "6G"}
     assert not unwanted & {words for _, words in thesaurus_hits(question)}
 
