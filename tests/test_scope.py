@@ -1991,3 +1991,14 @@ def test_dictated_replies_signed_letters_and_more_errands(question, manipulation
 ])
 def test_an_unpunctuated_message_asks_where_its_question_opens(question):
     assert understand(question, max_chars=2000).overview == "summary"
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # A duty the asker believes falls on partner countries, and what "we" must then do: the asker is one of them.
+    ("Since the strategy obliges partner countries to drop Chinese cameras, how soon do we need to replace ours?", "government"),
+    ("We were told partner countries must adopt the GDPR word for word. How long would that take us?", "government"),
+    # Without an asker, the duty is only a topic.
+    ("Does the strategy require partner countries to ban non-European vendors?", "general"),
+])
+def test_a_duty_of_partner_countries_asked_about_by_one(question, audience):
+    assert detect_audience(question) == audience
