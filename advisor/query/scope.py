@@ -107,11 +107,12 @@ def asks_for_chore(question: str) -> bool:
 def thesaurus_hits(question: str) -> list[tuple[str, str]]:
     """(stemmed user phrase, the documents' words) for every thesaurus entry the question uses."""
     text = question.replace("-", " ")
+    readings = (terms(text), word_stems(text))  # content words, and every word for the phrases
     table = synonyms()
     longest = max((key.count(" ") + 1 for key in table), default=0)
     hits = []
     for n in range(longest, 0, -1):  # phrases first
-        for stems in (terms(text), word_stems(text)):
+        for stems in readings:
             for i in range(len(stems) - n + 1):
                 key = " ".join(stems[i : i + n])
                 if key in table:
