@@ -2002,3 +2002,13 @@ def test_an_unpunctuated_message_asks_where_its_question_opens(question):
 ])
 def test_a_duty_of_partner_countries_asked_about_by_one(question, audience):
     assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # Spanish written without the accent on "prioritarias", and why the strategy matters to anyone.
+    ("necesito explicar en pocas palabras las seis áreas prioritarias, una línea cada una", "focus_areas"),
+    ("¿Cuáles son las áreas prioritarias de la estrategia?", "focus_areas"),
+    ("Why does this strategy matter to anyone outside Europe?", "benefits"),
+])
+def test_priority_areas_in_spanish_and_why_it_matters(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
