@@ -2012,3 +2012,18 @@ def test_a_duty_of_partner_countries_asked_about_by_one(question, audience):
 ])
 def test_priority_areas_in_spanish_and_why_it_matters(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # Which parts concern the asker is a topic question, not the document's structure.
+    ("Our studio builds apps for schools; which parts of the strategy apply to a small outfit like ours?", None),
+    ("Which parts of this strategy are actually relevant to municipal IT officers?", None),
+    ("Could you outline what it asks of small firms and what they could gain?", None),
+    ("could our country become a place europe sources its chips and parts from according to this", None),
+    # The document's own parts still are.
+    ("What are the main parts of the strategy?", "structure"),
+    ("Give me an outline of the document.", "structure"),
+    ("How is the strategy structured?", "structure"),
+])
+def test_which_parts_concern_the_asker_is_no_question_of_structure(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
