@@ -66,16 +66,17 @@ NAME_TERMS = frozenset(terms("eu european union international digital strategy s
 @lru_cache(maxsize=4)
 def synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
     """The thesaurus, flattened and stemmed: user term (or phrase) -> the documents' words. Hyphens part words
-    as they do in questions. A phrase that stopwords or a one-letter word hold together ("have a say", "take
-    down", "e-government", "our country") is keyed by the stems of all its words, so it matches only as written,
-    never as its lone content word ("say", "take", "govern", "country")."""
+    as they do in questions. A phrase with a single content word, the rest stopwords or one letter ("have a
+    say", "take down", "e-government", "our country"), is keyed by the stems of all its words, so it matches only
+    as written, never as that lone word ("say", "take", "govern", "country"); a phrase of two content words or
+    more ("seat at the table") is specific enough by them ("a seat at that table")."""
     raw = load_yaml(path) or {}
     table: dict[str, str] = {}
     for group in raw.values():
         for asked, documented in group.items():
             phrase = str(asked).replace("-", " ")
             content, every = terms(phrase), word_stems(phrase)
-            table[" ".join(every if len(every) > len(content) else content)] = str(documented)
+            table[" ".join(every if len(content) == 1 < len(every) else content)] = str(documented)
     return table
 
 
