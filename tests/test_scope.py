@@ -2027,3 +2027,13 @@ def test_priority_areas_in_spanish_and_why_it_matters(question, overview):
 ])
 def test_which_parts_concern_the_asker_is_no_question_of_structure(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # Which parts of it concern the asker: what it advises them, unless a topic narrows it.
+    ("running a workshop for district officers next week. which parts of this strategy are worth my time for them", "recommendations"),
+    ("Which parts of the strategy should I focus on for a room of young founders?", "recommendations"),
+    ("Which parts of the strategy are about online rights and child safety?", None),
+])
+def test_which_parts_concern_the_asker_is_what_it_advises_them(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
