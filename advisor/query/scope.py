@@ -110,7 +110,7 @@ def thesaurus_hits(question: str) -> list[tuple[str, str]]:
     text = question.replace("-", " ")
     readings = (terms(text), word_stems(text))  # content words, and every word for the phrases
     table = synonyms()
-    longest = max((key.count(" ") + 1 for key in table), default=0)
+    longest = _longest_synonym()
     hits = []
     for n in range(longest, 0, -1):  # phrases first
         for stems in readings:
@@ -119,6 +119,12 @@ def thesaurus_hits(question: str) -> list[tuple[str, str]]:
                 if key in table:
                     hits.append((key, table[key]))
     return list(dict.fromkeys(hits))
+
+
+@lru_cache(maxsize=1)
+def _longest_synonym() -> int:
+    """How many words the thesaurus's longest key has: the longest phrase `thesaurus_hits` looks for."""
+    return max((key.count(" ") + 1 for key in synonyms()), default=0)
 
 
 def documented_words(question: str) -> list[str]:

@@ -72,27 +72,21 @@ def respell(text: str, vocabulary: frozenset[str], words: Container[str] | None 
         lower = word.lower()
         if "'" in word or lower in vocabulary or lower in known:  # "we're", "council's" are words
             return word
-        # A British spelling the word list lacks: the documents' own spelling where they have one ("prioritise",
-        # they write "prioritize"), so the ranker's stems meet; otherwise it stays as typed.
-        documents_spelling = next((w for w in _americanised(lower) if w in vocabulary), None)
-        if documents_spelling or is_english(lower, known):
+        # A British spelling the word list lacks ("prioritise", "behaviour", "fibre") is English, never a slip: the
+        # documents' own spelling where they have one ("prioritize"), so the ranker's stems meet; else as typed.
+        american = _americanised(lower)
+        documents_spelling = next((w for w in american if w in vocabulary), None)
+        if documents_spelling or any(w in known for w in american):
             return documents_spelling or word
         return correction(lower, vocabulary) or word
 
     return _LATIN_WORD.sub(fix, text)
 
 
-def is_english(word: str, known: Container[str]) -> bool:
-    """Whether a lower-case word is English: in the word list, or its British spelling of a word there
-    ("prioritise", "behaviour", "fibre"), which the bundled list often lacks and a slip must not be read as."""
-    return word in known or any(american in known for american in _americanised(word))
-
-
-def _americanised(word: str) -> Iterable[str]:
-    for ending, replacement in _british_endings():
-        american = ending.sub(replacement, word)
-        if american != word:
-            yield american
+def _americanised(word: str) -> list[str]:
+    """The word with each British ending of knowledge/chat.yaml `british` rewritten ("prioritise" -> prioritize)."""
+    rewritten = (ending.sub(replacement, word) for ending, replacement in _british_endings())
+    return [american for american in rewritten if american != word]
 
 
 @lru_cache(maxsize=1)
