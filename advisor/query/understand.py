@@ -232,7 +232,9 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
     main points?"): its other words set the scene, the asker's trade ("I run a drone mapping firm, mostly for gold
     concessions."), desk or room ("before a cabinet sub-committee")."""
     start, end = _asked_sentence(text, match)
-    asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
+    # A pattern may stop inside a word ("list of main recommend|ations"): the rest of that word is not a topic.
+    after = match.end() + len(_WORD_TAIL.match(text, match.end()).group(0))
+    asked = _without_self_descriptions(text[start : match.start()] + " " + text[after:end])
     clauses = _clauses(_without_self_descriptions(text[:start] + " " + text[end:]))
     questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
     scene = set().union(*(_narrowing(said) & _strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
@@ -270,7 +272,10 @@ def _clauses(text: str) -> list[str]:
 def _asked_sentence(text: str, match: re.Match[str]) -> tuple[int, int]:
     """Where the sentence (or colon-led clause) the match sits in starts and ends."""
     start = max((end.end() for end in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
-    following = _CLAUSE_END.search(text, match.end())
+    # A match may end on its sentence's own stop ("What does the strategy ask governments like ours to do?"): that
+    # stop closes it, not the next sentence's.
+    closing = match.end() - 1 if match.end() > match.start() and text[match.end() - 1] in ".?!:;" else match.end()
+    following = _CLAUSE_END.search(text, closing)
     if following and following.group(0).strip() == ":":  # "Big picture please: what does Europe expect from …?"
         following = _CLAUSE_END.search(text, following.end())
     return start, following.end() if following else len(text)
@@ -295,6 +300,7 @@ def _strategy_terms(text: str) -> set[str]:
     return {term for term in terms(text.replace("-", " ")) if term in topics or term in mapped}
 
 
+_WORD_TAIL = re.compile(r"\w*")
 _CONTRACTION = re.compile(r"'(?:ve?|m|ll|d|re?|t)$")  # a stemmed "I've", "who'd", "they're", "aren't"
 
 
