@@ -2097,3 +2097,21 @@ def test_who_exactly_to_contact_asks_for_a_person():
     query = understand("Who exactly do we contact to join a business delegation in a Trade and Technology Council?",
                        max_chars=2000)
     assert [d.kind for d in query.details] == ["person"]
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # In another language a topic of the strategy, read through the glossary, makes a summary a topic question.
+    ("Nos piden un resumen: ¿qué pasos recomienda la estrategia en protección de datos e inteligencia artificial?", None),
+    ("Welche Empfehlungen gibt die Strategie zur Cybersicherheit, etwa Normen oder Zero Trust?", None),
+    # One glossary word alone is no topic ("puces" are bullets here, "jeunes" the room).
+    ("Vous pouvez me sortir en 5 puces ce que l'UE attend des pays partenaires dans cette stratégie ?", "recommendations"),
+    ("atelier demain avec des jeunes entrepreneurs, donnez-moi les 3 grands objectifs svp", "objectives"),
+    ("¿Cuáles son los objetivos principales de la estrategia?", "objectives"),
+    # "Who/when … presented" asks of the launch; "un atelier qui réunit des acheteurs publics" does not.
+    ("Qui a présenté la stratégie et quand ?", "who_when"),
+    ("Quem apresentou esta estratégia?", "who_when"),
+    ("¿Cuándo se publicó la estrategia?", "who_when"),
+    ("J'anime un atelier qui réunit des acheteurs publics. Que veut dire l'approche Tech Team Europe ?", None),
+])
+def test_overviews_in_other_languages_narrow_by_their_glossary_topics(question, overview):
+    assert understand(question, max_chars=2000).overview == overview

@@ -204,16 +204,20 @@ def _asker_place() -> re.Pattern[str]:
     return re.compile(_intents()["asker_place"])
 
 
-def overview_kind(text: str, english: bool = True) -> Overview | None:
+def overview_kind(text: str, language: str = "en") -> Overview | None:
     """Which overview of the whole document the question asks for, if any (first match wins).
     A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
     from "when" to "launch", so its subject sits within ("When will the Digital Partnership Network
-    launch?" asks about a programme, not the strategy)."""
+    launch?" asks about a programme, not the strategy). In another language, the topic is read through
+    the glossary ("un resumen: ¿qué pasos recomienda en protección de datos e interoperabilidad?")."""
     for kind, pattern in overview_patterns().items():
         match = pattern.search(text)
         if match is None:
             continue
-        if kind in _NARROWABLE and english:  # topic words are only read in English
+        if kind in _NARROWABLE and language != "en":
+            if len(_glossed_topic_around(text, match, language)) > _SUMMARY_MAX_TOPIC_TERMS:
+                continue
+        elif kind in _NARROWABLE:
             inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
             specific = (_topic_around(text, match) | inside - _self_words()) - NAME_TERMS - GENERIC_TERMS - format_words()
             if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
@@ -222,6 +226,15 @@ def overview_kind(text: str, english: bool = True) -> Overview | None:
                 continue  # launched is something else than the strategy ("When is that partner network launching?")
         return kind  # type: ignore[return-value]
     return None
+
+
+def _glossed_topic_around(text: str, match: re.Match[str], language: str) -> set[str]:
+    """The strategy's topics that the glossary finds in the asked sentence of a question in another language, less
+    the overview phrase itself and what the asker says they are ("desde el despacho de la viceministra"). One glossary
+    entry is one topic, however many words its English has ("jeunes": children young users)."""
+    start, end = _asked_sentence(text, match)
+    asked = _without_self_descriptions(text[start : match.start()] + " " + text[match.end() : end])
+    return {english for english in english_terms(asked, language) if set(terms(english)) & _topic_vocabulary()}
 
 
 def _topic_around(text: str, match: re.Match[str]) -> set[str]:
@@ -482,7 +495,7 @@ def understand(
     impact = bool(impact_pattern().search(spelled))
     # What the whole strategy means for the asker ("main takeaways for us as a mobile operator") is advice for
     # their situation, however an overview phrasing ("takeaways") reads.
-    overview = None if impact else overview_kind(without_form_requests(spelled), language == "en")
+    overview = None if impact else overview_kind(without_form_requests(spelled), language)
     glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
