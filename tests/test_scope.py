@@ -2115,3 +2115,21 @@ def test_who_exactly_to_contact_asks_for_a_person():
 ])
 def test_overviews_in_other_languages_narrow_by_their_glossary_topics(question, overview):
     assert understand(question, max_chars=2000).overview == overview
+
+
+@pytest.mark.parametrize(("question", "overview"), [
+    # The areas it wants to work in with partners are its focus areas, unless a topic follows.
+    ("In which areas exactly does Europe want to cooperate with countries like ours under this strategy? All of them.",
+     "focus_areas"),
+    ("In which areas does Europe want to cooperate with us on cybersecurity?", None),
+])
+def test_the_areas_europe_wants_to_cooperate_in(question, overview):
+    assert understand(question, max_chars=2000).overview == overview
+
+
+def test_a_text_to_translate_is_the_askers_not_the_strategy():
+    from advisor.query.scope import names_strategy
+
+    assert not names_strategy("Please translate to English this text for our website: « Bienvenue à Oran »")
+    assert names_strategy("What does this text say about undersea cables?")
+    assert names_strategy("Translate the strategy's focus areas into French.")

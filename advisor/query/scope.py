@@ -160,9 +160,17 @@ def known(term: str, vocabulary: set[str]) -> bool:
     return correction(term, vocabulary) is not None
 
 
+# A text the asker wants translated or edited ("translate to English this text for our tourism website: « … »") is
+# theirs, not the strategy's.
+_OWN_TEXT = re.compile(
+    r"\b(translate|proofread|rewrite|polish|correct|shorten|paraphrase|edit)\b[^.?!:]{0,25}\b(this|the following) "
+    r"(text|paragraph|passage)\b", re.I,
+)
+
+
 def names_strategy(question: str) -> bool:
     """The question names the strategy or the document itself."""
-    return bool(_SELF_REFERENCE.search(question))
+    return bool(_SELF_REFERENCE.search(_OWN_TEXT.sub(" ", question)))
 
 
 def about_whole(self_reference: bool, topic: list[str]) -> bool:
