@@ -50,6 +50,18 @@ def test_an_inferred_audience_weighs_its_share_of_the_prior() -> None:
     assert passage_prior({"audience": "government"}, "business", SETTINGS, audience_strength=0.0) == 1.0
 
 
+def test_an_overview_of_the_document_itself_is_the_same_whoever_asks() -> None:
+    """A summary or who-presented-it reads the same for a ministry: its own recommendations do not jump ahead."""
+    for overview in ("summary", "who_when", "structure"):
+        section = {"audience": "government", "kind": "section"}
+        assert passage_prior(section, "government", SETTINGS, overview=overview) == passage_prior(
+            section, "general", SETTINGS, overview=overview)
+    # What it asks of them still does.
+    recommendation = {"audience": "government", "kind": "recommendation"}
+    assert passage_prior(recommendation, "government", SETTINGS, overview="recommendations") > passage_prior(
+        recommendation, "general", SETTINGS, overview="recommendations")
+
+
 # ---- scope ------------------------------------------------------------------------------------
 def evidence(margin: float, **kw: object) -> ScopeEvidence:
     values = {"dense": 0.3, "known_terms": 0, "unknown_terms": 0, "english": True, "about_document": False,

@@ -33,6 +33,10 @@ OVERVIEW_CHUNK_KINDS: dict[str, tuple[str, ...]] = {
 # Overviews that list items: the passage introducing the list ("Strategic Objectives: ... three
 # primary objectives:") answers "what are the objectives?" first, then its items.
 LIST_OVERVIEWS = frozenset({"objectives_and_focus_areas", "objectives", "focus_areas", "recommendations"})
+# Overviews of the document itself (what it is about, how it is built, who presented it): the same answer whoever asks,
+# so the asker's audience does not put its own recommendations before the summary ("the gist, for the state secretary's
+# briefing folder").
+DOCUMENT_OVERVIEWS = frozenset(k for k, kinds in OVERVIEW_CHUNK_KINDS.items() if kinds == ("section", "overview"))
 
 
 def passage_prior(
@@ -67,7 +71,7 @@ def passage_prior(
     elif descriptive and kind in ("objective", "focus_area"):
         factor *= 1.0 + settings.descriptive_area_boost
     chunk_audience = metadata.get("audience", "general")
-    if audience == "general" or chunk_audience == "general":
+    if audience == "general" or chunk_audience == "general" or overview in DOCUMENT_OVERVIEWS:
         return factor
     if chunk_audience == audience:
         return factor * (1.0 + audience_strength * settings.audience_boost)
