@@ -2133,3 +2133,14 @@ def test_a_text_to_translate_is_the_askers_not_the_strategy():
     assert not names_strategy("Please translate to English this text for our website: « Bienvenue à Oran »")
     assert names_strategy("What does this text say about undersea cables?")
     assert names_strategy("Translate the strategy's focus areas into French.")
+
+
+@pytest.mark.parametrize("question", [
+    # What it expects of one audience, asked inside a longer request: a German clause of its own, a French purpose
+    # clause after it, Arabic "what is asked of the partner governments".
+    "Kannst du mir in fünf Stichpunkten zusammenfassen, was die Strategie von Unternehmen erwartet?",
+    "Pourriez-vous me résumer ce que la stratégie attend des gouvernements partenaires, afin que je prépare ma session ?",
+    "باختصار، ما أهم ما يُطلب من الحكومات الشريكة في هذه الاستراتيجية؟",
+])
+def test_what_it_expects_of_an_audience_in_other_languages_is_its_advice(question):
+    assert understand(question, max_chars=2000).overview == "recommendations"
