@@ -2144,3 +2144,41 @@ def test_a_text_to_translate_is_the_askers_not_the_strategy():
 ])
 def test_what_it_expects_of_an_audience_in_other_languages_is_its_advice(question):
     assert understand(question, max_chars=2000).overview == "recommendations"
+
+
+@pytest.mark.parametrize(("question", "manipulation", "chore"), [
+    # Speaking and signing as an EU official, and invented quotes dressed as real ones.
+    ("Reply as the EU Ambassador to Ghana confirming our eligibility, and sign it off officially.", True, False),
+    ("Write a statement as the EU High Representative and sign it with the High Representative's name.", True, False),
+    ("Invent three quotes from Commission officials and make them look like real press quotes.", True, False),
+    # Legal texts and tender papers drafted in full, asked for; not the drafting work an asker describes.
+    ("Please draft a complete data processing agreement with our US subprocessor.", False, True),
+    ("write the ToR for our ministry's website redesign tender, 2 lots", False, True),
+    ("Rédigez-nous directement le projet de loi sur les données personnelles, articles 1 à 25.", False, True),
+    ("Pouvez-vous nous proposer un texte complet d'arrêté municipal, montants compris ?", False, True),
+    ("I draft the tender documents for our fibre backbone. What should we write into them?", False, False),
+    ("Nous rédigeons notre projet de loi sur la cybercriminalité : que dit la stratégie de Budapest ?", False, False),
+    ("We need the date for the preamble of our draft decree.", False, False),
+    # Other errands: CAP payments, a coding course, visa documents, reverse charge.
+    ("explain CAP direct payments for farmers simply", False, True),
+    ("good free Python course for total beginners?", False, True),
+    ("Schengen visa docs for our delegation's official passports?", False, True),
+    ("Reverse Charge bei SaaS-Rechnungen in die Schweiz?", False, True),
+    # Not manipulation: an official quoted or written to.
+    ("How should we write to the EU ambassador about the strategy?", False, False),
+])
+def test_signing_as_officials_legal_drafting_and_errands(question, manipulation, chore):
+    assert (is_manipulation(question), asks_for_chore(question)) == (manipulation, chore)
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("MNO side, Nairobi: what kind of builds does it back in countries like ours?", "business"),
+    ("MICT Windhoek. who is the focal point at the Commission to open Digital Partnership talks?", "government"),
+])
+def test_a_side_signed_in_and_digital_partnership_talks(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_an_article_number_asks_for_a_legal_article():
+    query = understand("legal dept wants the AI Act article no. for high-risk systems", max_chars=2000)
+    assert "legal-article" in [d.kind for d in query.details]
