@@ -232,16 +232,16 @@ def _glossed_topic_around(text: str, match: re.Match[str], language: str) -> set
     """The strategy's topics that the glossary finds in the asked sentence of a question in another language, less
     the overview phrase itself and what the asker says they are ("desde el despacho de la viceministra"). One glossary
     entry is one topic, however many words its English has ("jeunes": children young users)."""
-    return {english for english in english_terms(_asked_around(text, match), language)
-            if set(terms(english)) & _topic_vocabulary()}
+    _, _, asked = _asked_around(text, match)
+    return {english for english in english_terms(asked, language) if set(terms(english)) & _topic_vocabulary()}
 
 
-def _asked_around(text: str, match: re.Match[str]) -> str:
-    """The rest of the sentence an overview phrase sits in, less what the asker says they are. A pattern may stop
-    inside a word ("list of main recommend|ations"): the rest of that word is not a topic."""
+def _asked_around(text: str, match: re.Match[str]) -> tuple[int, int, str]:
+    """Where the sentence an overview phrase sits in starts and ends, and the rest of it, less what the asker says
+    they are. A pattern may stop inside a word ("list of main recommend|ations"): the rest of that word is no topic."""
     start, end = _asked_sentence(text, match)
     after = match.end() + len(_WORD_TAIL.match(text, match.end()).group(0))
-    return _without_self_descriptions(text[start : match.start()] + " " + text[after:end])
+    return start, end, _without_self_descriptions(text[start : match.start()] + " " + text[after:end])
 
 
 def _topic_around(text: str, match: re.Match[str]) -> set[str]:
@@ -251,8 +251,7 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
     it for them?"); a statement only by a topic of the strategy ("next week is the EU approach to online platforms.
     main points?"): its other words set the scene, the asker's trade ("I run a drone mapping firm, mostly for gold
     concessions."), desk or room ("before a cabinet sub-committee")."""
-    start, end = _asked_sentence(text, match)
-    asked = _asked_around(text, match)
+    start, end, asked = _asked_around(text, match)
     clauses = _clauses(_without_self_descriptions(text[:start] + " " + text[end:]))
     questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
     scene = set().union(*(_narrowing(said) & _strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
