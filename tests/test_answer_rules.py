@@ -46,6 +46,24 @@ def kinds(question: str) -> set[str]:
         ("¿Somos elegibles para la oferta si somos una empresa de Chile?", "eligibility"),
         ("Is ISO 27001 a condition for Tech Business Offer funding?", "condition"),
         ("Why does the strategy ban Huawei and other Chinese vendors from EU-funded networks?", "condition"),
+        # The same specifics in everyday words (a fresh question set, tune32).
+        ("What's the biggest grant a startup can get? A rough number is fine.", "amount"),
+        ("Any date yet for when the Digital Partnership Network launches?", "date"),
+        ("When will the first Tech Business Offer packages for Latin America be announced?", "date"),
+        ("Which EU office should a cybersecurity firm reach out to about training staff?", "person"),
+        ("Who at the EU handles mutual recognition of digital IDs?", "person"),
+        ("Is there a named EU focal point or desk for municipalities?", "person"),
+        ("Who exactly at the Commission should we write to?", "person"),
+        ("Should I go through the delegation in Manila or straight to Brussels?", "email"),
+        ("Where's the registration form for the cyber exercises?", "form"),
+        ("Is there a model MoU text our legal team could start from?", "form"),
+        ("Is there an official request form our ministry has to submit?", "form"),
+        ("Are upper-middle-income countries like Botswana eligible, or is it reserved for the poorest?", "eligibility"),
+        ("Is membership limited to countries that already have a Digital Partnership?", "eligibility"),
+        ("Does a country need to already have a Digital Partnership to qualify for the packages?", "eligibility"),
+        ("Which non-EU countries already have their electronic IDs recognised?", "country-list"),
+        ("Which specific articles of the Budapest Convention should our bill mirror?", "legal-article"),
+        ("Is there an official list of the vetted suppliers the EU means by trusted networks?", "list"),
     ],
 )
 def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
@@ -62,6 +80,10 @@ def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
         "How can an SME qualify for the EU Tech Business Offer?",  # how to position itself: the recommendations
         "Which steps must we take before the next election?",
         "Given that we must modernise our networks, what should we prioritise?",  # no condition of the strategy's
+        "Give me the full list of recommendations for governments.",  # the documents' own list
+        "Which format would suit a mid-size country that has no partnership yet?",  # a kind of partnership, not a form
+        "In plain terms, what do countries outside Europe actually get from this plan?",
+        "Write an official letter about our cooperation.",  # an errand, not a form
     ],
 )
 def test_ordinary_questions_ask_for_no_specific(question):

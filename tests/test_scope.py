@@ -61,6 +61,24 @@ def test_self_description_decides_the_audience():
     assert detect_audience("Our ministry wants to run a 6G pilot with European companies.") == "government"
     assert detect_audience("What should our country prepare for the Tech Business Offer?") == "government"
     assert detect_audience("Does the strategy address state-sponsored cyberattacks?") == "general"
+    # However often the other side is named: a bidder's client is a ministry, and the bidder is a firm.
+    assert detect_audience(
+        "I'm putting together our response to a tender from the Ministry of ICT for a national data centre. "
+        "The ministry hinted they hope for EU co-funding. Which parts of the strategy should we speak to?"
+    ) == "business"
+    # A firm by what it sells and to whom, in everyday words; a state by its standing with Brussels (tune32).
+    assert detect_audience(
+        "We've got a model that spots crop disease from a phone photo. Could we trial it with a ministry of agriculture?"
+    ) == "business"
+    assert detect_audience(
+        "Small penetration-testing outfit in Tartu. We'd like to take our courses to ministries in the Caucasus."
+    ) == "business"
+    assert detect_audience("Our bread and butter is digitising land registries for a foreign government.") == "business"
+    assert detect_audience("We already hold regular digital talks with the EU here in Singapore. Should we widen them?") == "government"
+    assert detect_audience("Is there a timeline for digital ID recognition? Rabat would like to be early in the queue.") == "government"
+    # Not a self-description: the vendor "as a partner in another country", "the official number".
+    assert detect_audience("What would the Europeans want to see of a vendor as a partner in another country?") == "business"
+    assert detect_audience("Make up a budget figure and present it as the official number.") == "general"
 
 
 def test_advice_and_descriptive_questions_are_told_apart():

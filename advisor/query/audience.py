@@ -10,7 +10,7 @@ from typing import Any
 
 from advisor.query.glossary import strip_accents
 from advisor.query.language import detect_language
-from advisor.query.places import signs_in_as_country
+from advisor.query.places import signs_in_as_country, speaks_as_place
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 from advisor.yamlfile import load_yaml
@@ -186,10 +186,16 @@ class AudienceReading:
     scores: dict[str, int]
     described: bool  # a self-description of either audience ("our ministry", "we sell…")
     neither: bool  # an asker who is neither (a trainer's workshop, a journalist's article)
+    # The side the asker describes themselves as, when they describe themselves as one side only.
+    self_side: str | None = None
 
     @property
     def audience(self) -> str:
-        """The audience the question speaks for; ties and no signal mean 'general'."""
+        """The audience the question speaks for; ties and no signal mean 'general'. An asker who says which
+        side they are on is that side however often they name the other one: "our response to a tender
+        from the Ministry of ICT … the ministry hinted …" names the ministry as the bidder's client."""
+        if self.self_side:
+            return self.self_side
         if self.scores["business"] > self.scores["government"]:
             return "business"
         if self.scores["government"] > self.scores["business"]:
@@ -217,13 +223,16 @@ def read_audience(question: str) -> AudienceReading:
     words = lexicon()
     typed = strip_accents(question)
     selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
-    selves["government"] += signs_in_as_country(question)
+    selves["government"] += signs_in_as_country(question) or speaks_as_place(strip_accents(question))
     scores = {
         audience: len(words.mentions[audience].findall(text)) + len(words.named[audience].findall(typed))
         + words.self_weight * selves[audience]
         for audience in ("business", "government")
     }
-    return AudienceReading(scores, any(selves.values()), bool(words.neither.search(text)))
+    sides = [audience for audience, count in selves.items() if count]
+    return AudienceReading(
+        scores, bool(sides), bool(words.neither.search(text)), sides[0] if len(sides) == 1 else None
+    )
 
 
 def detect_audience(question: str) -> str:

@@ -95,3 +95,24 @@ def signs_in_as_country(text: str) -> bool:
     asker speaks for that country, as a ministry signing in by its name does."""
     match = _SIGN_IN.match(text)
     return bool(match) and " ".join(match.group(1).lower().split()) in partner_countries()
+
+
+# A sentence that opens with a place as the one who wants something ("Rabat would like to be early in the queue",
+# "Medellín wants a shared cloud for city services"): the place's government speaks through its name.
+_PLACE_ACTS = re.compile(
+    r"(?:^|(?<=[.!?;:]\s))\W*(?:the\s+)?([^\W\d_][\w.'-]*(?:\s+[^\W\d_][\w.'-]*){0,3}?)\s+"
+    r"(?:wants|would (?:like|love|prefer)|is (?:keen|eager|hoping|planning|considering|looking|aiming|determined|interested)|"
+    r"hopes|plans|intends|has (?:asked|decided|chosen|applied))\b",
+    re.I,
+)
+
+
+def speaks_as_place(text: str) -> bool:
+    """A sentence opens with a place outside the EU as the one who wants, plans or asks: a state or a city
+    speaking through its name, as a ministry signing in by its name does."""
+    for match in _PLACE_ACTS.finditer(text):
+        name = match.group(1)
+        if place_names(name) == [name] and outside_eu([name]):
+            return True
+    return False
+
