@@ -7,7 +7,7 @@ import pytest
 from advisor.answer.quotable import is_directive
 from advisor.query.audience import asks_for_advice, detect_audience
 from advisor.query.guard import is_manipulation
-from advisor.query.scope import asks_for_chore, scope_signal, thesaurus_hits, topic_terms
+from advisor.query.scope import asks_for_chore, names_strategy, scope_signal, thesaurus_hits, topic_terms
 from advisor.query.understand import understand
 
 RELATED_BUT_OFF_TOPIC = [
@@ -2200,3 +2200,22 @@ def test_a_side_signed_in_and_digital_partnership_talks(question, audience):
 def test_an_article_number_asks_for_a_legal_article():
     query = understand("legal dept wants the AI Act article no. for high-risk systems", max_chars=2000)
     assert "legal-article" in [d.kind for d in query.details]
+
+
+def test_wanting_words_and_whom_one_reports_to_are_no_topic():
+    """"What is Brussels hoping countries like Vietnam will do about AI?", "is there a cutoff …? our CEO wants to go":
+    how someone wants or whom they answer to says nothing of what they ask about (tune32 declined both)."""
+    assert topic_terms("What is Brussels hoping countries will do about artificial intelligence?") == [
+        "brussel", "countri", "artifici", "intellig"]
+    assert "ceo" not in topic_terms("is there a cutoff to sign up for the business delegation? our CEO wants to go")
+    assert "cutoff" not in topic_terms("is there a cutoff to sign up for the business delegation?")
+
+
+def test_europes_plan_names_the_strategy_and_what_of_it_matters_to_the_asker_is_its_meaning_for_them():
+    from advisor.query.understand import impact_pattern
+
+    question = ("I sell IoT sensors to water utilities. Which parts of Europe's plan for working with the rest of the "
+                "world matter most for someone like me?")
+    assert names_strategy(question) and names_strategy("What does Brussels' outward-facing plan expect from platforms?")
+    assert impact_pattern().search(question)
+    assert not names_strategy("Does Europe plan to fund cables?")

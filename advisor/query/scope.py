@@ -49,11 +49,12 @@ GENERIC_TERMS = frozenset(
         brief briefly short summary detail details more less deadline deadlines date dates timeline
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
         application applications exact precise plan plans planned planning
-        doc docs document documents paper text texts report promise promises promised respectively"""
+        doc docs document documents paper text texts report promise promises promised respectively
+        hope hopes hoped hoping wish wishes wished keen eager willing cutoff cutoffs ceo cto cfo coo boss"""
     )
 ) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
-    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b(?!\s+(list|lists|checklist|requirements?|templates?|forms?|packs?|uploads?))|\bthis plan\b|\banything in here\b|\bthis whole thing\b"
+    r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b(?!\s+(list|lists|checklist|requirements?|templates?|forms?|packs?|uploads?))|\bthis plan\b|\b(europe|brussels|the eu)(.?s|.) ([\w-]+ )?plan\b|\banything in here\b|\bthis whole thing\b"
     r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b"
     # ...and in the other languages ("essa estratégia", "cette stratégie", "in der Strategie", "هذه الاستراتيجية").
     r"|\b(la|esta|esa|essa|nesta|nessa|desta|dessa|cette|ette|diese[rnm]?|der|die) (nueva |nouvelle |nova |neuen? )?"
