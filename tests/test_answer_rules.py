@@ -64,6 +64,11 @@ def kinds(question: str) -> set[str]:
         ("Which non-EU countries already have their electronic IDs recognised?", "country-list"),
         ("Which specific articles of the Budapest Convention should our bill mirror?", "legal-article"),
         ("Is there an official list of the vetted suppliers the EU means by trusted networks?", "list"),
+        ("When's the next EU-organised cyber exercise that partner countries can join?", "date"),
+        ("When does the EU AI Act apply in full?", "date"),
+        ("Can anyone join, or only countries with a partnership? What are the criteria?", "eligibility"),
+        ("Can a firm in Penang get that funding, or is that only open to companies based inside the EU?", "eligibility"),
+        ("Which vendors count as high-risk under the 5G Toolbox? Our regulator wants the actual list.", "list"),
     ],
 )
 def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
@@ -84,6 +89,7 @@ def test_the_many_ways_of_asking_for_a_specific_are_recognised(question, kind):
         "Which format would suit a mid-size country that has no partnership yet?",  # a kind of partnership, not a form
         "In plain terms, what do countries outside Europe actually get from this plan?",
         "Write an official letter about our cooperation.",  # an errand, not a form
+        "Our regulator wants 6G trials. Is the EU open to testbeds in partner countries?",  # no eligibility asked
     ],
 )
 def test_ordinary_questions_ask_for_no_specific(question):

@@ -79,6 +79,16 @@ def test_self_description_decides_the_audience():
     # Not a self-description: the vendor "as a partner in another country", "the official number".
     assert detect_audience("What would the Europeans want to see of a vendor as a partner in another country?") == "business"
     assert detect_audience("Make up a budget figure and present it as the official number.") == "general"
+    # tune33: a firm's branch named by its city, markets it ranks, its product roadmap; a state's citizen app that a
+    # vendor built for it, the rules it would change, "at the department we …".
+    assert detect_audience("Is there a standard template? Our Accra office needs to know which annexes to prepare.") == "business"
+    assert detect_audience("Our oblast office wants to set up a joint lab with European universities.") == "government"
+    assert detect_audience("Which countries already have a Digital Partnership? Want to rank markets for next year.") == "business"
+    assert detect_audience("What's the launch date of the Network? Planning our H2 roadmap around it.") == "business"
+    assert detect_audience("Twelve of us build logistics software for county governments. How do we get a piece?") == "business"
+    assert detect_audience("Our citizen ID app was built by a local vendor. What would let it work in Europe?") == "government"
+    assert detect_audience("Does the strategy expect us to change tax or investment rules to attract tech money?") == "government"
+    assert detect_audience("At the department we're wondering whether PhilSys could be accepted by European providers.") == "government"
 
 
 def test_advice_and_descriptive_questions_are_told_apart():
@@ -2209,6 +2219,13 @@ def test_wanting_words_and_whom_one_reports_to_are_no_topic():
         "brussel", "countri", "artifici", "intellig"]
     assert "ceo" not in topic_terms("is there a cutoff to sign up for the business delegation? our CEO wants to go")
     assert "cutoff" not in topic_terms("is there a cutoff to sign up for the business delegation?")
+    assert topic_terms("any mention of quantum at all or is it all AI these days") == ["quantum", "ai"]
+    assert topic_terms("What's the biggest grant a startup could realistically get? Ballpark is fine.") == ["grant", "startup"]
+
+
+def test_what_is_expected_of_an_audience_closing_the_question_is_its_advice():
+    assert understand("In plain terms, what's expected of governments like ours?", max_chars=2000).overview == "recommendations"
+    assert understand("What is expected of governments on cybersecurity?", max_chars=2000).overview is None
 
 
 def test_europes_plan_names_the_strategy_and_what_of_it_matters_to_the_asker_is_its_meaning_for_them():
@@ -2219,3 +2236,18 @@ def test_europes_plan_names_the_strategy_and_what_of_it_matters_to_the_asker_is_
     assert names_strategy(question) and names_strategy("What does Brussels' outward-facing plan expect from platforms?")
     assert impact_pattern().search(question)
     assert not names_strategy("Does Europe plan to fund cables?")
+
+
+def test_a_specific_asked_in_the_documents_own_words_is_in_scope_near_them():
+    """"What's the biggest grant a startup could get out of it? Ballpark is fine.": every topic word is the documents'
+    own and a specific is asked, so the answer can say plainly that they give no figure (tune33 declined it)."""
+    from advisor.query.scope import ScopeEvidence, in_scope
+    from advisor.settings import Settings
+
+    settings = Settings()
+    asked = ScopeEvidence(margin=(settings.scope_margin_decline + settings.scope_margin_known_words) / 2, dense=0.39,
+                          known_terms=2, unknown_terms=0, english=True, about_document=False, manipulation=False,
+                          asks_detail=True)
+    assert in_scope(asked, settings)
+    assert not in_scope(ScopeEvidence(**{**asked.__dict__, "asks_detail": False}), settings)
+    assert not in_scope(ScopeEvidence(**{**asked.__dict__, "unknown_terms": 1}), settings)

@@ -10,7 +10,7 @@ from typing import Any
 
 from advisor.query.glossary import strip_accents
 from advisor.query.language import detect_language
-from advisor.query.places import signs_in_as_country, speaks_as_place
+from advisor.query.places import branch_offices, signs_in_as_country, speaks_as_place
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 from advisor.yamlfile import load_yaml
@@ -222,7 +222,12 @@ def read_audience(question: str) -> AudienceReading:
     text = _lexicon_view(question)
     words = lexicon()
     typed = strip_accents(question)
+    # A firm's branch named by its city ("our Accra office") is the firm's: its "office" names no public body.
+    branches = branch_offices(text)
+    for start, end in branches:
+        text = text[:start] + " " * (end - start) + text[end:]
     selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
+    selves["business"] += len(branches)
     selves["government"] += signs_in_as_country(question) or speaks_as_place(strip_accents(question))
     scores = {
         audience: len(words.mentions[audience].findall(text)) + len(words.named[audience].findall(typed))

@@ -116,3 +116,13 @@ def speaks_as_place(text: str) -> bool:
             return True
     return False
 
+
+# A firm's branch named by its city ("Our Bogotá office keeps asking", "our Accra office needs to know"); a public
+# body's office is named by what it does or covers ("our oblast office", "our disaster office").
+_BRANCH_OFFICE = re.compile(r"\b(?:our|my)\s+([^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)?)\s+(?:office|branch|hub)\b", re.I)
+
+
+def branch_offices(text: str) -> list[tuple[int, int]]:
+    """Where the text names the asker's office by a place ("our Nairobi office"): a firm's branch."""
+    return [m.span() for m in _BRANCH_OFFICE.finditer(text) if place_names(m.group(1)) == [m.group(1)]]
+

@@ -50,7 +50,8 @@ GENERIC_TERMS = frozenset(
         budget budgets percentage percent amount amounts total number numbers cost costs per euro euros
         application applications exact precise plan plans planned planning
         doc docs document documents paper text texts report promise promises promised respectively
-        hope hopes hoped hoping wish wishes wished keen eager willing cutoff cutoffs ceo cto cfo coo boss"""
+        hope hopes hoped hoping wish wishes wished keen eager willing cutoff cutoffs ceo cto cfo coo boss
+        realistic realistically ballpark rough roughly approximately fine biggest largest smallest day days these"""
     )
 ) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
@@ -498,8 +499,13 @@ def in_scope(evidence: ScopeEvidence, settings: Settings) -> bool:
 def english_evidence(evidence: ScopeEvidence, settings: Settings) -> bool:
     """Enough of the question's own topic words are the documents' words, or MiniLM finds it close."""
     # Every topic word is the documents' own: that suffices near the documents, and anywhere above
-    # the decline margin when the question also names the document it asks about.
-    needed = settings.scope_margin_decline if evidence.names_document else settings.scope_margin_known_words
+    # the decline margin when the question also names the document it asks about, or asks for a specific of
+    # what it names ("What's the biggest grant a startup could get out of it? Ballpark is fine."): the answer
+    # then says plainly whether the documents give it.
+    needed = (
+        settings.scope_margin_decline if evidence.names_document or evidence.asks_detail
+        else settings.scope_margin_known_words
+    )
     every_word_known = (
         evidence.unknown_terms == 0 and evidence.known_terms >= 1
         and (math.isnan(evidence.margin) or evidence.margin >= needed)
