@@ -89,6 +89,10 @@ def test_self_description_decides_the_audience():
     assert detect_audience("Our citizen ID app was built by a local vendor. What would let it work in Europe?") == "government"
     assert detect_audience("Does the strategy expect us to change tax or investment rules to attract tech money?") == "government"
     assert detect_audience("At the department we're wondering whether PhilSys could be accepted by European providers.") == "government"
+    # Countries as the ones a question is for: a state's question, unless the asker says they are a firm.
+    assert detect_audience("Are upper-middle-income countries like Botswana eligible, or is it reserved for the poorest?") == "government"
+    assert detect_audience("Is there anything for countries that sit on raw materials and want a place in chips?") == "government"
+    assert detect_audience("We're a 30-person spin-off. What does the EU offer countries like Vietnam?") == "business"
 
 
 def test_advice_and_descriptive_questions_are_told_apart():
