@@ -125,4 +125,3 @@ _BRANCH_OFFICE = re.compile(r"\b(?:our|my)\s+([^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-
 def branch_offices(text: str) -> list[tuple[int, int]]:
     """Where the text names the asker's office by a place ("our Nairobi office"): a firm's branch."""
     return [m.span() for m in _BRANCH_OFFICE.finditer(text) if place_names(m.group(1)) == [m.group(1)]]
-
