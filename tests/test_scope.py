@@ -93,6 +93,8 @@ def test_self_description_decides_the_audience():
     assert detect_audience("Are upper-middle-income countries like Botswana eligible, or is it reserved for the poorest?") == "government"
     assert detect_audience("Is there anything for countries that sit on raw materials and want a place in chips?") == "government"
     assert detect_audience("We're a 30-person spin-off. What does the EU offer countries like Vietnam?") == "business"
+    # A teacher who runs a simulation is no firm (tune34): the one-sided self-description must be a real one.
+    assert detect_audience("Every semester I run a negotiation simulation in my course. What should partner governments seek?") != "business"
 
 
 def test_advice_and_descriptive_questions_are_told_apart():
