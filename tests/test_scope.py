@@ -95,6 +95,16 @@ def test_self_description_decides_the_audience():
     assert detect_audience("We're a 30-person spin-off. What does the EU offer countries like Vietnam?") == "business"
     # A teacher who runs a simulation is no firm (tune34): the one-sided self-description must be a real one.
     assert detect_audience("Every semester I run a negotiation simulation in my course. What should partner governments seek?") != "business"
+    # tune34: a firm signed by its trade, the model it takes to market, its expansion markets; a state that meets Brussels
+    # regularly, negotiates a treaty's chapter, or signs in by what it is.
+    assert detect_audience("Quantum sensing spin-off, just out of the university lab. Is quantum part of it?") == "business"
+    assert detect_audience("We've trained a model that triages chest X-rays and want to pilot it before going to market.") == "business"
+    assert detect_audience("Our board wants to pick next year's expansion markets. Who is in the Network so far?") == "business"
+    assert detect_audience("We already meet Brussels regularly in a trade-and-tech forum. Should we widen it?") == "government"
+    assert detect_audience("We're negotiating the e-commerce chapter of a trade agreement. What about data flows?") == "government"
+    assert detect_audience("Small Pacific nation, 300 islands. An operator wants a 5G trial with a contested supplier.") == "government"
+    assert detect_audience("Can a startup, even a tiny one, join the business delegations?") == "business"
+    assert detect_audience("I run a coding bootcamp in Lagos. What counts as responsible AI for my students?") == "general"
 
 
 def test_advice_and_descriptive_questions_are_told_apart():
