@@ -228,7 +228,7 @@ def read_audience(question: str) -> AudienceReading:
         text = text[:start] + " " * (end - start) + text[end:]
     selves = {audience: len(words.selves[audience].findall(text)) for audience in ("business", "government")}
     selves["business"] += len(branches)
-    selves["government"] += signs_in_as_country(question) or speaks_as_place(strip_accents(question))
+    selves["government"] += signs_in_as_country(question) or speaks_as_place(typed)
     scores = {
         audience: len(words.mentions[audience].findall(text)) + len(words.named[audience].findall(typed))
         + words.self_weight * selves[audience]

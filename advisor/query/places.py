@@ -97,6 +97,11 @@ def signs_in_as_country(text: str) -> bool:
     return bool(match) and " ".join(match.group(1).lower().split()) in partner_countries()
 
 
+def _one_place(name: str) -> bool:
+    """The words are one place and nothing else ("Rabat", "Accra"; not "Rabat team" or "oblast")."""
+    return place_names(name) == [name]
+
+
 # A sentence that opens with a place as the one who wants something ("Rabat would like to be early in the queue",
 # "Medellín wants a shared cloud for city services"): the place's government speaks through its name.
 _PLACE_ACTS = re.compile(
@@ -112,7 +117,7 @@ def speaks_as_place(text: str) -> bool:
     speaking through its name, as a ministry signing in by its name does."""
     for match in _PLACE_ACTS.finditer(text):
         name = match.group(1)
-        if place_names(name) == [name] and outside_eu([name]):
+        if _one_place(name) and outside_eu([name]):
             return True
     return False
 
@@ -124,4 +129,4 @@ _BRANCH_OFFICE = re.compile(r"\b(?:our|my)\s+([^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-
 
 def branch_offices(text: str) -> list[tuple[int, int]]:
     """Where the text names the asker's office by a place ("our Nairobi office"): a firm's branch."""
-    return [m.span() for m in _BRANCH_OFFICE.finditer(text) if place_names(m.group(1)) == [m.group(1)]]
+    return [m.span() for m in _BRANCH_OFFICE.finditer(text) if _one_place(m.group(1))]
