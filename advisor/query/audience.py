@@ -10,7 +10,7 @@ from typing import Any
 
 from advisor.query.glossary import strip_accents
 from advisor.query.language import detect_language
-from advisor.query.places import branch_offices, signs_in_as_country, speaks_as_place
+from advisor.query.places import branch_offices, opens_as_country, signs_in_as_country, speaks_as_place
 from advisor.query.spelling import respell, unabbreviate
 from advisor.settings import PROJECT_ROOT
 from advisor.yamlfile import load_yaml
@@ -234,6 +234,8 @@ def read_audience(question: str) -> AudienceReading:
         + words.self_weight * selves[audience]
         for audience in ("business", "government")
     }
+    # A country as the subject the message opens with, and "we" after it, is one mention of a government.
+    scores["government"] += opens_as_country(typed)
     sides = [audience for audience, count in selves.items() if count]
     return AudienceReading(
         scores, bool(sides), bool(words.neither.search(text)), sides[0] if len(sides) == 1 else None

@@ -122,6 +122,27 @@ def speaks_as_place(text: str) -> bool:
     return False
 
 
+# A message that opens with a country as the subject of a fact about it ("Vietnam has a big electronics assembly
+# workforce. Could we team up with Europe on chipmaking?"), then says "we": the asker counts themselves in the country.
+_COUNTRY_OPENS = re.compile(
+    r"^\W*(?:the\s+)?([^\W\d_][\w.'-]*(?:\s+[^\W\d_][\w.'-]*){0,2}?)\s+(?:has|have|is|are|was|already|still|just|now|"
+    r"recently|passed|adopted|launched|signed|needs|lacks|relies|depends|exports|imports|produces|built|spends|gets)\b",
+    re.I,
+)
+_WE = re.compile(r"\b(?:we|our|us)\b", re.I)
+
+
+def opens_as_country(text: str) -> bool:
+    """The message opens with a country outside the EU as the subject of a fact, and the asker then speaks as "we".
+    Weaker than a self-description (a firm there could say it too), so it counts as a mention of a government:
+    on every non-blind tuning set, the 9 questions that open so are all a civil servant's."""
+    match = _COUNTRY_OPENS.match(text)
+    if not match or not _WE.search(text, match.end()):
+        return False
+    name = match.group(1)
+    return _one_place(name) and bool(outside_eu([name]))
+
+
 # A firm's branch named by its city ("Our Bogotá office keeps asking", "our Accra office needs to know"); a public
 # body's office is named by what it does or covers ("our oblast office", "our disaster office").
 _BRANCH_OFFICE = re.compile(r"\b(?:our|my)\s+([^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*)?)\s+(?:office|branch|hub)\b", re.I)
