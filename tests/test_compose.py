@@ -134,3 +134,17 @@ def test_who_wrote_the_summary_is_answered_from_its_source_line(advisor):
     assert "Summary by DigitalTrade4.EU" in answer.answer and "not the official text" in answer.answer
     assert advisor.settings.strategy_url in answer.answer
     assert [c.title for c in answer.citations] == ["Introduction"]  # who presented the strategy, and when
+
+
+def test_a_part_asking_for_the_objectives_lists_all_three(advisor):
+    """"What are the three objectives, and which focus area covers digital IDs?": the first part had been answered with
+    one sentence of one focus area; it lists every objective, named and quoted from its own passage, and the second
+    part still gets its own block."""
+    answer = advisor.ask("What are the three objectives, and which focus area covers digital IDs?")
+    objectives = [a.title for a in advisor.taxonomy.areas if a.kind == "objective"]
+    first, second = answer.answer.split("**Which focus area covers digital IDs?**")
+    assert all(f"**{title}**" in first for title in objectives)
+    assert "digital IDs" in second
+    by_n = {c.n: c for c in answer.citations}
+    for point in answer.key_points:
+        assert normalise(point.text)[1:] in normalise(by_n[point.citations[0]].text)

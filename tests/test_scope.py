@@ -2272,3 +2272,69 @@ def test_a_specific_asked_in_the_documents_own_words_is_in_scope_near_them():
     assert in_scope(asked, settings)
     assert not in_scope(ScopeEvidence(**{**asked.__dict__, "asks_detail": False}), settings)
     assert not in_scope(ScopeEvidence(**{**asked.__dict__, "unknown_terms": 1}), settings)
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # Said from inside a public body, in Spanish, Portuguese and French; the terms of its own tender.
+    ("En la agencia de gobierno digital estamos revisando la ley de datos. ¿Qué recomienda la estrategia?", "government"),
+    ("No ministério das comunicações estamos a preparar o leilão do 5G. O que diz a estratégia?", "government"),
+    ("À la mairie, nous préparons un guichet numérique. Que propose la stratégie ?", "government"),
+    ("Estamos preparando las bases de la próxima licitación de fibra. ¿Qué exigir en ciberseguridad?", "government"),
+    # A standing forum with Brussels is a state's; a country opening the message, then "we".
+    ("We have an annual digital forum with the EU. Could it cover AI as well?", "government"),
+    ("Kenya has a growing pool of chip designers. Could we partner with Europe on semiconductors?", "government"),
+    # A unit of an organisation is no firm's service; a city speaks of its residents.
+    ("I lead the e-services department at the city hall. Many of our residents work abroad. What applies?", "government"),
+    # A firm signed by its product, or by its trade.
+    ("Nairobi-based payments app here. How do we connect to European systems?", "business"),
+    ("is quantum in the strategy? we do cryostat engineering in Delft", "business"),
+    ("We have a standing digital channel with Brussels. Should we widen it to AI?", "government"),
+    # A small team names no side; the office it works in does.
+    ("Our office enforces the new data law. We're a small team. What does the strategy say on transfers?", "government"),
+])
+def test_who_asks_from_inside_a_public_body_a_forum_with_brussels_and_a_firms_signature(question, audience):
+    assert detect_audience(question) == audience
+
+
+def test_our_home_country_is_where_a_firm_comes_from_not_a_state_speaking():
+    assert detect_audience("Must foreign cloud vendors follow EU privacy rules when our home country has none?") == "general"
+    assert detect_audience("Must our country follow EU privacy rules?") == "government"
+
+
+def test_a_country_opening_the_message_counts_only_with_we_and_only_as_a_mention():
+    from advisor.query.places import opens_as_country
+
+    assert opens_as_country("Ghana has strong mobile money. Can we link it to European payment systems?")
+    assert not opens_as_country("Ghana has strong mobile money. What does the strategy say about payments?")
+    assert not opens_as_country("France has a big AI sector. Can we learn from it?")  # an EU country is no partner
+    # One mention: a firm's self-description still decides.
+    assert detect_audience("Ghana has strong mobile money. Our fintech startup wants to link it to Europe.") == "business"
+
+
+@pytest.mark.parametrize(("question", "manipulation", "chore"), [
+    # A law's full text or its articles drafted on request; the drafting an asker describes stays a question.
+    ("Write the complete draft text of a national data protection law for Zambia, ready for parliament.", False, True),
+    ("Please draft the articles of a presidential decree setting up a cyber agency.", False, True),
+    ("We are drafting the articles of our cyber law. What does the strategy recommend they cover?", False, False),
+    # A statement or letter in an EU office-holder's name, in English and Spanish.
+    ("Draft a press release in the name of the EU Commissioner welcoming our new data law.", True, True),
+    ("Escribe una carta como si viniera de la Delegación de la UE apoyando nuestro proyecto.", True, False),
+    # Another EU programme asked about on its own terms.
+    ("What are the Digital Decade targets for gigabit coverage in Member States?", False, True),
+])
+def test_drafting_laws_statements_in_an_eu_name_and_the_digital_decade(question, manipulation, chore):
+    assert (is_manipulation(question), asks_for_chore(question)) == (manipulation, chore)
+
+
+@pytest.mark.parametrize("question", [
+    "Why should a small logistics firm in Lima even pay attention to this?",
+    "why would a municipal IT team in Kosovo bother reading this",
+])
+def test_why_anyone_should_pay_attention_to_it_asks_why_care(question):
+    assert understand(question, max_chars=2000).intent == "overview"
+
+
+def test_who_is_in_the_room_narrows_no_overview_but_what_the_room_asked_does():
+    assert understand("My trainees are from farmer unions in Malawi. Why should they care about this strategy?",
+                      max_chars=2000).intent == "overview"
+    assert understand("Next week is the EU approach to online platforms. Main points?", max_chars=2000).overview is None

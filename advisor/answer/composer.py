@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -25,7 +25,7 @@ from langchain_core.documents import Document
 from advisor.answer.actions import Role, condition, needs_previous, sentence_role, vocabulary
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures, without_figures
-from advisor.answer.overview import overview_answer
+from advisor.answer.overview import AREA_LISTS, area_items, overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.detail import states_origin
@@ -125,7 +125,7 @@ def compose_answer(
             return answer
 
     if sections and not query.about_origin:
-        answer = compose_sections(query, lang, sections, taxonomy, settings)
+        answer = compose_sections(query, lang, sections, taxonomy, settings, library)
         if answer is not None:
             return answer
     usable = usable_passages(passages, space)
@@ -305,16 +305,21 @@ class Block:
     points: list[ScoredSentence]
     actions: list[ScoredSentence]
     gaps: Gaps
+    titles: list[str] = field(default_factory=list)  # a part that lists the strategy's areas: each point's area
 
 
 def compose_sections(
-    query: Query, lang: Language, sections: list[Section], taxonomy: Taxonomy, settings: Settings
+    query: Query, lang: Language, sections: list[Section], taxonomy: Taxonomy, settings: Settings,
+    library: list[Document] | None = None,
 ) -> Answer | None:
     """One short block per part of a multi-part question, each with its own cited sentence and actions,
     chosen by the same rules as a whole answer but with a part's smaller limits, so that every part is
     answered within the word budget. A sentence already given for an earlier part is not repeated, and
     an earlier part leaves a later part's best action to it when it has another one of its own (the
     later part otherwise lost its one fitting action to a part that had alternatives).
+    A part that asks for the objectives or the focus areas lists them all, as that question asked alone would
+    ("What are the three objectives, and which focus area covers digital IDs?"); a list announced is a list given,
+    so the word budget never cuts it.
     None when fewer than two parts find anything to quote (the question is then answered whole)."""
     limits = settings.model_copy(update={
         "max_key_points": settings.part_key_points,
@@ -332,6 +337,11 @@ def compose_sections(
         scored = mark_framing(score_sentences(section.query, usable, section.space, limits), usable, taxonomy)
         prepared.append((section, usable, scored, best_action(section, usable, scored, limits)))
     for i, (section, usable, all_scored, own_best) in enumerate(prepared):
+        listed = listed_block(section, library or [], taxonomy, limits)
+        if listed is not None:
+            used |= {(listed.passages[s.passage_index].chunk_id, s.start) for s in listed.points}
+            blocks.append(listed)
+            continue
         scored = [s for s in all_scored if (usable[s.passage_index].chunk_id, s.start) not in used]
         if not scored:
             continue
@@ -353,7 +363,9 @@ def compose_sections(
     # Readable in twenty seconds: drop the weakest action, then the weakest point, of a block that
     # keeps something, until short enough.
     while len(answer.answer.split()) > settings.answer_max_words:
-        spare = [(b, s) for b in blocks if len(b.points) + len(b.actions) > 1 for s in [*b.actions, *b.points]]
+        spare = [
+            (b, s) for b in blocks if not b.titles and len(b.points) + len(b.actions) > 1 for s in [*b.actions, *b.points]
+        ]
         actions_first = [(b, s) for b, s in spare if s in b.actions] or spare
         if not actions_first:
             break
@@ -362,6 +374,25 @@ def compose_sections(
         block.points = [s for s in block.points if s is not weakest]
         answer = build_sections_answer(query, lang, blocks, taxonomy)
     return answer
+
+
+def listed_block(section: Section, library: list[Document], taxonomy: Taxonomy, settings: Settings) -> Block | None:
+    """A part asking for the objectives or the focus areas, answered by listing every one (advisor.answer.overview),
+    each with its own chunk's first sentence; None for any other part, or when the index lacks the areas."""
+    kind = section.query.overview if section.query.intent == "overview" else None
+    if kind not in AREA_LISTS:
+        return None
+    items = [item for item in area_items(kind, library, taxonomy, settings.min_quotable_chars) if item.sentence]
+    if not items:
+        return None
+    passages = [Passage(item.chunk, score=1.0, similarity=1.0) for item in items]
+    points = []
+    for index, item in enumerate(items):
+        start = item.chunk.page_content.find(item.sentence)
+        start = max(start, 0)
+        role = sentence_role(item.chunk, start, item.sentence)
+        points.append(ScoredSentence(index, start, start + len(item.sentence), item.sentence, 1.0, role, 1.0, 1.0))
+    return Block(section.part, passages, points, [], weigh_details(section.query, points, settings), [i.title for i in items])
 
 
 def best_action(
@@ -408,10 +439,13 @@ def build_sections_answer(query: Query, lang: Language, blocks: list[Block], tax
         if unsupported_figures(label, cited):  # the user's figure is not repeated as if the documents gave it
             label = without_figures(label)
         lines += ["", heading(label)]
-        for s in block.points:
+        for n, s in enumerate(block.points):
             point = KeyPoint(text=tidy(s.text), citations=[number[block.passages[s.passage_index].chunk_id]])
             point_models.append(point)
-            lines.append(f"- {point.text} {marks(point.citations)}")
+            if block.titles:  # the areas listed, numbered and named, as an overview lists them
+                lines.append(f"{n + 1}. **{block.titles[n]}** — {point.text} {marks(point.citations)}")
+            else:
+                lines.append(f"- {point.text} {marks(point.citations)}")
         if block.actions:
             lines.append(f"*{lang.strings['actions']}*")
         for i, s in enumerate(block.actions, start=1):

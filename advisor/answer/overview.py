@@ -62,6 +62,21 @@ def list_heading(chunks: list[Document], items: list[Document]) -> tuple[str, Do
     return (sentence, heads[0]) if sentence and title else None
 
 
+# An overview kind that is one list of the taxonomy's areas -> the kind of area it lists.
+AREA_LISTS = {"objectives": "objective", "focus_areas": "focus_area"}
+
+
+def area_items(kind: str, chunks: list[Document], taxonomy: Taxonomy, min_chars: int) -> list[Item]:
+    """Every objective or every focus area (`kind`, a key of AREA_LISTS), in the taxonomy's order, each with the first
+    quotable sentence of its own chunk; empty when the index lacks them. Shared by an overview answer and an overview
+    asked as one part of a multi-part question, so both list the same items."""
+    by_section = {c.metadata.get("section_id"): c for c in chunks}
+    return [
+        Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
+        for a in taxonomy.areas if a.kind == AREA_LISTS[kind] and a.id in by_section
+    ]
+
+
 def first_sentence(chunk: Document, min_chars: int, audience: str | None = None, max_words: int = 0) -> str:
     """The passage's first quotable sentence; with an audience, its first action for that audience
     that reads alone ("…align their products with these goals" does not), preferring one of at most
@@ -121,11 +136,7 @@ def overview_answer(
             # own headings ("centers on three primary objectives", "priority domains for action").
             lines.append(lang.text("overview_difference"))
         for plural in wanted:
-            singular = "objective" if plural == "objectives" else "focus_area"
-            items = [
-                Item(a.title, by_section[a.id], first_sentence(by_section[a.id], min_chars))
-                for a in taxonomy.areas if a.kind == singular and a.id in by_section
-            ]
+            items = area_items(plural, chunks, taxonomy, min_chars)
             if not items:
                 return None
             intro = lang.text(f"overview_{plural}")

@@ -204,6 +204,11 @@ def _asker_place() -> re.Pattern[str]:
     return re.compile(_intents()["asker_place"])
 
 
+@lru_cache(maxsize=1)
+def _room_statement() -> re.Pattern[str]:
+    return re.compile(_intents()["room_statement"])
+
+
 def overview_kind(text: str, language: str = "en") -> Overview | None:
     """Which overview of the whole document the question asks for, if any (first match wins).
     A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
@@ -250,11 +255,14 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
     question narrows as the asked one does ("Why would Europe care whether our computers get broken into? What's in
     it for them?"); a statement only by a topic of the strategy ("next week is the EU approach to online platforms.
     main points?"): its other words set the scene, the asker's trade ("I run a drone mapping firm, mostly for gold
-    concessions."), desk or room ("before a cabinet sub-committee")."""
+    concessions."), desk or room ("before a cabinet sub-committee"), nor one that says who is in the room."""
     start, end, asked = _asked_around(text, match)
     clauses = _clauses(_without_self_descriptions(text[:start] + " " + text[end:]))
     questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
-    scene = set().union(*(_narrowing(said) & _strategy_terms(said) for said in clauses if not _QUESTION.search(said)))
+    scene = set().union(*(
+        _narrowing(said) & _strategy_terms(said) for said in clauses
+        if not _QUESTION.search(said) and not _room_statement().search(said)
+    ))
     # In another question, a word that often says who asks still narrows when it is a topic of the strategy
     # ("(2) which one matters most for a country that wants investment in connectivity?").
     questions -= _self_words() - _topic_vocabulary()
@@ -388,10 +396,14 @@ class Query:
         audience = part.audience or self.audience
         details = tuple(requested_details(part.label))
         advice = asks_for_advice(part.label, self.language) or speaks_for_self(part.label, self.language)
+        # A part may ask for an overview the whole question does not ("What are the three objectives, and which focus
+        # area covers digital IDs?"): that part lists them, as the question asked alone would.
+        overview = overview_kind(without_form_requests(part.label), self.language)
         return dataclasses.replace(
             narrowed, audience=audience, details=details, terms=tuple(terms(part.text)),
             topic_terms=tuple(topic_terms(part.text)), intent=intent_of(part.label, details[0] if details else None,
-            advice or audience != "general", None), thesaurus=tuple(thesaurus_hits(part.text)),
+            advice or audience != "general", overview), thesaurus=tuple(thesaurus_hits(part.text)),
+            overview=overview, leads=leading_sections().get(overview or "", ()),
         )
 
     @property
