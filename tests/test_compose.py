@@ -148,3 +148,16 @@ def test_a_part_asking_for_the_objectives_lists_all_three(advisor):
     by_n = {c.n: c for c in answer.citations}
     for point in answer.key_points:
         assert normalise(point.text)[1:] in normalise(by_n[point.citations[0]].text)
+
+
+def test_a_list_then_a_pick_from_it_answers_both_but_a_note_on_form_keeps_the_list_whole(advisor):
+    """"what are the six priority areas, and which one mentions undersea cables?" had listed the areas and left the pick
+    unanswered; "3 main goals? for a slide, one line each" asks nothing besides the list."""
+    picked = advisor.ask("For my quiz: what are the six priority areas, and which one mentions undersea cables?")
+    areas = [a.title for a in advisor.taxonomy.areas if a.kind == "focus_area"]
+    listed, pick = picked.answer.split("**Which one mentions undersea cables?**")
+    assert all(f"**{title}**" in listed for title in areas)
+    assert "[" in pick.split("**Focus areas:**")[0]  # the pick is answered with a cited sentence
+    whole = advisor.ask("3 main goals of the strategy? for a slide, one line each")
+    assert "several things" not in whole.answer
+    assert all(f"**{a.title}**" in whole.answer for a in advisor.taxonomy.areas if a.kind == "objective")

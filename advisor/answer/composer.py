@@ -25,14 +25,14 @@ from langchain_core.documents import Document
 from advisor.answer.actions import Role, condition, needs_previous, sentence_role, vocabulary
 from advisor.answer.framing import focus_line, heading, lead_line, marks, preamble, quotes_note
 from advisor.answer.grounding import unsupported_figures, without_figures
-from advisor.answer.overview import AREA_LISTS, area_items, overview_answer
+from advisor.answer.overview import area_items, overview_answer
 from advisor.answer.quotable import CACHE_SIZE, quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.detail import states_origin
 from advisor.query.language import Language, language
 from advisor.query.parts import QuestionPart
 from advisor.query.scope import GENERIC_TERMS, NAME_TERMS, names_strategy
-from advisor.query.understand import Query
+from advisor.query.understand import AREA_LISTS, Query
 from advisor.retrieval.passage import Passage
 from advisor.settings import Settings
 from advisor.taxonomy import Taxonomy
@@ -116,6 +116,11 @@ def compose_answer(
     lang = language(query.language)
     if not in_scope or not passages:
         return decline(query, lang)
+    if sections and query.overview in AREA_LISTS:
+        # The list asked beside questions of its own: each part in its block, the list one of them.
+        answer = compose_sections(query, lang, sections, taxonomy, settings, library)
+        if answer is not None:
+            return answer
     if query.intent == "overview" and query.overview is not None:
         answer = overview_answer(
             query, library, taxonomy, lang, settings.min_quotable_chars, settings.overview_item_max_words,

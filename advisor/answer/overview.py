@@ -16,7 +16,7 @@ from advisor.answer.framing import focus_line, marks, preamble, quotes_note
 from advisor.answer.quotable import quotable_sentences, tidy
 from advisor.models import Action, Answer, Citation, KeyPoint
 from advisor.query.language import Language
-from advisor.query.understand import Query, asks_for_titles, leading_sections
+from advisor.query.understand import AREA_LISTS, Query, asks_for_titles, leading_sections
 from advisor.retrieval.passage import Passage
 from advisor.retrieval.retriever import list_headings
 from advisor.taxonomy import SECTION_SEPARATOR, Taxonomy
@@ -60,10 +60,6 @@ def list_heading(chunks: list[Document], items: list[Document]) -> tuple[str, Do
     title, _, sentence = heads[0].page_content.partition(": ")
     sentence = " ".join(sentence.split())
     return (sentence, heads[0]) if sentence and title else None
-
-
-# An overview kind that is one list of the taxonomy's areas -> the kind of area it lists.
-AREA_LISTS = {"objectives": "objective", "focus_areas": "focus_area"}
 
 
 def area_items(kind: str, chunks: list[Document], taxonomy: Taxonomy, min_chars: int) -> list[Item]:

@@ -205,6 +205,11 @@ def _asker_place() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _picks_from_list() -> re.Pattern[str]:
+    return re.compile(_intents()["picks_from_list"])
+
+
+@lru_cache(maxsize=1)
 def _room_statement() -> re.Pattern[str]:
     return re.compile(_intents()["room_statement"])
 
@@ -412,6 +417,24 @@ class Query:
         return self.text if self.text != self.asked else None
 
 
+# An overview kind that is one list of the taxonomy's areas -> the kind of area it lists.
+AREA_LISTS = {"objectives": "objective", "focus_areas": "focus_area"}
+
+
+def answered_in_parts(overview: Overview | None, split: Sequence[QuestionPart], language: str) -> bool:
+    """A list of the areas asked, then a pick from it ("What are the focus areas, and which one covers digital IDs? Does
+    it also mention payment systems?"): each part gets its block, the list one of them, rather than the list alone.
+    A note on the list's form or use ("3 main goals? for a slide, one line each") picks nothing, so the list stays
+    whole; so does a question that splits the list itself ("Which focus areas are about protecting people, and which
+    are about networks?"), which the list answers better than blocks would."""
+    if overview not in AREA_LISTS or len(split) < 2:
+        return False
+    kinds = [overview_kind(without_form_requests(part.label), language) for part in split]
+    return any(kind in AREA_LISTS for kind in kinds) and any(
+        kind is None and _picks_from_list().search(part.label) for kind, part in zip(kinds, split)
+    )
+
+
 def intent_of(text: str, detail: RequestedDetail | None, advice: bool, overview: Overview | None) -> Intent:
     if overview is not None:
         return "overview"
@@ -542,7 +565,7 @@ def understand(
         requested_audience=None if audience in (None, "auto") else audience,
         missing_reference=missing_reference,
         parts=tuple(part.text for part in split),
-        sections=split if overview is None else (),
+        sections=split if overview is None or answered_in_parts(overview, split, language) else (),
         details=details,
         terms=tuple(terms(spelled)),
         topic_terms=tuple(topic),
