@@ -393,10 +393,9 @@ def listed_block(section: Section, library: list[Document], taxonomy: Taxonomy, 
     passages = [Passage(item.chunk, score=1.0, similarity=1.0) for item in items]
     points = []
     for index, item in enumerate(items):
-        start = item.chunk.page_content.find(item.sentence)
-        start = max(start, 0)
-        role = sentence_role(item.chunk, start, item.sentence)
-        points.append(ScoredSentence(index, start, start + len(item.sentence), item.sentence, 1.0, role, 1.0, 1.0))
+        # The item's sentence is its chunk's first quotable one (overview.first_sentence): quoted from where it stands.
+        start, end, text = quotable_sentences(item.chunk, settings.min_quotable_chars)[0]
+        points.append(ScoredSentence(index, start, end, text, 1.0, sentence_role(item.chunk, start, text), 1.0, 1.0))
     return Block(section.part, passages, points, [], weigh_details(section.query, points, settings), [i.title for i in items])
 
 

@@ -178,8 +178,8 @@ def _without_self_descriptions(text: str) -> str:
     they are ("a company outside Europe"), whose words say who asks, not what about."""
     heads = _title_heads()
     text = _TITLED.sub(lambda m: " " if heads & set(m.group(1).lower().split()) else m.group(0), text)
-    text = _kind_like().sub(" ", text)
-    text = _asker_place().sub(" ", text)
+    text = _intent_pattern("kind_like").sub(" ", text)
+    text = _intent_pattern("asker_place").sub(" ", text)
     for pattern in lexicon().selves.values():
         text = pattern.sub(" ", text)
     return text
@@ -194,24 +194,11 @@ def _title_heads() -> frozenset[str]:
     return frozenset(str(word).lower() for word in _intents()["title_heads"])
 
 
-@lru_cache(maxsize=1)
-def _kind_like() -> re.Pattern[str]:
-    return re.compile(_intents()["kind_like"])
-
-
-@lru_cache(maxsize=1)
-def _asker_place() -> re.Pattern[str]:
-    return re.compile(_intents()["asker_place"])
-
-
-@lru_cache(maxsize=1)
-def _picks_from_list() -> re.Pattern[str]:
-    return re.compile(_intents()["picks_from_list"])
-
-
-@lru_cache(maxsize=1)
-def _room_statement() -> re.Pattern[str]:
-    return re.compile(_intents()["room_statement"])
+@lru_cache(maxsize=8)
+def _intent_pattern(key: str) -> re.Pattern[str]:
+    """One regular expression of knowledge/intents.yaml (kind_like, asker_place, room_statement, picks_from_list),
+    compiled once."""
+    return re.compile(_intents()[key])
 
 
 def overview_kind(text: str, language: str = "en") -> Overview | None:
@@ -266,7 +253,7 @@ def _topic_around(text: str, match: re.Match[str]) -> set[str]:
     questions = set().union(*(_narrowing(said) for said in clauses if _QUESTION.search(said)))
     scene = set().union(*(
         _narrowing(said) & _strategy_terms(said) for said in clauses
-        if not _QUESTION.search(said) and not _room_statement().search(said)
+        if not _QUESTION.search(said) and not _intent_pattern("room_statement").search(said)
     ))
     # In another question, a word that often says who asks still narrows when it is a topic of the strategy
     # ("(2) which one matters most for a country that wants investment in connectivity?").
@@ -431,7 +418,7 @@ def answered_in_parts(overview: Overview | None, split: Sequence[QuestionPart], 
         return False
     kinds = [overview_kind(without_form_requests(part.label), language) for part in split]
     return any(kind in AREA_LISTS for kind in kinds) and any(
-        kind is None and _picks_from_list().search(part.label) for kind, part in zip(kinds, split)
+        kind is None and _intent_pattern("picks_from_list").search(part.label) for kind, part in zip(kinds, split)
     )
 
 
