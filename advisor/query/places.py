@@ -102,6 +102,11 @@ def _one_place(name: str) -> bool:
     return place_names(name) == [name]
 
 
+def _one_place_outside_eu(name: str) -> bool:
+    """The words are one place outside the EU and nothing else: a partner country or city that can speak as a state."""
+    return _one_place(name) and bool(outside_eu([name]))
+
+
 # A sentence that opens with a place as the one who wants something ("Rabat would like to be early in the queue",
 # "Medellín wants a shared cloud for city services"): the place's government speaks through its name.
 _PLACE_ACTS = re.compile(
@@ -117,7 +122,7 @@ def speaks_as_place(text: str) -> bool:
     speaking through its name, as a ministry signing in by its name does."""
     for match in _PLACE_ACTS.finditer(text):
         name = match.group(1)
-        if _one_place(name) and outside_eu([name]):
+        if _one_place_outside_eu(name):
             return True
     return False
 
@@ -139,8 +144,7 @@ def opens_as_country(text: str) -> bool:
     match = _COUNTRY_OPENS.match(text)
     if not match or not _WE.search(text, match.end()):
         return False
-    name = match.group(1)
-    return _one_place(name) and bool(outside_eu([name]))
+    return _one_place_outside_eu(match.group(1))
 
 
 # A firm's branch named by its city ("Our Bogotá office keeps asking", "our Accra office needs to know"); a public

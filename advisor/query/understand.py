@@ -206,7 +206,10 @@ def overview_kind(text: str, language: str = "en") -> Overview | None:
     A narrow topic is looked for around the match, and for who/when also inside it: that pattern spans
     from "when" to "launch", so its subject sits within ("When will the Digital Partnership Network
     launch?" asks about a programme, not the strategy). In another language, the topic is read through
-    the glossary ("un resumen: ¿qué pasos recomienda en protección de datos e interoperabilidad?")."""
+    the glossary ("un resumen: ¿qué pasos recomienda en protección de datos e interoperabilidad?").
+    A request about the answer's form ("Headings only.") is no part of what is asked, so it is set aside first,
+    for a whole question and for each of its parts alike."""
+    text = without_form_requests(text)
     for kind, pattern in overview_patterns().items():
         match = pattern.search(text)
         if match is None:
@@ -390,7 +393,7 @@ class Query:
         advice = asks_for_advice(part.label, self.language) or speaks_for_self(part.label, self.language)
         # A part may ask for an overview the whole question does not ("What are the three objectives, and which focus
         # area covers digital IDs?"): that part lists them, as the question asked alone would.
-        overview = overview_kind(without_form_requests(part.label), self.language)
+        overview = overview_kind(part.label, self.language)
         return dataclasses.replace(
             narrowed, audience=audience, details=details, terms=tuple(terms(part.text)),
             topic_terms=tuple(topic_terms(part.text)), intent=intent_of(part.label, details[0] if details else None,
@@ -416,7 +419,7 @@ def answered_in_parts(overview: Overview | None, split: Sequence[QuestionPart], 
     are about networks?"), which the list answers better than blocks would."""
     if overview not in AREA_LISTS or len(split) < 2:
         return False
-    kinds = [overview_kind(without_form_requests(part.label), language) for part in split]
+    kinds = [overview_kind(part.label, language) for part in split]
     return any(kind in AREA_LISTS for kind in kinds) and any(
         kind is None and _intent_pattern("picks_from_list").search(part.label) for kind, part in zip(kinds, split)
     )
@@ -521,7 +524,7 @@ def understand(
     impact = bool(impact_pattern().search(spelled))
     # What the whole strategy means for the asker ("main takeaways for us as a mobile operator") is advice for
     # their situation, however an overview phrasing ("takeaways") reads.
-    overview = None if impact else overview_kind(without_form_requests(spelled), language)
+    overview = None if impact else overview_kind(spelled, language)
     glossed = tuple(english_terms(said, language))
     # Another language is read for the strategy's name and its topic through its glossary terms.
     english_view = spelled if language == "en" else " ".join(glossed)
