@@ -323,6 +323,11 @@ class Settings(BaseSettings):
     eval_fixtures_dir: Path = Field(
         PROJECT_ROOT / "evals" / "fixtures", description="Extra documents (planted instructions) for injection cases."
     )
+    eval_persona_clarity_file: Path = Field(
+        PROJECT_ROOT / "evals" / "persona-clarity.jsonl",
+        description="Independent readers' judgement of whether each labelled asker's side is clear from the "
+        "question alone (evals/persona-clarity.md); scores audience detection where the persona is clear.",
+    )
     eval_retrieval_k: int = Field(10, description="Passages ranked per question for hit@k, MRR and nDCG@10.")
     support_min_term_coverage: float = Field(
         0.8, description="Offline support check: share of a statement's content terms its passage must contain."

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from advisor.settings import PROJECT_ROOT
-from advisor_tools.evaluation.golden import load_golden
+from advisor_tools.evaluation.golden import GoldenError, load_golden, load_readers
+from advisor_tools.evaluation.metrics import quality_summary
 from advisor_tools.evaluation.support import SupportChecker
 from tests.conftest import run_cli
 
@@ -39,7 +40,11 @@ QUALITY_CEILINGS = {
 # The blind set (evals/blind.jsonl, never tuned on): floors a little under what was measured when
 # it was frozen and answered (see README "Quality"), so a regression of a category fails CI.
 BLIND = PROJECT_ROOT / "evals" / "blind.jsonl"
-BLIND_FLOORS = {"hit@1": 0.85, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.92}
+# audience_accuracy_clear: the issue's measure, where two readers who saw only the questions could tell the asker's
+# side (evals/persona-clarity.md); measured at 0.970 when it was introduced, against a target of 0.95.
+BLIND_FLOORS = {
+    "hit@1": 0.85, "hit@5": 0.97, "offtopic_declined": 1.0, "audience_accuracy": 0.92, "audience_accuracy_clear": 0.95,
+}
 BLIND_CEILINGS = {"false_decline_rate": 0.02}
 NON_ENGLISH_HIT5 = 0.9
 
@@ -162,3 +167,35 @@ def test_eval_refuses_a_sample_step_below_one(tmp_path):
     result = run_cli(["eval", "--every", "0"], tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--every must be 1 or more" in result.stderr
+
+
+def test_every_labelled_blind_question_has_two_readers_and_none_of_another_set():
+    """The clarity file covers the whole blind set's labelled askers, and only cases that exist."""
+    readers = load_readers(PROJECT_ROOT / "evals" / "persona-clarity.jsonl", "blind")
+    labelled = {c.id for c in load_golden(BLIND) if c.expected_audience}
+    assert set(readers) == labelled
+    assert all(len(sides) == 2 and set(sides) <= {"business", "government", "unclear"} for sides in readers.values())
+
+
+def test_the_persona_is_clear_only_when_every_reader_names_the_labelled_side(tmp_path):
+    golden = tmp_path / "set.jsonl"
+    rows = [("a", "business"), ("b", "government"), ("c", "business"), ("d", None)]
+    golden.write_text("".join(json.dumps({
+        "id": i, "persona": "sme", "category": "paraphrase", "language": "en", "question": "q?", "audience": a,
+        "expected_sections": ["intro"], "expected_focus_areas": [], "must_decline": False}) + "\n" for i, a in rows))
+    clarity = tmp_path / "clarity.jsonl"
+    clarity.write_text("".join(json.dumps({"set": name, "id": i, "readers": r}) + "\n" for name, i, r in [
+        ("set", "a", ["business", "business"]), ("set", "b", ["government", "unclear"]),
+        ("set", "c", ["government", "government"]), ("other", "d", ["business", "business"])]))
+    cases = {c.id: c for c in load_golden(golden, load_readers(clarity, "set"))}
+    assert [cases[i].persona_clear for i in "abcd"] == [True, False, False, None]
+    # Scored over the clear ones only: "a" is right; "b" (wrong) and "c" (right) are not clear, so they do not count.
+    quality = {"actions_for_asker": [], "action_texts": [], "dangling_colon": False, "overview_complete": None, "words": 1}
+    scored = [{"id": c.id, "declined": False, "quality": quality, "audience": "business",
+               "expected_audience": c.expected_audience, "persona_clear": c.persona_clear} for c in cases.values()]
+    summary = quality_summary(scored)
+    assert summary["audience_accuracy_clear"] == 1.0 and summary["persona_clear_cases"] == 1
+    assert summary["audience_accuracy"] == 0.6667
+    clarity.write_text('{"set": "set", "id": "a"}\n')
+    with pytest.raises(GoldenError, match="clarity.jsonl:1"):
+        load_readers(clarity, "set")

@@ -2338,3 +2338,44 @@ def test_who_is_in_the_room_narrows_no_overview_but_what_the_room_asked_does():
     assert understand("My trainees are from farmer unions in Malawi. Why should they care about this strategy?",
                       max_chars=2000).intent == "overview"
     assert understand("Next week is the EU approach to online platforms. Main points?", max_chars=2000).overview is None
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # A ministry by its short name, said from inside ("En el MinTIC estamos…").
+    ("En el MinCiencias estamos revisando la política de IA. ¿Qué propone la estrategia?", "government"),
+    # The buyer writes a public network's terms of reference; a bidder answers them.
+    ("We're drafting the terms of reference for the national data centre tender. What security clauses fit?", "government"),
+    # A firm signed by its trade or its house.
+    ("Is connectivity in there at all? We do satellite telecoms out of Limassol", "business"),
+    ("Kyiv software house here. Any support for firms like us?", "business"),
+])
+def test_a_ministrys_short_name_a_buyers_terms_of_reference_and_a_firms_trade(question, audience):
+    assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize("question", [
+    "How does Ireland tax retained profits nowadays?",
+    "Should we be moving our holding company to Cyprus?",
+])
+def test_how_a_country_taxes_profits_or_where_to_move_a_holding_is_an_errand(question):
+    assert asks_for_chore(question)
+
+
+def test_a_pot_and_the_most_one_project_can_get_ask_for_an_amount():
+    from advisor.query.detail import requested_details
+
+    assert [d.kind for d in requested_details("How big is the connectivity pot?")] == ["amount"]
+    assert [d.kind for d in requested_details("What's the most a single project can receive?")] == ["amount"]
+
+
+def test_a_scene_set_apart_by_a_dash_narrows_no_overview_but_a_topic_before_it_does():
+    assert understand("class notes for Lautoka campus — main goals of the strategy?", max_chars=2000).overview == "objectives"
+    # The topic before the dash is what is asked about.
+    assert understand("O que a UE espera de plataformas? moderação, menores — resumo rápido",
+                      max_chars=2000).overview is None
+
+
+def test_a_wrong_story_of_how_the_strategy_came_about_is_a_specific_of_it():
+    query = understand("Our minister says the Council adopted this strategy as a treaty. What does it oblige us to do?",
+                       max_chars=2000)
+    assert query.about_origin and query.self_reference

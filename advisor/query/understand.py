@@ -232,14 +232,19 @@ def _glossed_topic_around(text: str, match: re.Match[str], language: str) -> set
     """The strategy's topics that the glossary finds in the asked sentence of a question in another language, less
     the overview phrase itself and what the asker says they are ("desde el despacho de la viceministra"). One glossary
     entry is one topic, however many words its English has ("jeunes": children young users)."""
-    _, _, asked = _asked_around(text, match)
-    return {english for english in english_terms(asked, language) if set(terms(english)) & _topic_vocabulary()}
+    _, _, asked = _asked_around(text, match, language)
+    return _glossed_topics(asked, language)
 
 
-def _asked_around(text: str, match: re.Match[str]) -> tuple[int, int, str]:
+def _glossed_topics(text: str, language: str) -> set[str]:
+    """The strategy's topics the glossary finds in text in another language, each as its English."""
+    return {english for english in english_terms(text, language) if set(terms(english)) & _topic_vocabulary()}
+
+
+def _asked_around(text: str, match: re.Match[str], language: str = "en") -> tuple[int, int, str]:
     """Where the sentence an overview phrase sits in starts and ends, and the rest of it, less what the asker says
     they are. A pattern may stop inside a word ("list of main recommend|ations"): the rest of that word is no topic."""
-    start, end = _asked_sentence(text, match)
+    start, end = _asked_sentence(text, match, language)
     after = match.end() + len(_WORD_TAIL.match(text, match.end()).group(0))
     return start, end, _without_self_descriptions(text[start : match.start()] + " " + text[after:end])
 
@@ -279,6 +284,9 @@ _CLAUSE_END = re.compile(
 )
 
 
+_SPACED_DASH = re.compile(r"\s+[—–-]\s+")
+
+
 # A clause that asks something: it ends in a question mark, or opens as English questions do.
 _QUESTION = re.compile(r"\?\s*$|^\W*(who|what|when|where|which|why|how|is|are|does|do|did|can|could|would|will|should)\b", re.I)
 
@@ -289,9 +297,17 @@ def _clauses(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
 
 
-def _asked_sentence(text: str, match: re.Match[str]) -> tuple[int, int]:
+def _asked_sentence(text: str, match: re.Match[str], language: str = "en") -> tuple[int, int]:
     """Where the sentence (or colon-led clause) the match sits in starts and ends."""
     start = max((end.end() for end in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
+    # A spaced dash sets a scene apart as a stop would, when the scene names no topic of the strategy ("class handout at
+    # USP Emalus campus — main goals of …?"); a topic before it is what is asked ("menores, transparência do algoritmo —
+    # resumo rápido").
+    dashes = list(_SPACED_DASH.finditer(text, start, match.start()))
+    if dashes:
+        scene = text[start : dashes[-1].start()]
+        if not (_strategy_terms(scene) if language == "en" else _glossed_topics(scene, language)):
+            start = dashes[-1].end()
     # A match may end on its sentence's own stop ("What does the strategy ask governments like ours to do?"): that
     # stop closes it, not the next sentence's.
     closing = match.end() - 1 if match.end() > match.start() and text[match.end() - 1] in ".?!:;" else match.end()

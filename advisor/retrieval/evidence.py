@@ -97,7 +97,9 @@ class EvidenceGatherer:
             manipulation=query.manipulation,
             term_margin=term_margin if term_margin is not None else float("nan"),
             names_document=query.self_reference,
-            asks_detail=bool(query.details),
+            # How the strategy came about (who adopted it, when) is a specific of the document too, however wrong
+            # the asker's version ("the European Parliament adopted this strategy as a binding regulation").
+            asks_detail=bool(query.details) or query.about_origin,
             names_audience=query.named_audience,
             foreign_programme=query.foreign_programme,
             chore=query.chore,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.settings import PROJECT_ROOT, Settings
-from advisor_tools.evaluation.golden import load_golden
+from advisor_tools.evaluation.golden import load_golden, load_readers
 from advisor_tools.evaluation.metrics import add_retrieval_scores, by_group, summarise
 from advisor_tools.evaluation.report import chart, compare, markdown, read_jsonl, weakest_cases, write_jsonl
 from advisor_tools.evaluation.runner import build_context, run_cases
@@ -42,7 +42,8 @@ def run_evaluation(
 ) -> tuple[dict[str, Any], dict[str, list[str]] | None, Path]:
     """Returns the summary, the comparison with the baseline (None without one) and the run folder.
     `every` > 1 runs cases 1, 1+every, ... of the golden file: a sample spread over its categories."""
-    cases = load_golden(settings.eval_golden_file)[::every]
+    readers = load_readers(settings.eval_persona_clarity_file, settings.eval_golden_file.stem)
+    cases = load_golden(settings.eval_golden_file, readers)[::every]
     run_name = run_name or time.strftime("%Y%m%d-%H%M%S")
     target = (out_dir or settings.eval_results_dir) / run_name
     target.mkdir(parents=True, exist_ok=True)

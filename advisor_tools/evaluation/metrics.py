@@ -91,6 +91,11 @@ def quality_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out["missing_detail_acknowledged"] = _mean(float(bool(r["missing_detail"]) or r["declined"]) for r in gaps)
     audience = [r for r in rows if r.get("expected_audience")]
     out["audience_accuracy"] = _mean(float(r["audience"] == r["expected_audience"]) for r in audience)
+    # The measure: the same, where readers can tell the asker's side from the question alone.
+    clear = [r for r in audience if r.get("persona_clear")]
+    out["audience_accuracy_clear"] = _mean(float(r["audience"] == r["expected_audience"]) for r in clear)
+    read = any(r.get("persona_clear") is not None for r in audience)
+    out["persona_clear_cases"] = len(clear) if read else None
     offtopic = [r for r in rows if r.get("off_topic")]
     out["offtopic_declined"] = _mean(float(r["declined"]) for r in offtopic)
     words = [r["quality"]["words"] for r in answered]

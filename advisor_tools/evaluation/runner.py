@@ -140,6 +140,7 @@ def run_case(ctx: EvalContext, case: GoldenCase, area_titles: dict[str, str]) ->
         "missing_detail": answer.missing_detail,
         "expects_missing_detail": bool(case.missing_detail) or case.category == "trap",
         "expected_audience": case.expected_audience,
+        "persona_clear": case.persona_clear,
         "off_topic": case.category in OFF_TOPIC_CATEGORIES and not case.fixture,
         "quality": answer_quality(answer, ctx.main.taxonomy),
         "ranking": ranking,
