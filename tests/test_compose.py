@@ -161,3 +161,15 @@ def test_a_list_then_a_pick_from_it_answers_both_but_a_note_on_form_keeps_the_li
     whole = advisor.ask("3 main goals of the strategy? for a slide, one line each")
     assert "several things" not in whole.answer
     assert all(f"**{a.title}**" in whole.answer for a in advisor.taxonomy.areas if a.kind == "objective")
+
+
+def test_a_list_asked_with_who_presented_it_and_when_opens_with_the_sentence_that_says_both(advisor):
+    """"Quiz prep: when was it presented, who presented it, and what are its three objectives?" had listed the
+    objectives and left the date and the presenters out."""
+    answer = advisor.ask("Class quiz: when was it presented, who presented it, and what are its three objectives?")
+    first, listed = answer.answer.split("\n\n", 1)
+    assert "5 June 2025" in first and "High Representative" in first
+    assert answer.citations[0].section_id == "introduction"
+    assert all(f"**{a.title}**" in listed for a in advisor.taxonomy.areas if a.kind == "objective")
+    plain = advisor.ask("What are the three objectives of the strategy?")
+    assert "5 June 2025" not in plain.answer

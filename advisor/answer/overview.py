@@ -122,6 +122,13 @@ def overview_answer(
             areas.extend(taxonomy.areas_served([item.chunk.metadata])[:1])
 
     kind = query.overview
+    intro_chunk = by_section.get("introduction")
+    if query.also_who_when and intro_chunk is not None:
+        # Asked with the list: who presented the strategy and when, in the introduction's first sentence, which says both.
+        said = [s for _, _, s in quotable_sentences(intro_chunk, min_chars)][:1]
+        n = citer.cite(intro_chunk)
+        key_points.extend(KeyPoint(text=sentence, citations=[n]) for sentence in said)
+        lines.extend(f"{sentence} {marks([n])}" for sentence in said)
     if kind in ("objectives", "focus_areas", "objectives_and_focus_areas"):
         # A comparison lists both sets, each item with its own first sentence, so the two can be told
         # apart, and each set under the document's own sentence introducing it: what the strategy

@@ -210,22 +210,31 @@ def overview_kind(text: str, language: str = "en") -> Overview | None:
     A request about the answer's form ("Headings only.") is no part of what is asked, so it is set aside first,
     for a whole question and for each of its parts alike."""
     text = without_form_requests(text)
-    for kind, pattern in overview_patterns().items():
-        match = pattern.search(text)
-        if match is None:
-            continue
-        if kind in _NARROWABLE and language != "en":
-            if len(_glossed_topic_around(text, match, language)) > _SUMMARY_MAX_TOPIC_TERMS:
-                continue
-        elif kind in _NARROWABLE:
-            inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
-            specific = (_topic_around(text, match) | inside - _self_words()) - NAME_TERMS - GENERIC_TERMS - format_words()
-            if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
-                continue
-            if inside - NAME_TERMS - GENERIC_TERMS - format_words():
-                continue  # launched is something else than the strategy ("When is that partner network launching?")
-        return kind  # type: ignore[return-value]
-    return None
+    return next((kind for kind in overview_patterns() if _asks_overview(kind, text, language)), None)  # type: ignore[return-value]
+
+
+def _asks_overview(kind: str, text: str, language: str) -> bool:
+    """Whether the text asks for this kind of overview: its phrase, and no narrow topic around it."""
+    match = overview_patterns()[kind].search(text)
+    if match is None:
+        return False
+    if kind in _NARROWABLE and language != "en":
+        return len(_glossed_topic_around(text, match, language)) <= _SUMMARY_MAX_TOPIC_TERMS
+    if kind in _NARROWABLE:
+        inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
+        specific = (_topic_around(text, match) | inside - _self_words()) - NAME_TERMS - GENERIC_TERMS - format_words()
+        if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
+            return False
+        # Launched is something else than the strategy ("When is that partner network launching?").
+        return not inside - NAME_TERMS - GENERIC_TERMS - format_words()
+    return True
+
+
+def also_asks_who_when(overview: Overview | None, text: str, language: str) -> bool:
+    """A list of the areas asked together with who presented the strategy and when ("Quiz prep: when was it presented,
+    who presented it, and what are its three objectives?"): the list's answer opens with the sentence that says so.
+    The list's own phrase comes first in `overview_kind`, so the question is read for who and when apart."""
+    return overview in AREA_LISTS and _asks_overview("who_when", without_form_requests(text), language)
 
 
 def _glossed_topic_around(text: str, match: re.Match[str], language: str) -> set[str]:
@@ -386,6 +395,7 @@ class Query:
     # about the strategy, however much the asker says about themselves; answered as advice.
     asks_impact: bool = False
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
+    also_who_when: bool = False  # a list of the areas asked with who presented the strategy and when
     leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     notes: list[str] = field(default_factory=list)
 
@@ -550,6 +560,9 @@ def understand(
         # Why the strategy exists is said where it frames itself: answered like an overview, from there.
         overview = "background"
     leads = leading_sections().get("origin" if origin else overview or "", ())
+    who_when = also_asks_who_when(overview, spelled, language)
+    if who_when:
+        leads = tuple(dict.fromkeys([*leads, *leading_sections()["who_when"]]))
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
     places, shape = place_names(said), format_words()
@@ -585,6 +598,7 @@ def understand(
                                         if t not in shape]),
         asks_impact=impact,
         about_origin=origin,
+        also_who_when=who_when,
         leads=leads,
         notes=notes,
     )
