@@ -306,17 +306,22 @@ def _clauses(text: str) -> list[str]:
     return [text[a:b] for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]
 
 
+def _sets_a_scene(text: str, language: str) -> bool:
+    """Words before a dash that only set a scene: no question, no overview of their own ("whats the bottom line at the
+    end - …" asks one), and no topic of the strategy."""
+    if _QUESTION.search(text) or any(pattern.search(text) for pattern in overview_patterns().values()):
+        return False
+    return not (_strategy_terms(text) if language == "en" else _glossed_topics(text, language))
+
+
 def _asked_sentence(text: str, match: re.Match[str], language: str = "en") -> tuple[int, int]:
     """Where the sentence (or colon-led clause) the match sits in starts and ends."""
     start = max((end.end() for end in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
-    # A spaced dash sets a scene apart as a stop would, when the scene names no topic of the strategy ("class handout at
-    # USP Emalus campus — main goals of …?"); a topic before it is what is asked ("menores, transparência do algoritmo —
-    # resumo rápido").
+    # A spaced dash sets a scene apart as a stop would ("class handout at USP Emalus campus — main goals of …?"); a topic
+    # before it is what is asked ("menores, transparência do algoritmo — resumo rápido").
     dashes = list(_SPACED_DASH.finditer(text, start, match.start()))
-    if dashes:
-        scene = text[start : dashes[-1].start()]
-        if not (_strategy_terms(scene) if language == "en" else _glossed_topics(scene, language)):
-            start = dashes[-1].end()
+    if dashes and _sets_a_scene(text[start : dashes[-1].start()], language):
+        start = dashes[-1].end()
     # A match may end on its sentence's own stop ("What does the strategy ask governments like ours to do?"): that
     # stop closes it, not the next sentence's.
     closing = match.end() - 1 if match.end() > match.start() and text[match.end() - 1] in ".?!:;" else match.end()
