@@ -2379,3 +2379,35 @@ def test_a_wrong_story_of_how_the_strategy_came_about_is_a_specific_of_it():
     query = understand("Our minister says the Council adopted this strategy as a treaty. What does it oblige us to do?",
                        max_chars=2000)
     assert query.about_origin and query.self_reference
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    # A firm doing the work for public clients, piloting its own product with a ministry, or signed by its trade.
+    ("We digitise birth records for county councils in Liberia. Would Europe fund that?", "business"),
+    ("We want to pilot our crop-disease AI with the agriculture ministry. Does the plan encourage that?", "business"),
+    ("Cabinet de conseil basé à Dakar. La stratégie prévoit-elle des partenariats avec le privé ?", "business"),
+    ("Tenemos una billetera móvil en Quito con 50.000 usuarios. ¿Qué recomienda la estrategia?", "business"),
+    ("Damos servicios de nube en Lima. ¿Cómo participar en esas mesas?", "business"),
+    # A state revising its law, or relaying what its ministry wants to know; a police force from inside.
+    ("We're revising Peru's 2011 data protection law. What should we mirror?", "government"),
+    ("Could Kenya host a 6G trial? The ministry wants to know if the plan foresees that.", "government"),
+    ("Aqui na Polícia Nacional lidamos com crimes cibernéticos. Que cooperação a estratégia prevê?", "government"),
+    ("La CNIL locale révise la loi sur les données personnelles. Que dit la stratégie ?", "government"),
+    # "While we design it": a project under way, not a firm's trade.
+    ("The city council wants one login for all services. While we design it, what should we keep in mind?", "government"),
+    # A portfolio of projects is no wallet.
+    ("Escrevo da Direção Nacional de Transformação Digital. Temos uma carteira de projetos de banda larga.", "government"),
+])
+def test_a_firms_public_clients_its_own_pilot_and_a_state_revising_its_law(question, audience):
+    assert detect_audience(question) == audience
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("What does the plan say about undersea cables?", True),
+    ("Does Europe's outward-facing digital plan cover satellites?", True),
+    ("Is there anything in the European plan about digital IDs?", True),
+    ("Does the EU plan to write the rules with other countries?", False),  # "plan to": a verb
+    ("What should the plan we submit to the ministry include?", False),  # the asker's own plan
+])
+def test_the_plan_names_the_strategy_unless_it_is_a_verb_or_the_askers_own(question, named):
+    assert names_strategy(question) == named
