@@ -173,3 +173,16 @@ def test_a_list_asked_with_who_presented_it_and_when_opens_with_the_sentence_tha
     assert all(f"**{a.title}**" in listed for a in advisor.taxonomy.areas if a.kind == "objective")
     plain = advisor.ask("What are the three objectives of the strategy?")
     assert "5 June 2025" not in plain.answer
+
+
+def test_what_the_plan_expects_and_what_partners_get_lists_the_steps_then_the_gains(advisor):
+    """A Permanent Secretary's briefing question had been declined: what the plan expects of countries like hers, and
+    what they get in return. It is the governments' recommendations, then what the conclusion says they gain."""
+    answer = advisor.ask("I've been asked to brief the Permanent Secretary. What does Europe's outward-facing digital plan "
+                         "expect from countries like Botswana, and what do we get in return?")
+    assert answer.in_scope
+    listed, gains = answer.answer.split("What the strategy says they gain:")
+    assert all(f"**{r.title}**" in listed for r in advisor.taxonomy.recommendations if r.audience == "government")
+    assert "For governments, cooperation means" in gains
+    wrapped = advisor.ask("Who announced the strategy, what are its three goals, and how does the document wrap up?")
+    assert "5 June 2025" in wrapped.answer and "How the strategy concludes:" in wrapped.answer

@@ -121,9 +121,30 @@ def overview_answer(
                  else key_points.append(KeyPoint(text=item.sentence, citations=[n])))
             areas.extend(taxonomy.areas_served([item.chunk.metadata])[:1])
 
+    def closing_block(closing_kind: str) -> bool:
+        """The closing sections' own sentences; what businesses and governments gain is said in the sections that close
+        the recommendations and the document: the sections retrieval ranks first for these overviews (leading_sections
+        in knowledge/intents.yaml). False when the index lacks them."""
+        sections = list(leading_sections()[closing_kind])
+        if closing_kind == "benefits" and query.audience != "business":
+            # The conclusion says what each audience gains; the businesses' own closing section only
+            # speaks for them, and would crowd the governments' gains out of a shared answer.
+            sections = [s for s in sections if by_section.get(s) is None or by_section[s].metadata.get("audience") != "business"]
+        closings = [by_section[s] for s in sections if s in by_section]
+        if not closings:
+            return False
+        per_section = CLOSING_SENTENCES // len(closings)
+        for closing in closings:
+            n = citer.cite(closing)
+            for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:per_section]:
+                key_points.append(KeyPoint(text=sentence, citations=[n]))
+                lines.append(f"- {sentence} {marks([n])}")
+            areas.extend(taxonomy.areas_served([closing.metadata])[:1])
+        return True
+
     kind = query.overview
     intro_chunk = by_section.get("introduction")
-    if query.also_who_when and intro_chunk is not None:
+    if "who_when" in query.also and intro_chunk is not None:
         # Asked with the list: who presented the strategy and when, in the introduction's first sentence, which says both.
         said = [s for _, _, s in quotable_sentences(intro_chunk, min_chars)][:1]
         n = citer.cite(intro_chunk)
@@ -165,24 +186,8 @@ def overview_answer(
             intro = lang.text("overview_recommendations", audience=lang.audiences[audience])
             listing(intro, items, as_actions=True)
     elif kind in ("conclusion", "benefits"):
-        # The closing section's own sentences; what businesses and governments gain is said in the
-        # sections that close the recommendations and the document: the sections retrieval ranks
-        # first for these overviews (leading_sections in knowledge/intents.yaml).
-        sections = list(leading_sections()[kind])
-        if kind == "benefits" and query.audience != "business":
-            # The conclusion says what each audience gains; the businesses' own closing section only
-            # speaks for them, and would crowd the governments' gains out of a shared answer.
-            sections = [s for s in sections if by_section.get(s) is None or by_section[s].metadata.get("audience") != "business"]
-        closings = [by_section[s] for s in sections if s in by_section]
-        if not closings:
+        if not closing_block(kind):
             return None
-        per_section = CLOSING_SENTENCES // len(closings)
-        for closing in closings:
-            n = citer.cite(closing)
-            for sentence in [tidy(s) for _, _, s in quotable_sentences(closing, min_chars)][:per_section]:
-                key_points.append(KeyPoint(text=sentence, citations=[n]))
-                lines.append(f"- {sentence} {marks([n])}")
-            areas.extend(taxonomy.areas_served([closing.metadata])[:1])
     elif kind == "structure":
         items = structure_items(chunks)
         if not items:
@@ -218,6 +223,12 @@ def overview_answer(
                     m = citer.cite(closing)
                     key_points.append(KeyPoint(text=sentence, citations=[m]))
                     lines.extend(["", f"{sentence} {marks([m])}"])
+    for also in ("conclusion", "benefits"):
+        if also in query.also:
+            # Asked with the list: how the strategy concludes, or what the asker gains, under its own heading after it.
+            lines.extend(["", lang.text(f"overview_{also}")])
+            if not closing_block(also):
+                del lines[-2:]
     head = preamble(lang, understood_as=query.standalone, answered_for=None, missing=[],
                     missing_reference=query.missing_reference)
     body = head + ([""] if head else []) + lines + ([""] + quotes_note(lang) if quotes_note(lang) else [])

@@ -213,28 +213,44 @@ def overview_kind(text: str, language: str = "en") -> Overview | None:
     return next((kind for kind in overview_patterns() if _asks_overview(kind, text, language)), None)  # type: ignore[return-value]
 
 
-def _asks_overview(kind: str, text: str, language: str) -> bool:
-    """Whether the text asks for this kind of overview: its phrase, and no narrow topic around it."""
+def _asks_overview(kind: str, text: str, language: str, around: bool = True) -> bool:
+    """Whether the text asks for this kind of overview: its phrase, and no narrow topic around it. `around=False` reads
+    only the phrase itself, for an overview asked beside a list, whose sentence holds the list's words too."""
     match = overview_patterns()[kind].search(text)
     if match is None:
         return False
-    if kind in _NARROWABLE and language != "en":
+    if kind in _NARROWABLE and language != "en" and around:
         return len(_glossed_topic_around(text, match, language)) <= _SUMMARY_MAX_TOPIC_TERMS
     if kind in _NARROWABLE:
         inside = _narrowing(match.group(0)) - _pattern_words(kind) if kind in _SPANNING else set()
-        specific = (_topic_around(text, match) | inside - _self_words()) - NAME_TERMS - GENERIC_TERMS - format_words()
-        if len(specific) > _SUMMARY_MAX_TOPIC_TERMS:
+        # The words of an overview asked beside this one ("…, and what do they get in return?") narrow it no more than the
+        # list's own phrase does: they are blanked, in place, before its topic is read.
+        beside = text
+        for also, lists in _ALSO.items():
+            if kind in lists and (found := overview_patterns()[also].search(text)):
+                beside = beside[: found.start()] + " " * (found.end() - found.start()) + beside[found.end() :]
+        specific = (_topic_around(beside, match) if around else set()) | inside - _self_words()
+        if len(specific - NAME_TERMS - GENERIC_TERMS - format_words()) > _SUMMARY_MAX_TOPIC_TERMS:
             return False
         # Launched is something else than the strategy ("When is that partner network launching?").
         return not inside - NAME_TERMS - GENERIC_TERMS - format_words()
     return True
 
 
-def also_asks_who_when(overview: Overview | None, text: str, language: str) -> bool:
-    """A list of the areas asked together with who presented the strategy and when ("Quiz prep: when was it presented,
-    who presented it, and what are its three objectives?"): the list's answer opens with the sentence that says so.
-    The list's own phrase comes first in `overview_kind`, so the question is read for who and when apart."""
-    return overview in AREA_LISTS and _asks_overview("who_when", without_form_requests(text), language)
+# Overviews a list may be asked together with, and the lists they go with: who presented the strategy and when ("Quiz
+# prep: when was it presented, who presented it, and what are its three objectives?"), how it concludes ("…, and how does
+# the document wrap up?"), and what the asker gains ("What does the plan expect from countries like Botswana, and what
+# do we get in return?").
+_ALSO = {"who_when": ("objectives", "focus_areas"), "conclusion": ("objectives", "focus_areas"), "benefits": ("recommendations",)}
+
+
+def also_asked(overview: Overview | None, text: str, language: str) -> tuple[str, ...]:
+    """The other overviews asked beside a list, each answered in its own block of the list's answer. The list's phrase
+    comes first in `overview_kind`, so the question is read for each of them apart."""
+    text = without_form_requests(text)
+    return tuple(
+        kind for kind, lists in _ALSO.items() if overview in lists and _asks_overview(kind, text, language, around=False)
+    )
 
 
 def _glossed_topic_around(text: str, match: re.Match[str], language: str) -> set[str]:
@@ -400,7 +416,7 @@ class Query:
     # about the strategy, however much the asker says about themselves; answered as advice.
     asks_impact: bool = False
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
-    also_who_when: bool = False  # a list of the areas asked with who presented the strategy and when
+    also: tuple[str, ...] = ()  # other overviews asked beside a list (who presented it and when; what the asker gains)
     leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     notes: list[str] = field(default_factory=list)
 
@@ -565,9 +581,8 @@ def understand(
         # Why the strategy exists is said where it frames itself: answered like an overview, from there.
         overview = "background"
     leads = leading_sections().get("origin" if origin else overview or "", ())
-    who_when = also_asks_who_when(overview, spelled, language)
-    if who_when:
-        leads = tuple(dict.fromkeys([*leads, *leading_sections()["who_when"]]))
+    also = also_asked(overview, spelled, language)
+    leads = tuple(dict.fromkeys([*leads, *(section for kind in also for section in leading_sections()[kind])]))
     # One split serves both: retrieval searches each part, the composer gives each its own block.
     split = question_parts(spelled, language, max_parts)
     places, shape = place_names(said), format_words()
@@ -603,7 +618,7 @@ def understand(
                                         if t not in shape]),
         asks_impact=impact,
         about_origin=origin,
-        also_who_when=who_when,
+        also=also,
         leads=leads,
         notes=notes,
     )
