@@ -2411,3 +2411,16 @@ def test_a_firms_public_clients_its_own_pilot_and_a_state_revising_its_law(quest
 ])
 def test_the_plan_names_the_strategy_unless_it_is_a_verb_or_the_askers_own(question, named):
     assert names_strategy(question) == named
+
+
+def test_what_it_asks_of_partners_and_what_it_promises_in_spanish_is_a_list_and_its_gains():
+    query = understand("Necesito entender qué pide esta estrategia a los países socios y qué beneficios promete.",
+                       max_chars=2000)
+    assert (query.overview, query.also) == ("recommendations", ("benefits",))
+
+
+def test_models_attacks_and_certifications_in_the_documents_words():
+    hits = dict(thesaurus_hits("we train a speech recognition model, monitor attacks and want security certifications"))
+    assert any("AI" in v for k, v in hits.items() if "speech" in k)
+    assert any("cybersecurity" in v for k, v in hits.items() if "attack" in k)
+    assert any("cybersecurity standards" in v for k, v in hits.items() if "certif" in k)
