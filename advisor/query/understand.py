@@ -416,7 +416,7 @@ class Query:
     # about the strategy, however much the asker says about themselves; answered as advice.
     asks_impact: bool = False
     about_origin: bool = False  # ...and asks or asserts how it came about (who adopted it, when)
-    also: tuple[str, ...] = ()  # other overviews asked beside a list (who presented it and when; what the asker gains)
+    also: tuple[str, ...] = ()  # overviews asked beside a list: who presented it and when, how it concludes, what one gains
     leads: tuple[str, ...] = ()  # section ids that answer this question by themselves (ranked first)
     notes: list[str] = field(default_factory=list)
 
