@@ -2424,3 +2424,16 @@ def test_models_attacks_and_certifications_in_the_documents_words():
     assert any("AI" in v for k, v in hits.items() if "speech" in k)
     assert any("cybersecurity" in v for k, v in hits.items() if "attack" in k)
     assert any("cybersecurity standards" in v for k, v in hits.items() if "certif" in k)
+
+
+@pytest.mark.parametrize(("question", "audience"), [
+    ("Could we trial our Swahili chatbot with a county government? Nairobi based, 12 staff.", "business"),
+    ("We process remittances between Senegal and France. Anything on payments across borders?", "business"),
+    ("Which countries are in the Digital Partnership Network? Deciding where to expand next.", "business"),
+    ("Startup IA à Tunis, on fait de la reconnaissance vocale. L'UE propose-t-elle des pilotes ?", "business"),
+    ("Nous hébergeons les données de cliniques à Sétif. La stratégie recommande-t-elle le niveau RGPD ?", "business"),
+    ("Wir schreiben gerade an einem Angebot für ein Projekt in Albanien. Was sollten wir betonen?", "business"),
+    ("Preciso de um resumo para o ministro: quais são os eixos da estratégia?", "government"),
+])
+def test_a_firms_payments_expansion_signature_and_bid_and_a_summary_for_the_minister(question, audience):
+    assert detect_audience(question) == audience

@@ -56,7 +56,7 @@ GENERIC_TERMS = frozenset(
 ) | frozenset(terms(" ".join(chat_words())))  # chat shorthand and fillers (knowledge/chat.yaml)
 _SELF_REFERENCE = re.compile(
     r"\b(the|this|eu'?s?|international digital|digital) strateg(y|ies)\b|\b(the|this) (document|doc|summary|paper|text)\b(?!\s+(list|lists|checklist|requirements?|templates?|forms?|packs?|uploads?))|\bthis plan\b|\b(europe|brussels|the eu)(.?s|.) ([\w-]+ ){0,3}plan\b(?!\s+to\b)|\bthe (new |european |eu.?s? |whole )?plan\b(?!\s+(to|we|i|our|for (our|my|the ministry))\b)|\banything in here\b|\bthis whole thing\b"
-    r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b"
+    r"|\b(writ\w*|wrote|put(ting)? out|publish\w*|draft\w*|releas\w*|issu\w*|produc\w*) (this|it)( (document|strategy|thing))?\b|\bput (this|it) out\b"
     # ...and in the other languages ("essa estratégia", "cette stratégie", "in der Strategie", "هذه الاستراتيجية").
     r"|\b(la|esta|esa|essa|nesta|nessa|desta|dessa|cette|ette|diese[rnm]?|der|die) (nueva |nouvelle |nova |neuen? )?"
     r"(estrat[ée]gia|strat[ée]gie|strategie)\b|الاستراتيجية", re.I
