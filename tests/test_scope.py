@@ -2427,7 +2427,7 @@ def test_models_attacks_and_certifications_in_the_documents_words():
 
 
 @pytest.mark.parametrize(("question", "audience"), [
-    ("Could we trial our Swahili chatbot with a county government? Nairobi based, 12 staff.", "business"),
+    ("Could we trial our Swahili chatbot with a government agency? Nairobi based, 12 staff.", "business"),
     ("We process remittances between Senegal and France. Anything on payments across borders?", "business"),
     ("Which countries are in the Digital Partnership Network? Deciding where to expand next.", "business"),
     ("Startup IA à Tunis, on fait de la reconnaissance vocale. L'UE propose-t-elle des pilotes ?", "business"),
