@@ -2423,7 +2423,7 @@ def test_models_attacks_and_certifications_in_the_documents_words():
     hits = dict(thesaurus_hits("we train a speech recognition model, monitor attacks and want security certifications"))
     assert any("AI" in v for k, v in hits.items() if "speech" in k)
     assert any("cybersecurity" in v for k, v in hits.items() if "attack" in k)
-    assert any("cybersecurity standards" in v for k, v in hits.items() if "certif" in k)
+    assert any("cybersecurity" in v for k, v in hits.items() if "certif" in k)
 
 
 @pytest.mark.parametrize(("question", "audience"), [
