@@ -142,14 +142,21 @@ def overview_answer(
             areas.extend(taxonomy.areas_served([closing.metadata])[:1])
         return True
 
+    def introduction(count: int) -> list[str]:
+        """The introduction's first `count` sentences, cited and kept as key points, each with its citation mark, for
+        the caller to lay out; [] when the index lacks the introduction. Who and when are both in the first one."""
+        intro = by_section.get("introduction")
+        if intro is None:
+            return []
+        n = citer.cite(intro)
+        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][:count]
+        key_points.extend(KeyPoint(text=sentence, citations=[n]) for sentence in sentences)
+        return [f"{sentence} {marks([n])}" for sentence in sentences]
+
     kind = query.overview
-    intro_chunk = by_section.get("introduction")
-    if "who_when" in query.also and intro_chunk is not None:
+    if "who_when" in query.also:
         # Asked with the list: who presented the strategy and when, in the introduction's first sentence, which says both.
-        said = [s for _, _, s in quotable_sentences(intro_chunk, min_chars)][:1]
-        n = citer.cite(intro_chunk)
-        key_points.extend(KeyPoint(text=sentence, citations=[n]) for sentence in said)
-        lines.extend(f"{sentence} {marks([n])}" for sentence in said)
+        lines.extend(introduction(1))
     if kind in ("objectives", "focus_areas", "objectives_and_focus_areas"):
         # A comparison lists both sets, each item with its own first sentence, so the two can be told
         # apart, and each set under the document's own sentence introducing it: what the strategy
@@ -196,19 +203,14 @@ def overview_answer(
     elif kind == "source" and not attribution:
         return None
     else:  # summary, who_when, background: the introduction says who, when, what and why; a summary adds the objectives
-        intro = by_section.get("introduction")
-        if intro is None:
+        if "introduction" not in by_section:
             return None
         if kind == "source":
             # Who wrote what the answers quote is the knowledge base's own source line, never a guess;
             # the summary's first sentence then says who presented the strategy itself, and when.
             lines.append(lang.text("overview_source", attribution=attribution, url=official_url))
         # Who and when are both in the first sentence; a second one only dilutes the answer.
-        sentences = [s for _, _, s in quotable_sentences(intro, min_chars)][: 1 if kind in ("who_when", "source") else 3]
-        n = citer.cite(intro)
-        for sentence in sentences:
-            key_points.append(KeyPoint(text=sentence, citations=[n]))
-        lines.extend(f"- {s} {marks([n])}" for s in sentences)
+        lines.extend(f"- {said}" for said in introduction(1 if kind in ("who_when", "source") else 3))
         if kind == "summary":  # the introduction, then the objectives and focus areas by name
             for wanted, intro in (("objective", "overview_objectives"), ("focus_area", "overview_focus_areas")):
                 named = [Item(a.title, by_section[a.id], "") for a in taxonomy.areas
